@@ -1,0 +1,75 @@
+// Parses `asyncview serve` arguments into one options object shared by the launcher and every runtime entry.
+// Unknown flags and bad values are errors that say what is wrong, never silently ignored.
+
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+export const RUNTIMES = ["node"] as const;
+export type RuntimeName = (typeof RUNTIMES)[number];
+
+/** The app served when none is named: the demo views (an absolute path, so it works from any directory). */
+export const DEFAULT_APP = fileURLToPath(new URL("../../../apps/demo/src/app.ts", import.meta.url));
+
+export interface ServeArgs {
+  runtime: RuntimeName;
+  port: number;
+  host: string;
+  app: string;
+  help: boolean;
+}
+
+export const HELP = `Usage: pnpm serve [options] [app module]
+
+Start an asyncview app on one runtime adapter and print "listening on http://HOST:PORT".
+
+Arguments:
+  app module          path to a module whose default (or "app") export is an App
+                      (default: apps/demo/src/app.ts, the demo views)
+
+Options:
+  --runtime <name>    adapter to serve with: ${RUNTIMES.join(", ")} (default: node)
+  --port <n>          TCP port, 0 for any free port (default: 8000)
+  --host <addr>       interface to bind (default: 127.0.0.1)
+  -h, --help          show this help
+
+SIGINT or SIGTERM closes gracefully: no new connections, in-flight requests get
+10 s to finish, then background work drains and shutdown hooks run; exit code 0.
+`;
+
+export class UsageError extends Error {}
+
+export function parseServeArgs(argv: readonly string[]): ServeArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        runtime: { type: "string", default: "node" },
+        port: { type: "string", default: "8000" },
+        host: { type: "string", default: "127.0.0.1" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const runtime = values.runtime as string;
+  if (!(RUNTIMES as readonly string[]).includes(runtime)) {
+    throw new UsageError(`--runtime must be one of ${RUNTIMES.join(", ")}, got ${JSON.stringify(runtime)}`);
+  }
+  const port = Number(values.port);
+  if (!/^\d+$/.test(values.port as string) || port > 65535) {
+    throw new UsageError(`--port must be an integer in 0..65535, got ${JSON.stringify(values.port)}`);
+  }
+  if (positionals.length > 1) throw new UsageError(`expected at most one app module, got ${positionals.join(" ")}`);
+  return {
+    runtime: runtime as RuntimeName,
+    port,
+    host: values.host as string,
+    app: positionals[0] ?? DEFAULT_APP,
+    help: values.help as boolean,
+  };
+}

@@ -1,0 +1,12 @@
+// The process entry for `--runtime node`: serves the app on @asyncview/node inside this Node process.
+// Started by the launcher (serve.ts) as `node entries/node.ts [args]`.
+
+import { serve } from "@asyncview/node";
+import { runEntry } from "../run.ts";
+
+try {
+  await runEntry(serve);
+} catch (error) {
+  console.error(`error: ${(error as Error).message}`);
+  process.exit(1);
+}

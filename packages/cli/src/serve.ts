@@ -1,0 +1,36 @@
+// `pnpm serve`: validates the arguments, then starts the chosen runtime's own process on its entry,
+// forwarding SIGINT/SIGTERM to it and exiting with its exit code.
+
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { HELP, parseServeArgs, type RuntimeName, UsageError } from "./args.ts";
+
+/** The command that starts `runtime` on its entry module. */
+export function runtimeCommand(runtime: RuntimeName): { command: string; args: string[] } {
+  const entry = (name: string) => fileURLToPath(new URL(`./entries/${name}.ts`, import.meta.url));
+  switch (runtime) {
+    case "node":
+      return { command: process.execPath, args: [entry("node")] };
+  }
+}
+
+const argv = process.argv.slice(2);
+try {
+  const args = parseServeArgs(argv);
+  if (args.help) {
+    console.log(HELP);
+    process.exit(0);
+  }
+  const { command, args: prefix } = runtimeCommand(args.runtime);
+  const child = spawn(command, [...prefix, ...argv], { stdio: "inherit" });
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
+  child.on("error", (error) => {
+    console.error(`error: cannot start ${args.runtime}: ${error.message}`);
+    process.exit(1);
+  });
+  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  console.error(`error: ${error.message}\n\n${HELP}`);
+  process.exit(2);
+}

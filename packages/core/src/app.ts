@@ -1,0 +1,226 @@
+// The App: routes, middleware, mounted sub-apps, lifespan hooks, and the single `fetch` entry every adapter calls.
+// It is the ASGI-application analog: adapters turn their runtime's requests into `app.fetch(request, info)`.
+
+import { compose } from "./compose.ts";
+import { pathOf, RequestContext } from "./context.ts";
+import { errorResponse, HttpError } from "./errors.ts";
+import { consoleLogger } from "./logger.ts";
+import { Router } from "./router.ts";
+import { TaskTracker } from "./tasks.ts";
+import type { Context, Logger, Middleware, ParamsOf, ServeInfo, View } from "./types.ts";
+
+export interface AppOptions {
+  /** Development mode: 500 responses carry the error message and stack. Default false. */
+  debug?: boolean;
+  /** Where errors and lifecycle events go. Default: JSON lines on the console. */
+  logger?: Logger;
+}
+
+export interface ShutdownOptions {
+  /** How long to wait for `waitUntil` work before giving up on it, in ms. Default 10,000. */
+  timeout?: number;
+}
+
+type Hook = () => void | Promise<void>;
+type Dispatch = (request: Request, ctx: Context) => Response | Promise<Response>;
+
+const ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+export class App {
+  readonly debug: boolean;
+  readonly logger: Logger;
+  /** Work registered with `ctx.waitUntil`, awaited by `shutdown()`. */
+  readonly tasks: TaskTracker;
+  readonly #router = new Router<View<never>>();
+  readonly #middleware: Middleware[] = [];
+  readonly #mounts: { prefix: string; app: App }[] = [];
+  readonly #startup: Hook[] = [];
+  readonly #shutdown: Hook[] = [];
+  #handler: Dispatch | undefined;
+  #started: Promise<void> | undefined;
+  #stopped: Promise<void> | undefined;
+
+  constructor(options: AppOptions = {}) {
+    this.debug = options.debug ?? false;
+    this.logger = options.logger ?? consoleLogger;
+    this.tasks = new TaskTracker(this.logger);
+  }
+
+  /** Registers `view` for `method` (or several) on `pattern`. Patterns: `/static`, `/:param`, trailing `/*`. */
+  route<Path extends string>(method: string | string[], pattern: Path, view: View<ParamsOf<Path>>): this {
+    this.#assertOpen();
+    for (const m of Array.isArray(method) ? method : [method]) this.#router.add(m, pattern, view as View<never>);
+    return this;
+  }
+
+  get<Path extends string>(pattern: Path, view: View<ParamsOf<Path>>): this {
+    return this.route("GET", pattern, view);
+  }
+  post<Path extends string>(pattern: Path, view: View<ParamsOf<Path>>): this {
+    return this.route("POST", pattern, view);
+  }
+  put<Path extends string>(pattern: Path, view: View<ParamsOf<Path>>): this {
+    return this.route("PUT", pattern, view);
+  }
+  patch<Path extends string>(pattern: Path, view: View<ParamsOf<Path>>): this {
+    return this.route("PATCH", pattern, view);
+  }
+  delete<Path extends string>(pattern: Path, view: View<ParamsOf<Path>>): this {
+    return this.route("DELETE", pattern, view);
+  }
+  /** GET, POST, PUT, PATCH, DELETE and OPTIONS (HEAD follows GET). */
+  all<Path extends string>(pattern: Path, view: View<ParamsOf<Path>>): this {
+    return this.route(ALL_METHODS, pattern, view);
+  }
+
+  /** Adds middleware around every request this app handles, in registration order (outermost first). */
+  use(middleware: Middleware): this {
+    this.#assertOpen();
+    this.#middleware.push(middleware);
+    return this;
+  }
+
+  /** Serves `app` under `prefix` (`/api` serves `/api` and `/api/...`); its middleware and hooks come along. */
+  mount(prefix: string, app: App): this {
+    this.#assertOpen();
+    if (!/^\/[^?#]*[^/?#]$/.test(prefix)) throw new TypeError(`mount prefix must look like "/api", got ${JSON.stringify(prefix)}`);
+    if (app === this) throw new TypeError("an app cannot mount itself");
+    this.#mounts.push({ prefix, app });
+    return this;
+  }
+
+  /** Runs before the server accepts requests (ASGI lifespan startup). A failure stops the server from starting. */
+  onStartup(hook: Hook): this {
+    this.#startup.push(hook);
+    return this;
+  }
+
+  /** Runs after in-flight requests finished and background work drained (ASGI lifespan shutdown). */
+  onShutdown(hook: Hook): this {
+    this.#shutdown.push(hook);
+    return this;
+  }
+
+  /** Runs startup hooks once (mounted apps first). Adapters call it before listening. */
+  startup(): Promise<void> {
+    return (this.#started ??= (async () => {
+      for (const { app } of this.#mounts) await app.startup();
+      for (const hook of this.#startup) await hook();
+    })());
+  }
+
+  /** Drains `waitUntil` work within the timeout, then runs shutdown hooks once; hook failures are logged. */
+  shutdown(options: ShutdownOptions = {}): Promise<void> {
+    return (this.#stopped ??= (async () => {
+      const timeout = options.timeout ?? 10_000;
+      const drained = await this.tasks.drain(timeout);
+      if (!drained) {
+        this.logger.warn("shutdown: background tasks still running after the deadline", {
+          pending: this.tasks.size,
+          timeoutMs: timeout,
+        });
+      }
+      for (const hook of this.#shutdown) {
+        try {
+          await hook();
+        } catch (error) {
+          this.logger.error("shutdown hook failed", { error });
+        }
+      }
+      for (const { app } of this.#mounts) await app.shutdown(options);
+    })());
+  }
+
+  /** The one entry point: answers any request; the promise never rejects. */
+  async fetch(request: Request, info: ServeInfo = {}): Promise<Response> {
+    return this.handle(request, info);
+  }
+
+  /**
+   * `fetch` for adapters: the same answer, returned synchronously when every layer answered synchronously,
+   * which saves a few promise hops per request on the hot path. Never throws.
+   */
+  handle(request: Request, info: ServeInfo = {}): Response | Promise<Response> {
+    const ctx = new RequestContext(request, info, this.tasks);
+    let result: Response | Promise<Response>;
+    try {
+      this.#handler ??= compose(this.#middleware, (req, c) => this.#dispatch(req, c, pathOf(req.url), ""));
+      result = this.#handler(request, ctx);
+    } catch (error) {
+      return this.#fail(error, request, ctx);
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (response) => this.#finish(response, request, ctx),
+        (error: unknown) => this.#fail(error, request, ctx),
+      );
+    }
+    return this.#finish(result, request, ctx);
+  }
+
+  #finish(response: Response, request: Request, ctx: Context): Response {
+    if (!(response instanceof Response)) {
+      return this.#fail(new TypeError(`${ctx.route ?? "view"} returned ${describe(response)}, not a Response`), request, ctx);
+    }
+    if (request.method === "HEAD" && response.body !== null) {
+      response.body.cancel().catch(() => {});
+      return new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers });
+    }
+    return response;
+  }
+
+  #dispatch(request: Request, ctx: Context, pathname: string, prefix: string): Response | Promise<Response> {
+    const match = this.#router.match(pathname);
+    if (match) {
+      const method = request.method;
+      const view = match.methods.get(method) ?? (method === "HEAD" ? match.methods.get("GET") : undefined);
+      const rc = ctx as RequestContext;
+      rc.route = prefix + match.pattern;
+      if (view) {
+        rc.params = match.params;
+        return (view as unknown as View)(request, ctx);
+      }
+      const allow = allowed(match.methods);
+      if (method === "OPTIONS") return new Response(null, { status: 204, headers: { allow } });
+      throw new HttpError(405, `method ${method} not allowed on ${rc.route}; allowed: ${allow}`, {
+        headers: { allow },
+        details: { allow: allow.split(", ") },
+      });
+    }
+    for (const mount of this.#mounts) {
+      if (pathname === mount.prefix || pathname.startsWith(`${mount.prefix}/`)) {
+        return mount.app.#handleMounted(request, ctx, pathname.slice(mount.prefix.length) || "/", prefix + mount.prefix);
+      }
+    }
+    throw new HttpError(404, `no route matches ${request.method} ${pathname}`);
+  }
+
+  #handleMounted(request: Request, ctx: Context, pathname: string, prefix: string): Response | Promise<Response> {
+    const inner: Dispatch = (req, c) => this.#dispatch(req, c, pathname, prefix);
+    return compose(this.#middleware, inner)(request, ctx);
+  }
+
+  #fail(error: unknown, request: Request, ctx: Context): Response {
+    if (!(error instanceof HttpError) || error.status >= 500) {
+      this.logger.error("request failed", { method: request.method, url: request.url, route: ctx.route, error });
+    }
+    return errorResponse(error, this.debug);
+  }
+
+  #assertOpen(): void {
+    if (this.#handler) throw new Error("routes and middleware must be added before the app serves its first request");
+  }
+}
+
+function allowed(methods: ReadonlyMap<string, unknown>): string {
+  const list = new Set(methods.keys());
+  if (list.has("GET")) list.add("HEAD");
+  list.add("OPTIONS");
+  return [...list].sort().join(", ");
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "object") return `an object (${Object.prototype.toString.call(value)})`;
+  return typeof value;
+}

@@ -1,0 +1,16 @@
+// @asyncview/core: the runtime-neutral async view interface on Web-standard Request/Response.
+// Everything exported here runs unchanged on Node, Bun, Deno and the blocking baseline.
+
+export { App, type AppOptions, type ShutdownOptions } from "./app.ts";
+export { readBytes, readJson, readText, DEFAULT_BODY_LIMIT, type BodyOptions } from "./body.ts";
+export { compose } from "./compose.ts";
+export { errorResponse, HttpError, type HttpErrorOptions } from "./errors.ts";
+export { consoleLogger, silentLogger } from "./logger.ts";
+export { BODY_TEXT, HEADER_PAIRS, html, json, redirect, text, toFetchResponse, type ResponseOptions } from "./responses.ts";
+export { parsePattern, Router, type RouteMatch } from "./router.ts";
+export { formatSse, ndjson, sse, stream, toReadableStream, type Chunk, type Source, type SseEvent, type StreamOptions } from "./stream.ts";
+export { TaskTracker } from "./tasks.ts";
+export { DEFAULT_HOSTNAME, DEFAULT_PORT, DEFAULT_SHUTDOWN_TIMEOUT, formatUrl, type CloseOptions, type ServeOptions, type Server } from "./server.ts";
+export type { Context, Logger, Middleware, Params, ParamsOf, Runtime, ServeInfo, View } from "./types.ts";
+export { intParam, type IntParamOptions } from "./query.ts";
+export { sleep, type SleepOptions } from "./sleep.ts";

@@ -1,0 +1,146 @@
+// Response helpers a view returns: json, text, html, redirect.
+// They return standard Fetch Responses; the body string stays where an adapter can write it directly.
+
+/** Adapters read this to write a helper's body without re-reading the Response stream. */
+export const BODY_TEXT: unique symbol = Symbol.for("asyncview.body-text") as never;
+/** Adapters read this for a helper's headers as flat [name, value, ...] pairs without building a Headers. */
+export const HEADER_PAIRS: unique symbol = Symbol.for("asyncview.header-pairs") as never;
+
+export interface ResponseOptions {
+  status?: number;
+  headers?: HeadersInit;
+}
+
+/**
+ * A Response whose body is a string known up front. It is a real `Response` to every reader
+ * (`instanceof`, `headers`, `text()`, `body`, ...), but the Fetch object behind it is built only when
+ * something reads the body through the Fetch API: constructing one costs ~10 us on Node, more than a
+ * whole bare request. Adapters that can write a string directly read it from `BODY_TEXT` instead.
+ */
+class TextResponse {
+  readonly status: number;
+  readonly #body: string;
+  readonly #init: HeadersInit;
+  #headers: Headers | undefined;
+  #real: Response | undefined;
+
+  constructor(body: string, status: number, headers: HeadersInit) {
+    if (!Number.isInteger(status) || status < 200 || status > 599) {
+      throw new RangeError(`response status must be an integer in 200..599, got ${status}`);
+    }
+    this.#body = body;
+    this.status = status;
+    this.#init = headers;
+  }
+
+  get headers(): Headers {
+    return (this.#headers ??= new Headers(this.#init));
+  }
+  get ok(): boolean {
+    return this.status >= 200 && this.status < 300;
+  }
+  get statusText(): string {
+    return "";
+  }
+  get type(): ResponseType {
+    return "default";
+  }
+  get url(): string {
+    return "";
+  }
+  get redirected(): boolean {
+    return false;
+  }
+  /** The body text while no one consumed it through the Fetch API; undefined afterwards. */
+  get [BODY_TEXT](): string | undefined {
+    return this.#real === undefined ? this.#body : undefined;
+  }
+  /** Flat lower-case [name, value, ...] pairs; Set-Cookie values stay separate. */
+  get [HEADER_PAIRS](): string[] {
+    const init = this.#init;
+    if (this.#headers === undefined && !(init instanceof Headers) && !Array.isArray(init)) {
+      const pairs: string[] = [];
+      for (const name in init) pairs.push(name, (init as Record<string, string>)[name]!);
+      return pairs;
+    }
+    const pairs: string[] = [];
+    for (const [name, value] of this.headers) if (name !== "set-cookie") pairs.push(name, value);
+    for (const cookie of this.headers.getSetCookie()) pairs.push("set-cookie", cookie);
+    return pairs;
+  }
+  /** The Fetch Response behind this one, built on first use. */
+  materialize(): Response {
+    return (this.#real ??= new Response(this.#body, { status: this.status, headers: this.headers }));
+  }
+}
+
+for (const key of Object.getOwnPropertyNames(Response.prototype)) {
+  if (key === "constructor" || Object.hasOwn(TextResponse.prototype, key)) continue;
+  const descriptor = Object.getOwnPropertyDescriptor(Response.prototype, key)!;
+  if (typeof descriptor.value === "function") {
+    Object.defineProperty(TextResponse.prototype, key, {
+      configurable: true,
+      writable: true,
+      value(this: TextResponse, ...args: unknown[]) {
+        const real = this.materialize() as unknown as Record<string, (...a: unknown[]) => unknown>;
+        return real[key]!(...args);
+      },
+    });
+  } else if (descriptor.get) {
+    Object.defineProperty(TextResponse.prototype, key, {
+      configurable: true,
+      get(this: TextResponse) {
+        return (this.materialize() as unknown as Record<string, unknown>)[key];
+      },
+    });
+  }
+}
+Object.setPrototypeOf(TextResponse.prototype, Response.prototype);
+
+/** Builds the native Fetch Response behind a helper's response (what Bun.serve and Deno.serve need). */
+export function toFetchResponse(response: Response): Response {
+  return response instanceof TextResponse ? response.materialize() : response;
+}
+
+function withText(body: string, contentType: string, init: ResponseOptions | number | undefined): Response {
+  const options = typeof init === "number" ? { status: init } : (init ?? {});
+  let headers: HeadersInit;
+  if (options.headers === undefined) {
+    headers = { "content-type": contentType };
+  } else {
+    const merged = new Headers(options.headers);
+    if (!merged.has("content-type")) merged.set("content-type", contentType);
+    headers = merged;
+  }
+  return new TextResponse(body, options.status ?? 200, headers) as unknown as Response;
+}
+
+/** `application/json` from any JSON-serialisable value. */
+export function json(data: unknown, init?: ResponseOptions | number): Response {
+  const body = JSON.stringify(data);
+  if (body === undefined) throw new TypeError("json(): value is not JSON-serialisable");
+  return withText(body, "application/json; charset=utf-8", init);
+}
+
+/** `text/plain; charset=utf-8`. */
+export function text(body: string, init?: ResponseOptions | number): Response {
+  return withText(body, "text/plain; charset=utf-8", init);
+}
+
+/** `text/html; charset=utf-8`. The caller is responsible for escaping. */
+export function html(body: string, init?: ResponseOptions | number): Response {
+  return withText(body, "text/html; charset=utf-8", init);
+}
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * A redirect. Refuses a location containing CR or LF (header injection) and statuses that are not redirects.
+ * Default status 302, as Django's `redirect()`.
+ */
+export function redirect(location: string | URL, status = 302): Response {
+  const value = String(location);
+  if (/[\r\n]/.test(value)) throw new TypeError("redirect(): location must not contain CR or LF");
+  if (!REDIRECT_STATUSES.has(status)) throw new RangeError(`redirect(): ${status} is not a redirect status`);
+  return new Response(null, { status, headers: { location: value } });
+}

@@ -1,0 +1,23 @@
+// `sleep(ms, { signal })`: asyncio.sleep for views. It does not block: the event loop serves others meanwhile.
+// An aborted signal rejects it at once with the signal's reason, and its timer is cleared.
+
+export interface SleepOptions {
+  signal?: AbortSignal;
+}
+
+export function sleep(ms: number, options: SleepOptions = {}): Promise<void> {
+  const { signal } = options;
+  if (!Number.isFinite(ms) || ms < 0) return Promise.reject(new RangeError(`sleep(): ms must be >= 0, got ${ms}`));
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

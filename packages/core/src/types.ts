@@ -1,0 +1,70 @@
+// The shapes every other module agrees on: views, middleware, context and what an adapter tells the app.
+// Runtime-neutral by rule: only Web-standard types (Request, Response, AbortSignal, URL) appear here.
+
+/** The runtime (or server model) that is serving the request. */
+export type Runtime = "node" | "bun" | "deno" | "blocking" | "unknown";
+
+/** Route parameters decoded from the path: `/users/:id` gives `{ id: string }`. */
+export type Params = Record<string, string>;
+
+type Trim<S extends string> = S extends `${infer Name}?` ? Name : S;
+type SegmentParams<S extends string> = S extends `:${infer Name}`
+  ? { [K in Trim<Name>]: string }
+  : S extends "*"
+    ? { "*": string }
+    : {};
+type Merge<T> = { [K in keyof T]: T[K] };
+
+/** The typed params of a path pattern: `ParamsOf<"/a/:x/*">` is `{ x: string; "*": string }`. */
+export type ParamsOf<Path extends string> = string extends Path
+  ? Params
+  : Path extends `${infer Head}/${infer Rest}`
+    ? Merge<SegmentParams<Head> & ParamsOf<Rest>>
+    : Merge<SegmentParams<Path>>;
+
+/** What an adapter passes with each request to `app.fetch`. Every field is optional. */
+export interface ServeInfo {
+  /** Which runtime serves this request (shown to views as `ctx.runtime`). */
+  runtime?: Runtime;
+  /** Aborts when the client disconnects or the server gives up on the request at shutdown. */
+  signal?: AbortSignal;
+  /** The peer's address, when the adapter knows it. */
+  remoteAddress?: string;
+}
+
+/** The second argument of every view and middleware. */
+export interface Context<P = Params> {
+  /** Decoded path parameters of the matched route. */
+  readonly params: P;
+  /** The parsed request URL. */
+  readonly url: URL;
+  /** The query string (`getAll` for repeated keys). */
+  readonly query: URLSearchParams;
+  /** Aborts when the client disconnects or the server shuts down: pass it to fetch, timers, DB calls. */
+  readonly signal: AbortSignal;
+  /** Which runtime serves this request. */
+  readonly runtime: Runtime;
+  /** The matched route pattern (`/users/:id`), or null before routing or when nothing matched. */
+  readonly route: string | null;
+  /** Free-form per-request storage shared by middleware and the view. */
+  readonly state: Map<string, unknown>;
+  /** Keep `promise` running after the response: tracked, failures logged, awaited at shutdown. */
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/** An async view: the unit asyncview serves on every runtime. */
+export type View<P = Params> = (request: Request, ctx: Context<P>) => Response | Promise<Response>;
+
+/** Onion middleware: code before `next()` runs on the way in, code after it on the way out. */
+export type Middleware = (
+  request: Request,
+  ctx: Context,
+  next: () => Promise<Response>,
+) => Response | Promise<Response>;
+
+/** Where the app writes what happened. Defaults to one JSON line per event on the console. */
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}

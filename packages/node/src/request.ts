@@ -1,0 +1,123 @@
+// A lazy Fetch Request over Node's IncomingMessage: method, url, headers and signal are cheap getters,
+// and a real Request (with a streaming body) is built only when a view touches the body or anything else.
+
+import type { IncomingMessage } from "node:http";
+
+const NO_BODY = new Set(["GET", "HEAD"]);
+
+export class NodeRequest {
+  readonly #req: IncomingMessage;
+  readonly #url: string;
+  readonly #signal: () => AbortSignal;
+  #headers: Headers | undefined;
+  #real: Request | undefined;
+
+  constructor(req: IncomingMessage, url: string, signal: () => AbortSignal) {
+    this.#req = req;
+    this.#url = url;
+    this.#signal = signal;
+  }
+
+  get method(): string {
+    return this.#req.method ?? "GET";
+  }
+
+  get url(): string {
+    return this.#url;
+  }
+
+  get headers(): Headers {
+    if (this.#real) return this.#real.headers;
+    if (!this.#headers) {
+      const headers = new Headers();
+      const raw = this.#req.rawHeaders;
+      for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
+      this.#headers = headers;
+    }
+    return this.#headers;
+  }
+
+  get signal(): AbortSignal {
+    return this.#signal();
+  }
+
+  /** The real Request, built once; its body streams from the socket with Node's backpressure. */
+  materialize(): Request {
+    if (!this.#real) {
+      const method = this.method;
+      const hasBody = !NO_BODY.has(method);
+      this.#real = new Request(this.#url, {
+        method,
+        headers: this.headers,
+        signal: this.#signal(),
+        body: hasBody ? bodyStream(this.#req) : null,
+        duplex: "half",
+      } as RequestInit);
+    }
+    return this.#real;
+  }
+}
+
+/**
+ * The request body as a byte stream with backpressure (the socket is paused while the consumer is behind).
+ * Cancelling it stops delivery without destroying the socket, so a 413 can still be answered.
+ */
+function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let done = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        req.on("data", (chunk: Buffer) => {
+          if (done) return;
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if ((controller.desiredSize ?? 0) <= 0) req.pause();
+        });
+        req.on("end", () => {
+          if (!done) controller.close();
+          done = true;
+        });
+        req.on("error", (error) => {
+          if (!done) controller.error(error);
+          done = true;
+        });
+        req.on("close", () => {
+          if (!done && !req.complete) controller.error(new Error("client disconnected before the body was complete"));
+          done = true;
+        });
+      },
+      pull() {
+        req.resume();
+      },
+      cancel() {
+        done = true;
+        req.resume();
+      },
+    },
+    new ByteLengthQueuingStrategy({ highWaterMark: 64 * 1024 }),
+  );
+}
+
+// Everything not defined above (body, json(), text(), clone(), ...) delegates to the real Request,
+// and the prototype chain makes `request instanceof Request` true. The global Request is not touched.
+for (const key of Object.getOwnPropertyNames(Request.prototype)) {
+  if (key === "constructor" || Object.hasOwn(NodeRequest.prototype, key)) continue;
+  const descriptor = Object.getOwnPropertyDescriptor(Request.prototype, key)!;
+  if (typeof descriptor.value === "function") {
+    Object.defineProperty(NodeRequest.prototype, key, {
+      configurable: true,
+      writable: true,
+      value(this: NodeRequest, ...args: unknown[]) {
+        const real = this.materialize() as unknown as Record<string, (...a: unknown[]) => unknown>;
+        return real[key]!(...args);
+      },
+    });
+  } else if (descriptor.get) {
+    Object.defineProperty(NodeRequest.prototype, key, {
+      configurable: true,
+      get(this: NodeRequest) {
+        return (this.materialize() as unknown as Record<string, unknown>)[key];
+      },
+    });
+  }
+}
+Object.setPrototypeOf(NodeRequest.prototype, Request.prototype);

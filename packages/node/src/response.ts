@@ -1,0 +1,116 @@
+// Writes a Fetch Response to Node's ServerResponse: status, headers (several Set-Cookie kept apart), body.
+// Helper bodies are written in one piece; streams chunk by chunk, waiting for 'drain' (backpressure).
+
+import type { ServerResponse } from "node:http";
+import { BODY_TEXT, HEADER_PAIRS } from "@asyncview/core";
+
+function headerList(response: Response, closeConnection: boolean): string[] {
+  let flat = (response as unknown as Record<symbol, string[] | undefined>)[HEADER_PAIRS];
+  if (flat === undefined) {
+    flat = [];
+    for (const [name, value] of response.headers) {
+      if (name === "set-cookie") continue;
+      flat.push(name, value);
+    }
+    for (const cookie of response.headers.getSetCookie()) flat.push("set-cookie", cookie);
+  }
+  if (closeConnection) flat.push("connection", "close");
+  return flat;
+}
+
+function hasHeader(flat: string[], name: string): boolean {
+  for (let i = 0; i < flat.length; i += 2) if (flat[i] === name) return true;
+  return false;
+}
+
+function waitForDrain(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}
+
+function nextMacrotask(): Promise<null> {
+  return new Promise((resolve) => setImmediate(resolve, null));
+}
+
+/**
+ * Sends `response`. Resolves when the last byte is handed to the socket or the client went away;
+ * in the latter case the body stream is cancelled so its source (a generator's `finally`) is closed.
+ */
+export function writeResponse(res: ServerResponse, response: Response, closeConnection: boolean): void | Promise<void> {
+  const headers = headerList(response, closeConnection);
+  const helperBody = (response as unknown as Record<symbol, string | undefined>)[BODY_TEXT];
+  if (helperBody !== undefined) {
+    if (!hasHeader(headers, "content-length")) headers.push("content-length", String(Buffer.byteLength(helperBody)));
+    res.writeHead(response.status, response.statusText || undefined, headers);
+    res.end(helperBody);
+    return;
+  }
+  const body = response.body;
+  if (body === null) {
+    res.writeHead(response.status, response.statusText || undefined, headers);
+    res.end();
+    return;
+  }
+  return writeStream(res, response, body, headers);
+}
+
+async function writeStream(
+  res: ServerResponse,
+  response: Response,
+  body: ReadableStream<Uint8Array>,
+  headers: string[],
+): Promise<void> {
+  const reader = body.getReader();
+  const onClose = () => {
+    if (!res.writableFinished) reader.cancel(new Error("client disconnected")).catch(() => {});
+  };
+  res.once("close", onClose);
+  try {
+    const first = await reader.read();
+    if (first.done) {
+      res.writeHead(response.status, response.statusText || undefined, headers);
+      res.end();
+      return;
+    }
+    // A body that is complete at once (a Response built from a string or bytes) goes out with a
+    // Content-Length; a stream that is still producing starts flowing now, chunk by chunk.
+    const pending = reader.read();
+    const second = await Promise.race([pending, nextMacrotask()]);
+    if (second !== null && second.done) {
+      if (!hasHeader(headers, "content-length")) headers.push("content-length", String(first.value.byteLength));
+      res.writeHead(response.status, response.statusText || undefined, headers);
+      res.end(first.value);
+      return;
+    }
+    res.writeHead(response.status, response.statusText || undefined, headers);
+    let chunk: ReadableStreamReadResult<Uint8Array> = first;
+    let next: Promise<ReadableStreamReadResult<Uint8Array>> | null = second === null ? pending : Promise.resolve(second);
+    for (;;) {
+      if (res.destroyed) return;
+      // Ask the source for more only once the socket took this chunk (backpressure reaches the generator).
+      if (!res.write(chunk.value)) await waitForDrain(res);
+      chunk = await (next ?? reader.read());
+      next = null;
+      if (chunk.done) break;
+    }
+    res.end();
+  } catch (error) {
+    // The body failed after the status line may have gone out: the only honest signal left is a reset.
+    res.destroy(error instanceof Error ? error : new Error(String(error)));
+    throw error;
+  } finally {
+    res.off("close", onClose);
+    try {
+      reader.releaseLock();
+    } catch {
+      // a read was still pending after a disconnect; the stream is cancelled already
+    }
+  }
+}
