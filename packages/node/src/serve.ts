@@ -47,6 +47,9 @@ class InFlight implements ServeInfo {
   }
 }
 
+/** After the shutdown deadline aborts the requests still running, how long they get to unwind, in ms. */
+export const ABORT_GRACE_MS = 1000;
+
 const SAFE_HOST = /^[A-Za-z0-9.\-:[\]]+$/;
 
 export async function serve(app: App, options: ServeOptions = {}): Promise<Server> {
@@ -114,6 +117,16 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
   let closing$: Promise<void> | undefined;
 
+  const untilIdle = async (ms: number) => {
+    if (inflight === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await new Promise<void>((resolve) => {
+      idle = resolve;
+      timer = setTimeout(resolve, ms);
+    });
+    clearTimeout(timer);
+  };
+
   const close = (closeOptions: CloseOptions = {}): Promise<void> => {
     closing$ ??= (async () => {
       closing = true;
@@ -121,17 +134,18 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
       const started = Date.now();
       const listenerClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      await untilIdle(timeout);
+      // Past the deadline: drop the remaining connections; views that read ctx.signal see it abort,
+      // and get a short grace (ABORT_GRACE_MS) to unwind before shutdown hooks release shared resources.
       if (inflight > 0) {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        await new Promise<void>((resolve) => {
-          idle = resolve;
-          timer = setTimeout(resolve, timeout);
-        });
-        clearTimeout(timer);
+        server.closeAllConnections();
+        await untilIdle(ABORT_GRACE_MS);
       }
-      // Past the deadline: drop the remaining connections; views that read ctx.signal see it abort.
-      server.closeAllConnections();
+      // Keep-alive connections that went idle after close() began are closed now.
+      server.closeIdleConnections();
+      const grace = setTimeout(() => server.closeAllConnections(), ABORT_GRACE_MS);
       await listenerClosed;
+      clearTimeout(grace);
       await app.shutdown({ timeout: Math.max(0, timeout - (Date.now() - started)) });
       resolveClosed();
     })();

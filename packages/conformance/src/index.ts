@@ -1,0 +1,5 @@
+// @asyncview/conformance: the black-box HTTP suite every adapter must pass, and the app it runs against.
+// Use: `defineConformanceSuite({ name: "node", start: () => startServerProcess({ command, args }) })` in a vitest file.
+
+export { defineConformanceSuite, type AdapterUnderTest, type CheckId } from "./suite.ts";
+export { startServerProcess, type ServerProcess, type StartOptions } from "./process.ts";

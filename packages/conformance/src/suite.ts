@@ -1,0 +1,372 @@
+// The conformance suite: one black-box test list over real sockets, run unchanged against every adapter.
+// An adapter provides `start()` (a server of src/app.ts in its runtime's own process) and, rarely, a skip with its reason.
+
+import { request as httpRequest, Agent, type IncomingHttpHeaders } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ServerProcess } from "./process.ts";
+
+/** Checks an adapter may skip, each only with a stated reason (shown in the test name and the README table). */
+export type CheckId = "disconnect-aborts" | "graceful-close" | "keep-alive" | "runtime-name";
+
+export interface AdapterUnderTest {
+  /** The runtime name the server reports as ctx.runtime. */
+  name: string;
+  /** Starts a fresh server of the conformance app (packages/conformance/src/app.ts) on port 0. */
+  start(): Promise<ServerProcess>;
+  /** Checks this runtime genuinely cannot pass, with the reason. */
+  skips?: Partial<Record<CheckId, string>>;
+}
+
+interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  rawHeaders: string[];
+  body: Buffer;
+  localPort: number | undefined;
+}
+
+/** One request over node:http, so repeated request headers and raw response headers stay visible. */
+function raw(
+  url: string,
+  options: { method?: string; headers?: string[]; body?: Uint8Array | string; agent?: Agent } = {},
+): Promise<RawResponse> {
+  // A raw header list replaces Node's defaults, so Host and Content-Length are added here.
+  const headers = ["host", new URL(url).host, ...(options.headers ?? [])];
+  const chunked = headers.some((h, i) => i % 2 === 0 && h.toLowerCase() === "transfer-encoding");
+  if (options.body !== undefined && !chunked) headers.push("content-length", String(Buffer.byteLength(options.body)));
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: options.method ?? "GET", headers, agent: options.agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          rawHeaders: res.rawHeaders,
+          body: Buffer.concat(chunks),
+          localPort: res.socket?.localPort,
+        }),
+      );
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.setTimeout(30_000, () => req.destroy(new Error(`no answer from ${url} within 30 s`)));
+    req.end(options.body);
+  });
+}
+
+async function getJson(url: string): Promise<{ status: number; body: unknown; response: Response }> {
+  const response = await fetch(url, { redirect: "manual" });
+  const body: unknown = await response.json();
+  return { status: response.status, body, response };
+}
+
+/** Polls the server's probe until `predicate` holds, for at most `timeoutMs`. */
+async function waitForEvents(base: string, predicate: (events: string[]) => boolean, timeoutMs = 10_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  let events: string[] = [];
+  while (Date.now() < deadline) {
+    events = ((await (await fetch(`${base}/_probe/events`)).json()) as { events: string[] }).events;
+    if (predicate(events)) return events;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return events;
+}
+
+export function defineConformanceSuite(adapter: AdapterUnderTest): void {
+  const check = (id: CheckId, title: string, fn: () => Promise<void>, timeout?: number) => {
+    const reason = adapter.skips?.[id];
+    if (reason) it.skip(`${title} [skipped on ${adapter.name}: ${reason}]`, fn);
+    else it(title, fn, timeout);
+  };
+
+  describe(`conformance: ${adapter.name}`, () => {
+    let server: ServerProcess;
+    let base: string;
+    beforeAll(async () => {
+      server = await adapter.start();
+      base = server.url;
+    }, 60_000);
+    afterAll(async () => {
+      await server?.stop();
+    }, 30_000);
+
+    describe("routing", () => {
+      it("serves a static route as JSON", async () => {
+        const { status, body, response } = await getJson(`${base}/hello`);
+        expect(status).toBe(200);
+        expect(response.headers.get("content-type")).toBe("application/json; charset=utf-8");
+        expect(body).toEqual({ msg: "Hello, async!" });
+      });
+
+      it("answers 404 with a JSON error naming the path", async () => {
+        const { status, body } = await getJson(`${base}/no/such/route`);
+        expect(status).toBe(404);
+        expect(body).toMatchObject({ error: { status: 404, code: "not_found" } });
+        expect(JSON.stringify(body)).toContain("/no/such/route");
+      });
+
+      it("answers 405 with an Allow header", async () => {
+        const res = await raw(`${base}/hello`, { method: "PUT" });
+        expect(res.status).toBe(405);
+        expect(res.headers.allow).toBe("GET, HEAD, OPTIONS");
+        expect(JSON.parse(res.body.toString())).toMatchObject({ error: { status: 405, code: "method_not_allowed" } });
+      });
+
+      it("answers HEAD from the GET route with no body", async () => {
+        const res = await raw(`${base}/hello`, { method: "HEAD" });
+        expect(res.status).toBe(200);
+        expect(res.headers["content-type"]).toBe("application/json; charset=utf-8");
+        expect(res.body.byteLength).toBe(0);
+      });
+
+      it("answers OPTIONS with the allowed methods", async () => {
+        const res = await raw(`${base}/hello`, { method: "OPTIONS" });
+        expect(res.status).toBe(204);
+        expect(res.headers.allow).toBe("GET, HEAD, OPTIONS");
+      });
+
+      it("dispatches PUT, PATCH and DELETE", async () => {
+        for (const method of ["PUT", "PATCH", "DELETE"]) {
+          const res = await raw(`${base}/method`, { method });
+          expect(res.status).toBe(200);
+          expect(JSON.parse(res.body.toString())).toEqual({ method });
+        }
+      });
+
+      it("decodes params, including percent-encoding and unicode", async () => {
+        expect((await getJson(`${base}/users/42`)).body).toEqual({ id: "42", route: "/users/:id" });
+        expect((await getJson(`${base}/users/caf%C3%A9`)).body).toMatchObject({ id: "café" });
+        expect((await getJson(`${base}/users/${encodeURIComponent("日本語")}`)).body).toMatchObject({ id: "日本語" });
+        expect((await getJson(`${base}/users/a%2Fb`)).body).toMatchObject({ id: "a/b" });
+        expect((await getJson(`${base}/params/x%20y/z`)).body).toEqual({ a: "x y", b: "z" });
+      });
+
+      it("answers 400 for malformed percent-encoding", async () => {
+        const { status, body } = await getJson(`${base}/users/%E0%A4%A`);
+        expect(status).toBe(400);
+        expect(body).toMatchObject({ error: { status: 400, code: "bad_path" } });
+      });
+
+      it("matches a wildcard tail", async () => {
+        expect((await getJson(`${base}/files/a/b/c.txt`)).body).toEqual({ path: "a/b/c.txt" });
+      });
+
+      it("keeps repeated query keys", async () => {
+        const { body } = await getJson(`${base}/query?tag=a&tag=b&q=x%20y&tag=c`);
+        expect(body).toEqual({ tags: ["a", "b", "c"], q: "x y" });
+      });
+
+      it("redirects with a Location", async () => {
+        const res = await raw(`${base}/redirect`);
+        expect(res.status).toBe(302);
+        expect(res.headers.location).toBe("/hello");
+      });
+    });
+
+    describe("headers", () => {
+      it("joins a repeated request header", async () => {
+        const res = await raw(`${base}/headers`, { headers: ["X-Multi", "a", "X-Multi", "b"] });
+        expect(JSON.parse(res.body.toString())).toMatchObject({ multi: "a, b" });
+      });
+
+      it("sends several Set-Cookie headers separately", async () => {
+        const res = await raw(`${base}/cookies`);
+        expect(res.headers["set-cookie"]).toEqual([
+          "a=1; Path=/",
+          "b=2; Path=/; HttpOnly",
+          "c=3; Expires=Wed, 21 Oct 2026 07:28:00 GMT",
+        ]);
+      });
+
+      check("runtime-name", "tells the view which runtime serves it", async () => {
+        expect((await getJson(`${base}/runtime`)).body).toEqual({ runtime: adapter.name });
+      });
+    });
+
+    describe("bodies and errors", () => {
+      it("echoes a JSON body", async () => {
+        const payload = { a: [1, 2, 3], s: "ünïcødé", nested: { ok: true } };
+        const res = await raw(`${base}/echo`, { method: "POST", body: JSON.stringify(payload), headers: ["content-type", "application/json"] });
+        expect(res.status).toBe(200);
+        expect(JSON.parse(res.body.toString())).toEqual(payload);
+      });
+
+      it("answers 400 naming the problem for malformed JSON", async () => {
+        const res = await raw(`${base}/echo`, { method: "POST", body: '{"a":', headers: ["content-type", "application/json"] });
+        expect(res.status).toBe(400);
+        const body = JSON.parse(res.body.toString());
+        expect(body.error.code).toBe("bad_json");
+        expect(body.error.message).toMatch(/malformed JSON/);
+      });
+
+      it("answers 400 for an empty JSON body", async () => {
+        const res = await raw(`${base}/echo`, { method: "POST", body: "" });
+        expect(res.status).toBe(400);
+        expect(JSON.parse(res.body.toString()).error.message).toMatch(/empty/);
+      });
+
+      it("answers 413 past the body limit and keeps serving", async () => {
+        const res = await raw(`${base}/echo`, { method: "POST", body: "x".repeat(2 * 1024 * 1024) });
+        expect(res.status).toBe(413);
+        expect(JSON.parse(res.body.toString())).toMatchObject({ error: { status: 413, code: "payload_too_large" } });
+        expect((await getJson(`${base}/hello`)).status).toBe(200);
+      });
+
+      it("answers 413 for a chunked body past the limit", async () => {
+        const res = await raw(`${base}/echo`, {
+          method: "POST",
+          body: "y".repeat(1024 * 1024 + 10),
+          headers: ["transfer-encoding", "chunked"],
+        });
+        expect(res.status).toBe(413);
+      });
+
+      it("turns a throwing view into a 500 JSON error without its message, and keeps serving", async () => {
+        const res = await raw(`${base}/boom`);
+        expect(res.status).toBe(500);
+        const body = JSON.parse(res.body.toString());
+        expect(body).toEqual({ error: { status: 500, code: "internal_error", message: "Internal Server Error" } });
+        expect(res.body.toString()).not.toContain("kaboom");
+        expect((await getJson(`${base}/hello`)).status).toBe(200);
+      });
+
+      it("answers an HttpError with its status, code and details", async () => {
+        const res = await raw(`${base}/teapot`);
+        expect(res.status).toBe(418);
+        expect(JSON.parse(res.body.toString())).toEqual({
+          error: { status: 418, code: "teapot", message: "I am a teapot", details: { short: true } },
+        });
+      });
+
+      it("receives a large request body intact", async () => {
+        const body = new Uint8Array(9 * 1024 * 1024);
+        for (let i = 0; i < body.length; i++) body[i] = (i * 31 + 7) & 0xff;
+        const expected = Buffer.from(await crypto.subtle.digest("SHA-256", body)).toString("hex");
+        const res = await raw(`${base}/echo-bytes`, { method: "POST", body });
+        expect(res.status).toBe(200);
+        expect(JSON.parse(res.body.toString())).toEqual({ size: body.length, sha256: expected });
+      });
+
+      it("sends a large response body intact", async () => {
+        const size = 20 * 1024 * 1024 + 3;
+        const res = await raw(`${base}/big?size=${size}`);
+        expect(res.status).toBe(200);
+        expect(res.body.byteLength).toBe(size);
+        expect(res.body.subarray(0, 12).toString()).toBe("012345678901");
+        expect(res.body.subarray(size - 3).toString()).toBe("012");
+      });
+    });
+
+    describe("streaming", () => {
+      it("delivers lines incrementally: the first long before the last", async () => {
+        const started = performance.now();
+        const response = await fetch(`${base}/stream?n=5&ms=200&id=incremental`);
+        expect(response.headers.get("content-type")).toBe("application/x-ndjson");
+        const reader = response.body!.getReader();
+        const decoder = new TextDecoder();
+        let received = "";
+        let firstAt = 0;
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          if (firstAt === 0) firstAt = performance.now() - started;
+          received += decoder.decode(value, { stream: true });
+        }
+        const total = performance.now() - started;
+        expect(received).toBe('{"i":0}\n{"i":1}\n{"i":2}\n{"i":3}\n{"i":4}\n');
+        // 4 gaps of 200 ms: the last line comes >= 800 ms in; the first must not wait for it.
+        expect(total).toBeGreaterThanOrEqual(750);
+        expect(firstAt).toBeLessThan(total / 2);
+      });
+
+      it("formats Server-Sent Events", async () => {
+        const response = await fetch(`${base}/sse`);
+        expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+        expect(response.headers.get("cache-control")).toBe("no-cache");
+        expect(await response.text()).toBe(
+          'event: greeting\ndata: hello\n\nid: 2\ndata: {"n":2}\n\ndata: multi\ndata: line\n\n',
+        );
+      });
+
+      check(
+        "disconnect-aborts",
+        "a client that leaves mid-stream closes the generator and aborts the view's signal",
+        async () => {
+          const id = `gone-${Date.now()}`;
+          await new Promise<void>((resolve, reject) => {
+            const req = httpRequest(`${base}/stream?n=10000&ms=20&id=${id}`, (res) => {
+              res.once("data", () => {
+                req.destroy();
+                resolve();
+              });
+            });
+            req.on("error", (error) => {
+              if (!req.destroyed) reject(error);
+            });
+            req.end();
+          });
+          const events = await waitForEvents(base, (e) => e.includes(`finally:${id}`) && e.includes(`aborted:${id}`));
+          expect(events).toContain(`finally:${id}`);
+          expect(events).toContain(`aborted:${id}`);
+        },
+        20_000,
+      );
+
+      it("does not abort the signal or cut the stream on a normal finish", async () => {
+        const id = `normal-${Date.now()}`;
+        const response = await fetch(`${base}/stream?n=3&ms=10&id=${id}`);
+        expect(await response.text()).toBe('{"i":0}\n{"i":1}\n{"i":2}\n');
+        const events = await waitForEvents(base, (e) => e.includes(`finally:${id}`));
+        expect(events).toContain(`finally:${id}`);
+        await new Promise((r) => setTimeout(r, 100));
+        const after = await waitForEvents(base, () => true);
+        expect(after).not.toContain(`aborted:${id}`);
+      });
+    });
+
+    describe("connections", () => {
+      check("keep-alive", "reuses a keep-alive connection", async () => {
+        const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+        try {
+          const ports = new Set<number | undefined>();
+          for (let i = 0; i < 5; i++) {
+            const res = await raw(`${base}/hello`, { agent });
+            expect(res.status).toBe(200);
+            ports.add(res.localPort);
+          }
+          expect(ports.size).toBe(1);
+        } finally {
+          agent.destroy();
+        }
+      });
+
+      it("serves many concurrent requests", async () => {
+        const results = await Promise.all(Array.from({ length: 200 }, (_, i) => getJson(`${base}/users/${i}`)));
+        results.forEach((result, i) => expect(result.body).toMatchObject({ id: String(i) }));
+      });
+    });
+
+    describe("shutdown", () => {
+      check(
+        "graceful-close",
+        "SIGTERM finishes in-flight requests, refuses new ones, and exits 0",
+        async () => {
+          const own = await adapter.start();
+          try {
+            const inflight = fetch(`${own.url}/slow?ms=700`).then(async (r) => ({ status: r.status, body: await r.json() }));
+            await new Promise((r) => setTimeout(r, 200));
+            const exit = own.stop("SIGTERM");
+            await new Promise((r) => setTimeout(r, 150));
+            await expect(fetch(`${own.url}/hello`)).rejects.toThrow();
+            expect(await inflight).toEqual({ status: 200, body: { slept: 700 } });
+            expect(await exit).toEqual({ code: 0, signal: null });
+          } finally {
+            await own.stop("SIGKILL");
+          }
+        },
+        30_000,
+      );
+    });
+  });
+}
