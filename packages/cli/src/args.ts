@@ -4,7 +4,7 @@
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
-export const RUNTIMES = ["node"] as const;
+export const RUNTIMES = ["node", "bun", "deno", "blocking"] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
 
 /** The app served when none is named: the demo views (an absolute path, so it works from any directory). */
@@ -15,6 +15,8 @@ export interface ServeArgs {
   port: number;
   host: string;
   app: string;
+  /** Worker threads for the blocking baseline; undefined means its default (2 x cores + 1). */
+  threads: number | undefined;
   help: boolean;
 }
 
@@ -30,6 +32,8 @@ Options:
   --runtime <name>    adapter to serve with: ${RUNTIMES.join(", ")} (default: node)
   --port <n>          TCP port, 0 for any free port (default: 8000)
   --host <addr>       interface to bind (default: 127.0.0.1)
+  --threads <n>       blocking only: worker threads, each holding one request at a
+                      time (default: 2 x cores + 1, gunicorn's rule)
   -h, --help          show this help
 
 SIGINT or SIGTERM closes gracefully: no new connections, in-flight requests get
@@ -49,6 +53,7 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
         runtime: { type: "string", default: "node" },
         port: { type: "string", default: "8000" },
         host: { type: "string", default: "127.0.0.1" },
+        threads: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -64,12 +69,21 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
   if (!/^\d+$/.test(values.port as string) || port > 65535) {
     throw new UsageError(`--port must be an integer in 0..65535, got ${JSON.stringify(values.port)}`);
   }
+  let threads: number | undefined;
+  if (values.threads !== undefined) {
+    threads = Number(values.threads);
+    if (!/^\d+$/.test(values.threads as string) || threads < 1 || threads > 1024) {
+      throw new UsageError(`--threads must be an integer in 1..1024, got ${JSON.stringify(values.threads)}`);
+    }
+    if (runtime !== "blocking") throw new UsageError("--threads applies only to --runtime blocking");
+  }
   if (positionals.length > 1) throw new UsageError(`expected at most one app module, got ${positionals.join(" ")}`);
   return {
     runtime: runtime as RuntimeName,
     port,
     host: values.host as string,
     app: positionals[0] ?? DEFAULT_APP,
+    threads,
     help: values.help as boolean,
   };
 }

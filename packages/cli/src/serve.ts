@@ -2,15 +2,28 @@
 // forwarding SIGINT/SIGTERM to it and exiting with its exit code.
 
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { HELP, parseServeArgs, type RuntimeName, UsageError } from "./args.ts";
 
-/** The command that starts `runtime` on its entry module. */
+/** A pinned runtime binary from the repository's node_modules/.bin, else from PATH. */
+function pinned(name: string): string {
+  const local = fileURLToPath(new URL(`../../../node_modules/.bin/${name}`, import.meta.url));
+  return existsSync(local) ? local : name;
+}
+
+/** The command that starts `runtime` on its entry module, in that runtime's own process. */
 export function runtimeCommand(runtime: RuntimeName): { command: string; args: string[] } {
   const entry = (name: string) => fileURLToPath(new URL(`./entries/${name}.ts`, import.meta.url));
   switch (runtime) {
     case "node":
       return { command: process.execPath, args: [entry("node")] };
+    case "bun":
+      return { command: pinned("bun"), args: [entry("bun")] };
+    case "deno":
+      return { command: pinned("deno"), args: ["run", "--allow-all", entry("deno")] };
+    case "blocking":
+      return { command: process.execPath, args: [entry("blocking")] };
   }
 }
 
