@@ -17,6 +17,8 @@ export interface ServeArgs {
   app: string;
   /** Worker threads for the blocking baseline; undefined means its default (2 x cores + 1). */
   threads: number | undefined;
+  /** Restart when a source file changes (uvicorn's --reload), with the runtime's own watcher. */
+  reload: boolean;
   help: boolean;
 }
 
@@ -34,6 +36,9 @@ Options:
   --host <addr>       interface to bind (default: 127.0.0.1)
   --threads <n>       blocking only: worker threads, each holding one request at a
                       time (default: 2 x cores + 1, gunicorn's rule)
+  --reload            restart when a source file changes (uvicorn's --reload), with
+                      the runtime's own watcher (node/bun/deno --watch); a file that
+                      fails to load is reported and the next good save recovers
   -h, --help          show this help
 
 SIGINT or SIGTERM closes gracefully: no new connections, in-flight requests get
@@ -54,6 +59,7 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
         port: { type: "string", default: "8000" },
         host: { type: "string", default: "127.0.0.1" },
         threads: { type: "string" },
+        reload: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -84,6 +90,7 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
     host: values.host as string,
     app: positionals[0] ?? DEFAULT_APP,
     threads,
+    reload: values.reload as boolean,
     help: values.help as boolean,
   };
 }

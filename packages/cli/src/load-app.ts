@@ -22,7 +22,12 @@ export function resolveAppPath(path: string, base = process.env.INIT_CWD ?? proc
 
 export async function loadApp(path: string): Promise<App> {
   const file = resolveAppPath(path);
-  const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (error) {
+    throw new Error(`cannot load app module ${file}: ${(error as Error).message}`, { cause: error });
+  }
   const app = mod.default ?? mod.app;
   if (!isApp(app)) {
     throw new Error(`${file} must export an App as its default export or as "app"`);

@@ -4,7 +4,9 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { HELP, parseServeArgs, type RuntimeName, UsageError } from "./args.ts";
+import { dirname } from "node:path";
+import { DEFAULT_APP, HELP, parseServeArgs, type RuntimeName, UsageError } from "./args.ts";
+import { resolveAppPath } from "./load-app.ts";
 
 /** A pinned runtime binary from the repository's node_modules/.bin, else from PATH. */
 function pinned(name: string): string {
@@ -12,18 +14,28 @@ function pinned(name: string): string {
   return existsSync(local) ? local : name;
 }
 
-/** The command that starts `runtime` on its entry module, in that runtime's own process. */
-export function runtimeCommand(runtime: RuntimeName): { command: string; args: string[] } {
+/**
+ * The command that starts `runtime` on its entry module, in that runtime's own process.
+ * With `reload`, the runtime's own watcher restarts it when a module it loaded changes; the blocking
+ * baseline loads the app in worker threads, which Node's watcher does not follow, so it watches the
+ * app's directory and the packages instead.
+ */
+export function runtimeCommand(runtime: RuntimeName, reload = false, app = DEFAULT_APP): { command: string; args: string[] } {
   const entry = (name: string) => fileURLToPath(new URL(`./entries/${name}.ts`, import.meta.url));
+  const watch = reload ? ["--watch"] : [];
   switch (runtime) {
     case "node":
-      return { command: process.execPath, args: [entry("node")] };
+      return { command: process.execPath, args: [...watch, entry("node")] };
     case "bun":
-      return { command: pinned("bun"), args: [entry("bun")] };
+      return { command: pinned("bun"), args: [...watch, entry("bun")] };
     case "deno":
-      return { command: pinned("deno"), args: ["run", "--allow-all", entry("deno")] };
-    case "blocking":
-      return { command: process.execPath, args: [entry("blocking")] };
+      return { command: pinned("deno"), args: ["run", ...watch, "--allow-all", entry("deno")] };
+    case "blocking": {
+      const paths = reload
+        ? [dirname(resolveAppPath(app)), fileURLToPath(new URL("../../", import.meta.url))].map((p) => `--watch-path=${p}`)
+        : [];
+      return { command: process.execPath, args: [...paths, entry("blocking")] };
+    }
   }
 }
 
@@ -34,8 +46,9 @@ try {
     console.log(HELP);
     process.exit(0);
   }
-  const { command, args: prefix } = runtimeCommand(args.runtime);
+  const { command, args: prefix } = runtimeCommand(args.runtime, args.reload, args.app);
   const child = spawn(command, [...prefix, ...argv], { stdio: "inherit" });
+  if (args.reload) console.error(`reload: watching for changes (${args.runtime})`);
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
   child.on("error", (error) => {
     console.error(`error: cannot start ${args.runtime}: ${error.message}`);

@@ -11,7 +11,7 @@ const launcher = fileURLToPath(new URL("../src/serve.ts", import.meta.url));
 
 describe("parseServeArgs", () => {
   it("fills in the documented defaults", () => {
-    expect(parseServeArgs([])).toEqual({ runtime: "node", port: 8000, host: "127.0.0.1", app: DEFAULT_APP, threads: undefined, help: false });
+    expect(parseServeArgs([])).toEqual({ runtime: "node", port: 8000, host: "127.0.0.1", app: DEFAULT_APP, threads: undefined, reload: false, help: false });
     expect(DEFAULT_APP).toMatch(/apps\/demo\/src\/app\.ts$/);
   });
 
@@ -22,6 +22,7 @@ describe("parseServeArgs", () => {
       host: "::1",
       app: "my/app.ts",
       threads: undefined,
+      reload: false,
       help: false,
     });
     expect(parseServeArgs(["--runtime", "blocking", "--threads", "8"]).threads).toBe(8);
