@@ -2,4 +2,5 @@
 // Use: `defineConformanceSuite({ name: "node", start: () => startServerProcess({ command, args }) })` in a vitest file.
 
 export { defineConformanceSuite, type AdapterUnderTest, type CheckId } from "./suite.ts";
+export { COMPARED_HEADERS, diff, observe, PROBES, type Observation, type Probe } from "./differential.ts";
 export { startServerProcess, type ServerProcess, type StartOptions } from "./process.ts";

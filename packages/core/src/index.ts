@@ -5,6 +5,7 @@ export { App, type AppOptions, type ShutdownOptions } from "./app.ts";
 export { readBytes, readJson, readText, DEFAULT_BODY_LIMIT, type BodyOptions } from "./body.ts";
 export { compose } from "./compose.ts";
 export { errorResponse, HttpError, type HttpErrorOptions } from "./errors.ts";
+export { delegateToNative, type Materializable } from "./facade.ts";
 export { consoleLogger, silentLogger } from "./logger.ts";
 export { BODY_TEXT, HEADER_PAIRS, html, json, redirect, text, toFetchResponse, type ResponseOptions } from "./responses.ts";
 export { parsePattern, Router, type RouteMatch } from "./router.ts";

@@ -1,6 +1,8 @@
 // Response helpers a view returns: json, text, html, redirect.
 // They return standard Fetch Responses; the body string stays where an adapter can write it directly.
 
+import { delegateToNative } from "./facade.ts";
+
 /** Adapters read this to write a helper's body without re-reading the Response stream. */
 export const BODY_TEXT: unique symbol = Symbol.for("asyncview.body-text") as never;
 /** Adapters read this for a helper's headers as flat [name, value, ...] pairs without building a Headers. */
@@ -74,28 +76,7 @@ class TextResponse {
   }
 }
 
-for (const key of Object.getOwnPropertyNames(Response.prototype)) {
-  if (key === "constructor" || Object.hasOwn(TextResponse.prototype, key)) continue;
-  const descriptor = Object.getOwnPropertyDescriptor(Response.prototype, key)!;
-  if (typeof descriptor.value === "function") {
-    Object.defineProperty(TextResponse.prototype, key, {
-      configurable: true,
-      writable: true,
-      value(this: TextResponse, ...args: unknown[]) {
-        const real = this.materialize() as unknown as Record<string, (...a: unknown[]) => unknown>;
-        return real[key]!(...args);
-      },
-    });
-  } else if (descriptor.get) {
-    Object.defineProperty(TextResponse.prototype, key, {
-      configurable: true,
-      get(this: TextResponse) {
-        return (this.materialize() as unknown as Record<string, unknown>)[key];
-      },
-    });
-  }
-}
-Object.setPrototypeOf(TextResponse.prototype, Response.prototype);
+delegateToNative(TextResponse, Response);
 
 /** Builds the native Fetch Response behind a helper's response (what Bun.serve and Deno.serve need). */
 export function toFetchResponse(response: Response): Response {

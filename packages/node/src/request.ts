@@ -2,6 +2,7 @@
 // and a real Request (with a streaming body) is built only when a view touches the body or anything else.
 
 import type { IncomingMessage } from "node:http";
+import { delegateToNative } from "@asyncview/core";
 
 const NO_BODY = new Set(["GET", "HEAD"]);
 
@@ -98,26 +99,5 @@ function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
 }
 
 // Everything not defined above (body, json(), text(), clone(), ...) delegates to the real Request,
-// and the prototype chain makes `request instanceof Request` true. The global Request is not touched.
-for (const key of Object.getOwnPropertyNames(Request.prototype)) {
-  if (key === "constructor" || Object.hasOwn(NodeRequest.prototype, key)) continue;
-  const descriptor = Object.getOwnPropertyDescriptor(Request.prototype, key)!;
-  if (typeof descriptor.value === "function") {
-    Object.defineProperty(NodeRequest.prototype, key, {
-      configurable: true,
-      writable: true,
-      value(this: NodeRequest, ...args: unknown[]) {
-        const real = this.materialize() as unknown as Record<string, (...a: unknown[]) => unknown>;
-        return real[key]!(...args);
-      },
-    });
-  } else if (descriptor.get) {
-    Object.defineProperty(NodeRequest.prototype, key, {
-      configurable: true,
-      get(this: NodeRequest) {
-        return (this.materialize() as unknown as Record<string, unknown>)[key];
-      },
-    });
-  }
-}
-Object.setPrototypeOf(NodeRequest.prototype, Request.prototype);
+// and `request instanceof Request` holds. The global Request is not touched.
+delegateToNative(NodeRequest, Request);
