@@ -14,8 +14,10 @@ export interface StreamOptions extends ResponseOptions {
 const encoder = new TextEncoder();
 
 function iteratorOf<T>(source: Source<T>): AsyncIterator<T> | Iterator<T> {
-  if (Symbol.asyncIterator in source) return source[Symbol.asyncIterator]();
-  if (Symbol.iterator in source) return source[Symbol.iterator]();
+  if (typeof source === "object" && source !== null) {
+    if (Symbol.asyncIterator in source) return source[Symbol.asyncIterator]();
+    if (Symbol.iterator in source) return source[Symbol.iterator]();
+  }
   throw new TypeError("stream(): source is neither AsyncIterable nor Iterable");
 }
 
@@ -28,14 +30,20 @@ export function toReadableStream<T>(source: Source<T>, encode: (item: T) => Chun
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        const step = await iterator.next();
-        if (step.done) {
-          controller.close();
-          return;
+        // Loop past empty chunks: a pull that enqueues nothing is not called again.
+        for (;;) {
+          const step = await iterator.next();
+          if (step.done) {
+            controller.close();
+            return;
+          }
+          const chunk = encode(step.value);
+          const bytes = typeof chunk === "string" ? encoder.encode(chunk) : chunk;
+          if (bytes.byteLength > 0) {
+            controller.enqueue(bytes);
+            return;
+          }
         }
-        const chunk = encode(step.value);
-        const bytes = typeof chunk === "string" ? encoder.encode(chunk) : chunk;
-        if (bytes.byteLength > 0) controller.enqueue(bytes);
       },
       async cancel() {
         await iterator.return?.();

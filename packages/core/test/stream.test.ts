@@ -1,0 +1,93 @@
+// Unit tests for streaming responses: items arrive as pulled (backpressure), the source's `finally`
+// runs when the reader cancels, and the NDJSON / SSE wire formats.
+
+import { describe, expect, it } from "vitest";
+import { formatSse, ndjson, sse, stream, toReadableStream } from "../src/stream.ts";
+
+describe("toReadableStream", () => {
+  it("pulls one item per read: the generator does not run ahead of the reader", async () => {
+    let produced = 0;
+    async function* source() {
+      for (let i = 0; i < 100; i++) {
+        produced += 1;
+        yield `${i}`;
+      }
+    }
+    const reader = toReadableStream(source(), (s) => s).getReader();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(produced).toBe(0);
+    await reader.read();
+    await reader.read();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(produced).toBe(2);
+    await reader.cancel();
+  });
+
+  it("runs the generator's finally when the reader cancels", async () => {
+    let cleanedUp = false;
+    async function* source() {
+      try {
+        for (;;) yield "tick";
+      } finally {
+        cleanedUp = true;
+      }
+    }
+    const reader = toReadableStream(source(), (s) => s).getReader();
+    await reader.read();
+    await reader.cancel("client left");
+    expect(cleanedUp).toBe(true);
+  });
+
+  it("accepts sync iterables and bytes, skipping empty chunks", async () => {
+    const res = stream(["a", new Uint8Array([98]), "", "c"]);
+    expect(res.headers.get("content-type")).toBe("application/octet-stream");
+    expect(await res.text()).toBe("abc");
+  });
+
+  it("errors the stream when the source throws", async () => {
+    async function* source() {
+      yield "ok";
+      throw new Error("source broke");
+    }
+    await expect(stream(source()).text()).rejects.toThrow("source broke");
+  });
+
+  it("refuses a value that is not iterable", () => {
+    expect(() => stream(42 as never)).toThrow(/neither AsyncIterable nor Iterable/);
+  });
+});
+
+describe("ndjson", () => {
+  it("writes one JSON document per line", async () => {
+    async function* rows() {
+      yield { i: 0 };
+      yield { i: 1 };
+    }
+    const res = ndjson(rows(), { headers: { "x-n": "2" } });
+    expect(res.headers.get("content-type")).toBe("application/x-ndjson");
+    expect(res.headers.get("x-n")).toBe("2");
+    expect(await res.text()).toBe('{"i":0}\n{"i":1}\n');
+  });
+});
+
+describe("sse", () => {
+  it("formats fields, JSON data and multi-line data", () => {
+    expect(formatSse("hi")).toBe("data: hi\n\n");
+    expect(formatSse({ event: "tick", id: "7", retry: 1500.7, data: { n: 1 } })).toBe(
+      'event: tick\nid: 7\nretry: 1500\ndata: {"n":1}\n\n',
+    );
+    expect(formatSse({ data: "a\nb\r\nc" })).toBe("data: a\ndata: b\ndata: c\n\n");
+  });
+
+  it("refuses CR/LF in event and id", () => {
+    expect(() => formatSse({ event: "a\nb", data: 1 })).toThrow(/event must not contain/);
+    expect(() => formatSse({ id: "a\rb", data: 1 })).toThrow(/id must not contain/);
+  });
+
+  it("sets the event-stream headers", async () => {
+    const res = sse(["one", { data: 2 }]);
+    expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    expect(res.headers.get("cache-control")).toBe("no-cache");
+    expect(await res.text()).toBe("data: one\n\ndata: 2\n\n");
+  });
+});
