@@ -2,12 +2,20 @@
 // Prints exactly one "listening on http://HOST:PORT" line once the server accepts connections.
 
 import type { App, ServeOptions, Server } from "@asyncview/core";
-import { HELP, parseServeArgs, UsageError } from "./args.ts";
+import { HELP, parseServeArgs, type ServeArgs, UsageError } from "./args.ts";
 import { loadApp } from "./load-app.ts";
 
+/** An adapter's `serve`, for adapters that take the App object (node, bun, deno). */
 export type ServeFn = (app: App, options: ServeOptions) => Promise<Server>;
+/** Starts a server from the parsed arguments. */
+export type StartFn = (args: ServeArgs) => Promise<Server>;
 
-export async function runEntry(serve: ServeFn, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+/** A StartFn that loads the app module in this process and serves it with `serve`. */
+export function withLoadedApp(serve: ServeFn): StartFn {
+  return async (args) => serve(await loadApp(args.app), { port: args.port, hostname: args.host });
+}
+
+export async function runEntry(start: StartFn, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   let args;
   try {
     args = parseServeArgs(argv);
@@ -20,8 +28,7 @@ export async function runEntry(serve: ServeFn, argv: readonly string[] = process
     console.log(HELP);
     return;
   }
-  const app = await loadApp(args.app);
-  const server = await serve(app, { port: args.port, hostname: args.host });
+  const server = await start(args);
   console.log(`listening on ${server.url}`);
   const stop = (signal: string) => {
     console.error(`${signal}: shutting down gracefully`);

@@ -6,6 +6,20 @@ import { App, HttpError, intParam, json, ndjson, readBytes, readJson, redirect, 
 /** Things the server saw, read back by the suite through GET /_probe/events. */
 const events: string[] = [];
 
+/**
+ * The blocking baseline runs this module once per thread, each with its own `events`; threads share what they
+ * record over a BroadcastChannel (a Web standard in Node, Bun and Deno) so any thread's probe sees all of it.
+ * `unref` (Node) keeps the channel from holding the process open.
+ */
+const channel = new BroadcastChannel("asyncview-conformance-events");
+(channel as { unref?: () => void }).unref?.();
+channel.addEventListener("message", (event) => events.push((event as MessageEvent<string>).data));
+
+function record(event: string): void {
+  events.push(event);
+  channel.postMessage(event);
+}
+
 /** Large bodies: /echo-bytes accepts up to 16 MiB, /big answers up to 64 MiB. */
 export const MAX_ECHO_BYTES = 16 * 1024 * 1024;
 export const MAX_BIG_BYTES = 64 * 1024 * 1024;
@@ -48,7 +62,7 @@ app.get("/stream", (_req, ctx) => {
   const n = intParam(ctx.query, "n", { min: 0, max: 100_000, default: 5 });
   const ms = intParam(ctx.query, "ms", { min: 0, max: 10_000, default: 100 });
   const id = ctx.query.get("id") ?? "anonymous";
-  ctx.signal.addEventListener("abort", () => events.push(`aborted:${id}`), { once: true });
+  ctx.signal.addEventListener("abort", () => record(`aborted:${id}`), { once: true });
   async function* lines() {
     try {
       for (let i = 0; i < n; i++) {
@@ -56,7 +70,7 @@ app.get("/stream", (_req, ctx) => {
         yield { i };
       }
     } finally {
-      events.push(`finally:${id}`);
+      record(`finally:${id}`);
     }
   }
   return ndjson(lines());

@@ -11,6 +11,8 @@ export type CheckId = "disconnect-aborts" | "graceful-close" | "keep-alive" | "r
 export interface AdapterUnderTest {
   /** The runtime name the server reports as ctx.runtime. */
   name: string;
+  /** How the run is titled, when it differs from `name` (for example a second mode of the same runtime). */
+  label?: string;
   /** Starts a fresh server of the conformance app (packages/conformance/src/app.ts) on port 0. */
   start(): Promise<ServerProcess>;
   /** Checks this runtime genuinely cannot pass, with the reason. */
@@ -80,7 +82,7 @@ export function defineConformanceSuite(adapter: AdapterUnderTest): void {
     else it(title, fn, timeout);
   };
 
-  describe(`conformance: ${adapter.name}`, () => {
+  describe(`conformance: ${adapter.label ?? adapter.name}`, () => {
     let server: ServerProcess;
     let base: string;
     beforeAll(async () => {

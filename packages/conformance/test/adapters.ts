@@ -1,14 +1,26 @@
-// How to start a server of the conformance app on each adapter, as a real process of its runtime.
-// Shared by the per-adapter conformance tests and the differential test.
+// How to start a server of the conformance app on each adapter, as a real process of its runtime,
+// with exactly the command `pnpm serve --runtime <name>` uses. Shared by the conformance and differential tests.
 
 import { fileURLToPath } from "node:url";
+import { runtimeCommand } from "@asyncview/cli/runtime-command";
 import type { AdapterUnderTest } from "../src/index.ts";
 import { startServerProcess } from "../src/index.ts";
+import type { RuntimeName } from "@asyncview/cli/args";
 
-const entry = (name: string) => fileURLToPath(new URL(`../../cli/src/entries/${name}.ts`, import.meta.url));
 export const CONFORMANCE_APP = fileURLToPath(new URL("../src/app.ts", import.meta.url));
 
-export const node: AdapterUnderTest = {
-  name: "node",
-  start: () => startServerProcess({ command: process.execPath, args: [entry("node"), "--port", "0", CONFORMANCE_APP] }),
-};
+function adapter(name: RuntimeName, extra: string[] = [], skips: AdapterUnderTest["skips"] = {}): AdapterUnderTest {
+  return {
+    name,
+    skips,
+    start: () => {
+      const { command, args } = runtimeCommand(name);
+      return startServerProcess({ command, args: [...args, "--port", "0", ...extra, CONFORMANCE_APP] });
+    },
+  };
+}
+
+export const node = adapter("node");
+export const bun = adapter("bun");
+export const deno = adapter("deno");
+export const blocking = adapter("blocking");

@@ -60,14 +60,16 @@ export async function readText(request: Request, options: BodyOptions = {}): Pro
   }
 }
 
-/** Reads and parses a JSON body; empty or malformed gives 400 with the parser's message. */
+/** Reads and parses a JSON body; empty or malformed gives 400 with a message that is the same on every runtime. */
 export async function readJson<T = unknown>(request: Request, options: BodyOptions = {}): Promise<T> {
   const body = await readText(request, options);
   if (body.trim() === "") throw new HttpError(400, "request body is empty; expected JSON", { code: "bad_json" });
   try {
     return JSON.parse(body) as T;
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new HttpError(400, `malformed JSON body: ${reason}`, { code: "bad_json" });
+  } catch {
+    // The parser's own message differs between V8 (Node, Deno) and JavaScriptCore (Bun); this one does not.
+    throw new HttpError(400, `malformed JSON body (${body.length} characters): expected one JSON document`, {
+      code: "bad_json",
+    });
   }
 }

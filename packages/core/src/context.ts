@@ -37,6 +37,10 @@ export class RequestContext implements Context {
     return this.#info.runtime ?? "unknown";
   }
 
+  get remoteAddress(): string | undefined {
+    return this.#info.remoteAddress;
+  }
+
   get state(): Map<string, unknown> {
     return (this.#state ??= new Map());
   }
@@ -46,7 +50,14 @@ export class RequestContext implements Context {
   }
 }
 
-/** The raw (still percent-encoded) pathname of an absolute URL string. */
+/** A dot segment (`.`, `..`, or either spelled with %2e) or a backslash: the WHATWG URL parser rewrites these. */
+const NEEDS_NORMALISING = /\/(?:\.|%2e)(?:\.|%2e)?(?=\/|$)|\\/i;
+
+/**
+ * The still percent-encoded pathname of an absolute URL string, as the WHATWG URL parser would give it.
+ * Plain paths are sliced out without building a URL; dot segments and backslashes go through `new URL`,
+ * so `/a/%2E%2E/b` routes as `/b` on every adapter, whether its runtime normalised the URL or not.
+ */
 export function pathOf(url: string): string {
   const start = url.indexOf("/", url.indexOf("://") + 3);
   if (start === -1) return "/";
@@ -58,5 +69,6 @@ export function pathOf(url: string): string {
       break;
     }
   }
-  return url.slice(start, end);
+  const path = url.slice(start, end);
+  return NEEDS_NORMALISING.test(path) ? new URL(url).pathname : path;
 }

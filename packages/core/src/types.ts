@@ -44,6 +44,8 @@ export interface Context<P = Params> {
   readonly signal: AbortSignal;
   /** Which runtime serves this request. */
   readonly runtime: Runtime;
+  /** The client's IP address as the socket reports it (no proxy headers are trusted), when the adapter knows it. */
+  readonly remoteAddress: string | undefined;
   /** The matched route pattern (`/users/:id`), or null before routing or when nothing matched. */
   readonly route: string | null;
   /** Free-form per-request storage shared by middleware and the view. */

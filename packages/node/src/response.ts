@@ -90,8 +90,9 @@ async function writeStream(
       return;
     }
     res.writeHead(response.status, response.statusText || undefined, headers);
-    let chunk: ReadableStreamReadResult<Uint8Array> = first;
-    let next: Promise<ReadableStreamReadResult<Uint8Array>> | null = second === null ? pending : Promise.resolve(second);
+    type ReadResult = Awaited<ReturnType<typeof reader.read>>;
+    let chunk: ReadResult = first;
+    let next: Promise<ReadResult> | null = second === null ? pending : Promise.resolve(second);
     for (;;) {
       if (res.destroyed) return;
       // Ask the source for more only once the socket took this chunk (backpressure reaches the generator).

@@ -32,6 +32,10 @@ class InFlight implements ServeInfo {
     this.#shuttingDown = shuttingDown;
   }
 
+  get remoteAddress(): string | undefined {
+    return this.#res.socket?.remoteAddress;
+  }
+
   get signal(): AbortSignal {
     if (this.#controller) return this.#controller.signal;
     const controller = (this.#controller = new AbortController());

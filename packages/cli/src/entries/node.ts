@@ -2,10 +2,10 @@
 // Started by the launcher (serve.ts) as `node entries/node.ts [args]`.
 
 import { serve } from "@asyncview/node";
-import { runEntry } from "../run.ts";
+import { runEntry, withLoadedApp } from "../run.ts";
 
 try {
-  await runEntry(serve);
+  await runEntry(withLoadedApp(serve));
 } catch (error) {
   console.error(`error: ${(error as Error).message}`);
   process.exit(1);

@@ -1,0 +1,11 @@
+// @asyncview/blocking: the WSGI model as a baseline. An Express front, a fixed pool of threads, one request each.
+// Usage: `const server = await serve(new URL("./app.ts", import.meta.url), { threads: 8 });`
+
+export { serve } from "./serve.ts";
+export {
+  DEFAULT_MAX_BODY_SIZE,
+  DEFAULT_QUEUE_SIZE,
+  defaultThreads,
+  type BlockingServeOptions,
+  type BlockingServer,
+} from "./options.ts";

@@ -1,0 +1,155 @@
+// The fixed pool of worker threads and the FIFO queue in front of it: a thread takes one request, holds it
+// until its response is complete, then takes the next. A thread that dies is replaced; its request gets a 500.
+
+import { Worker } from "node:worker_threads";
+import type { Logger } from "@asyncview/core";
+import type { Exchange } from "./exchange.ts";
+import type { FromWorker, RequestMessage, ToWorker, WorkerData } from "./protocol.ts";
+import { BoundedQueue } from "./queue.ts";
+
+/** One request waiting for, or held by, a thread. */
+export interface Job {
+  message: RequestMessage;
+  exchange: Exchange;
+}
+
+interface Slot {
+  worker: Worker;
+  job: Job | undefined;
+}
+
+const WORKER_URL = new URL("./worker.ts", import.meta.url);
+
+export interface PoolOptions {
+  size: number;
+  queueSize: number;
+  /** file: URL of the app module every thread imports. */
+  appModule: string;
+  logger: Logger;
+}
+
+export class WorkerPool {
+  readonly size: number;
+  readonly #options: PoolOptions;
+  readonly #queue: BoundedQueue<Job>;
+  readonly #slots = new Set<Slot>();
+  readonly #idle: Slot[] = [];
+  #stopping = false;
+
+  constructor(options: PoolOptions) {
+    this.size = options.size;
+    this.#options = options;
+    this.#queue = new BoundedQueue(options.queueSize);
+  }
+
+  /** Requests waiting for a thread. */
+  get queued(): number {
+    return this.#queue.size;
+  }
+
+  /** Starts every thread; resolves once each imported the app and ran its startup hooks. */
+  async start(): Promise<void> {
+    const started = Array.from({ length: this.size }, () => this.#spawn());
+    const results = await Promise.allSettled(started);
+    const failure = results.find((r) => r.status === "rejected");
+    if (failure) {
+      await Promise.all([...this.#slots].map((slot) => slot.worker.terminate()));
+      throw (failure as PromiseRejectedResult).reason;
+    }
+  }
+
+  /** Hands `job` to a free thread, or queues it; false when the queue is full. */
+  submit(job: Job): boolean {
+    const slot = this.#idle.pop();
+    if (slot) {
+      this.#assign(slot, job);
+      return true;
+    }
+    return this.#queue.offer(job);
+  }
+
+  /** The client of `job` left, or the server gave up on it: drop it from the queue or tell its thread. */
+  cancel(job: Job, reason: string): void {
+    if (this.#queue.remove(job)) return;
+    for (const slot of this.#slots) {
+      if (slot.job === job) this.#post(slot, { type: "abort", id: job.message.id, reason });
+    }
+  }
+
+  /** Runs each thread's shutdown hooks (within `timeout` ms), then ends the threads. */
+  async stop(timeout: number): Promise<void> {
+    this.#stopping = true;
+    const stopped = [...this.#slots].map(async (slot) => {
+      const done = new Promise<void>((resolve) => {
+        slot.worker.on("message", (m: FromWorker) => m.type === "stopped" && resolve());
+        slot.worker.once("exit", () => resolve());
+      });
+      this.#post(slot, { type: "shutdown", timeout });
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([done, new Promise((resolve) => (timer = setTimeout(resolve, timeout + 1000)))]);
+      clearTimeout(timer);
+      await slot.worker.terminate();
+    });
+    await Promise.all(stopped);
+  }
+
+  #spawn(): Promise<void> {
+    const data: WorkerData = { appModule: this.#options.appModule };
+    const worker = new Worker(WORKER_URL, { workerData: data });
+    const slot: Slot = { worker, job: undefined };
+    this.#slots.add(slot);
+    return new Promise<void>((resolve, reject) => {
+      let ready = false;
+      worker.on("message", (message: FromWorker) => {
+        switch (message.type) {
+          case "ready":
+            ready = true;
+            this.#release(slot);
+            resolve();
+            return;
+          case "failed":
+            reject(new Error(message.message));
+            return;
+          case "done":
+            slot.job = undefined;
+            this.#release(slot);
+            return;
+          case "stopped":
+            return;
+          default:
+            slot.job?.exchange.write(message, () => this.#post(slot, { type: "ack", id: message.id }));
+        }
+      });
+      worker.on("error", (error) => {
+        if (!ready) reject(error);
+        else this.#options.logger.error("blocking: a worker thread crashed", { error });
+      });
+      worker.on("exit", (code) => {
+        this.#slots.delete(slot);
+        const at = this.#idle.indexOf(slot);
+        if (at !== -1) this.#idle.splice(at, 1);
+        if (!ready || this.#stopping) return;
+        this.#options.logger.error("blocking: a worker thread exited; starting a new one", { code });
+        slot.job?.exchange.write({ type: "fail", id: slot.job.message.id }, () => {});
+        this.#spawn().catch((error: unknown) => this.#options.logger.error("blocking: cannot replace a worker thread", { error }));
+      });
+    });
+  }
+
+  /** The thread is free: give it the oldest waiting request, or mark it idle. */
+  #release(slot: Slot): void {
+    const next = this.#queue.take();
+    if (next) this.#assign(slot, next);
+    else this.#idle.push(slot);
+  }
+
+  #assign(slot: Slot, job: Job): void {
+    slot.job = job;
+    const body = job.message.body;
+    this.#post(slot, job.message, body ? [body] : []);
+  }
+
+  #post(slot: Slot, message: ToWorker, transfer: ArrayBuffer[] = []): void {
+    slot.worker.postMessage(message, transfer);
+  }
+}

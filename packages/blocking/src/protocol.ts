@@ -1,0 +1,108 @@
+// The messages between the main thread (the Express front) and a worker thread (one request at a time).
+// Every head/chunk/end a worker sends is answered by exactly one `ack` once the bytes went to the socket, or by `abort`.
+
+/** What a worker is started with (`workerData`). */
+export interface WorkerData {
+  /** file: URL of the app module; its default export, or its `app` export, is an App. */
+  appModule: string;
+}
+
+// ---- main thread -> worker --------------------------------------------------------------------------
+
+/** One request, its body read in full by the main thread (its ArrayBuffer is transferred, not copied). */
+export interface RequestMessage {
+  type: "request";
+  id: number;
+  method: string;
+  url: string;
+  /** Flat [name, value, ...] pairs as received; repeated headers stay separate. */
+  headers: string[];
+  /** null for GET and HEAD. */
+  body: ArrayBuffer | null;
+  /** The client's IP address, as the front's socket reports it. */
+  remoteAddress: string | undefined;
+}
+
+/** The last head/chunk/end of request `id` was handed to the socket (or its buffer drained): send the next. */
+export interface AckMessage {
+  type: "ack";
+  id: number;
+}
+
+/** The client of request `id` left, or the server gave up on it at shutdown: abort its signal, cancel its body. */
+export interface AbortMessage {
+  type: "abort";
+  id: number;
+  reason: string;
+}
+
+/** Run the app's shutdown hooks (draining `waitUntil` work within `timeout` ms), then answer `stopped`. */
+export interface ShutdownMessage {
+  type: "shutdown";
+  timeout: number;
+}
+
+export type ToWorker = RequestMessage | AckMessage | AbortMessage | ShutdownMessage;
+
+// ---- worker -> main thread --------------------------------------------------------------------------
+
+/** The app module loaded and its startup hooks ran. */
+export interface ReadyMessage {
+  type: "ready";
+}
+
+/** Loading the app module or a startup hook failed; the worker is useless. */
+export interface FailedMessage {
+  type: "failed";
+  message: string;
+}
+
+/**
+ * Status and headers of request `id`. With `more: false` the response is complete: `body` is all of it
+ * (a helper's text, or bytes) or null. With `more: true`, `body` is the first chunk and chunks follow.
+ */
+export interface HeadMessage {
+  type: "head";
+  id: number;
+  status: number;
+  statusText: string;
+  /** Flat lower-case [name, value, ...] pairs; each Set-Cookie is its own pair. */
+  headers: string[];
+  body: string | Uint8Array | null;
+  more: boolean;
+}
+
+/** The next chunk of a streaming body (its buffer is transferred). */
+export interface ChunkMessage {
+  type: "chunk";
+  id: number;
+  bytes: Uint8Array;
+}
+
+/** The streaming body of request `id` is complete. */
+export interface EndMessage {
+  type: "end";
+  id: number;
+}
+
+/** The response could not be produced or its body failed: answer 500 if nothing was sent yet, else reset. */
+export interface FailMessage {
+  type: "fail";
+  id: number;
+}
+
+/** The worker is done with request `id` (the view settled, the body is sent or cancelled): it is free. */
+export interface DoneMessage {
+  type: "done";
+  id: number;
+}
+
+/** Shutdown hooks ran; the worker may be terminated. */
+export interface StoppedMessage {
+  type: "stopped";
+}
+
+/** What a worker sends about one request's response. */
+export type ResponseMessage = HeadMessage | ChunkMessage | EndMessage | FailMessage;
+
+export type FromWorker = ReadyMessage | FailedMessage | ResponseMessage | DoneMessage | StoppedMessage;

@@ -1,0 +1,119 @@
+// One blocking thread: imports the app by its module path, then serves exactly one request at a time. It sends
+// the response piece by piece and waits for the main thread's ack after each, so it stays held until the last byte.
+
+import { parentPort, workerData } from "node:worker_threads";
+import { type App, BODY_TEXT, HEADER_PAIRS, loadAppModule } from "@asyncview/core";
+import type { RequestMessage, ResponseMessage, ToWorker, WorkerData } from "./protocol.ts";
+
+const port = parentPort!;
+const { appModule } = workerData as WorkerData;
+
+/** The request this thread holds, if any. */
+interface Held {
+  id: number;
+  controller: AbortController;
+  /** Set once the client left or the server gave up on the request. */
+  gone: boolean;
+  reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  /** Settles the wait for the main thread's ack of the last piece sent. */
+  acked: { resolve: () => void; reject: (reason: unknown) => void } | undefined;
+}
+
+let held: Held | undefined;
+
+class Gone extends Error {}
+
+/** Posts one piece of the response and waits until the main thread wrote it to the socket. */
+function send(h: Held, message: ResponseMessage): Promise<void> {
+  if (h.gone) return Promise.reject(new Gone());
+  return new Promise<void>((resolve, reject) => {
+    h.acked = { resolve, reject };
+    port.postMessage(message);
+  });
+}
+
+function headerPairs(response: Response): string[] {
+  const helper = (response as unknown as Record<symbol, string[] | undefined>)[HEADER_PAIRS];
+  if (helper !== undefined) return helper;
+  const pairs: string[] = [];
+  for (const [name, value] of response.headers) if (name !== "set-cookie") pairs.push(name, value);
+  for (const cookie of response.headers.getSetCookie()) pairs.push("set-cookie", cookie);
+  return pairs;
+}
+
+function toRequest(message: RequestMessage, signal: AbortSignal): Request {
+  const headers = new Headers();
+  const raw = message.headers;
+  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
+  return new Request(message.url, { method: message.method, headers, body: message.body, signal });
+}
+
+async function run(app: App, message: RequestMessage): Promise<void> {
+  const h: Held = (held = { id: message.id, controller: new AbortController(), gone: false, reader: undefined, acked: undefined });
+  const { id } = message;
+  try {
+    const request = toRequest(message, h.controller.signal);
+    const response = await app.handle(request, { runtime: "blocking", signal: h.controller.signal, remoteAddress: message.remoteAddress });
+    const head = { type: "head", id, status: response.status, statusText: response.statusText, headers: headerPairs(response) } as const;
+    const text = (response as unknown as Record<symbol, string | undefined>)[BODY_TEXT];
+    if (text !== undefined) return await send(h, { ...head, body: text, more: false });
+    if (response.body === null) return await send(h, { ...head, body: null, more: false });
+    const reader = (h.reader = response.body.getReader());
+    if (h.gone) return void (await reader.cancel().catch(() => {}));
+    const first = await reader.read();
+    if (first.done) return await send(h, { ...head, body: new Uint8Array(0), more: false });
+    await send(h, { ...head, body: first.value, more: true });
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) break;
+      await send(h, { type: "chunk", id, bytes: next.value });
+    }
+    await send(h, { type: "end", id });
+  } catch (error) {
+    if (!h.gone) {
+      app.logger.error("blocking worker: the response failed", { error });
+      port.postMessage({ type: "fail", id });
+    }
+    await h.reader?.cancel().catch(() => {});
+  } finally {
+    held = undefined;
+    port.postMessage({ type: "done", id });
+  }
+}
+
+function abort(id: number, reason: string): void {
+  const h = held;
+  if (h === undefined || h.id !== id || h.gone) return;
+  h.gone = true;
+  h.controller.abort(new DOMException(reason, "AbortError"));
+  h.acked?.reject(new Gone());
+  // Cancelling the body closes its source (a generator's finally runs) even while the view still holds it.
+  void h.reader?.cancel(reason).catch(() => {});
+}
+
+let app: App;
+try {
+  app = await loadAppModule(appModule);
+  await app.startup();
+} catch (error) {
+  port.postMessage({ type: "failed", message: (error as Error).message });
+  throw error;
+}
+
+port.on("message", (message: ToWorker) => {
+  switch (message.type) {
+    case "request":
+      void run(app, message);
+      return;
+    case "ack":
+      if (held?.id === message.id) held.acked?.resolve();
+      return;
+    case "abort":
+      abort(message.id, message.reason);
+      return;
+    case "shutdown":
+      void app.shutdown({ timeout: message.timeout }).finally(() => port.postMessage({ type: "stopped" }));
+      return;
+  }
+});
+port.postMessage({ type: "ready" });

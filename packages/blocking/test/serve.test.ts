@@ -1,0 +1,110 @@
+// The blocking baseline's own behaviour over real sockets: one request per thread, the bounded FIFO queue and
+// its 503, the front's body cap, a crashed thread replaced, a failing startup reported, graceful close.
+
+import { request as httpRequest } from "node:http";
+import { afterEach, describe, expect, it } from "vitest";
+import { serve, type BlockingServer } from "../src/index.ts";
+import { silentLogger } from "@asyncview/core";
+
+const APP = new URL("./fixtures/app.ts", import.meta.url);
+let server: BlockingServer | undefined;
+
+afterEach(async () => {
+  await server?.close({ timeout: 2000 });
+  server = undefined;
+});
+
+async function get(path: string): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
+  const response = await fetch(`${server!.url}${path}`);
+  return { status: response.status, body: (await response.json()) as Record<string, unknown>, headers: response.headers };
+}
+
+describe("@asyncview/blocking", () => {
+  it("reports its pool and serves on threads other than the main one", async () => {
+    server = await serve(APP, { port: 0, threads: 3, logger: silentLogger });
+    expect(server.threads).toBe(3);
+    expect(server.runtime).toBe("blocking");
+    const { body } = await get("/thread");
+    expect(body.threadId).toBeGreaterThan(0);
+  });
+
+  it("holds a thread per request: 6 sleeping requests on 2 threads take three sleeps, on 6 threads one", async () => {
+    const timed = async (threads: number) => {
+      server = await serve(APP, { port: 0, threads, logger: silentLogger });
+      const started = performance.now();
+      const results = await Promise.all(Array.from({ length: 6 }, () => get("/sleep?ms=300")));
+      const elapsed = performance.now() - started;
+      const used = new Set(results.map((r) => r.body.threadId));
+      await server.close();
+      server = undefined;
+      return { elapsed, used: used.size };
+    };
+    const two = await timed(2);
+    const six = await timed(6);
+    expect(two.used).toBe(2);
+    expect(six.used).toBe(6);
+    // A sleep cannot end early: 2 threads need at least 3 rounds; 6 threads run them all at once.
+    expect(two.elapsed).toBeGreaterThanOrEqual(3 * 300);
+    expect(two.elapsed / six.elapsed).toBeGreaterThan(2);
+  });
+
+  it("answers 503 with a JSON error and Retry-After when the queue is full, and keeps serving", async () => {
+    server = await serve(APP, { port: 0, threads: 1, queueSize: 1, logger: silentLogger });
+    const held = get("/sleep?ms=600");
+    await new Promise((r) => setTimeout(r, 100));
+    const queued = get("/sleep?ms=0");
+    await new Promise((r) => setTimeout(r, 100));
+    const refused = await get("/sleep?ms=0");
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBe("1");
+    expect(refused.body).toMatchObject({ error: { status: 503, code: "queue_full", details: { queueSize: 1 } } });
+    expect((await held).status).toBe(200);
+    expect((await queued).status).toBe(200);
+  });
+
+  it("drops a queued request whose client left, so it never occupies a thread", async () => {
+    server = await serve(APP, { port: 0, threads: 1, queueSize: 10, logger: silentLogger });
+    const held = get("/sleep?ms=500");
+    await new Promise((r) => setTimeout(r, 100));
+    // Queue a 2 s request, then leave before a thread is free: it must never start.
+    const leaver = httpRequest(`${server.url}/sleep?ms=2000`);
+    leaver.on("error", () => {});
+    leaver.end();
+    await new Promise((r) => setTimeout(r, 100));
+    leaver.destroy();
+    expect((await held).status).toBe(200);
+    const { body } = await get("/started");
+    expect(body.started).toEqual([500]);
+  });
+
+  it("answers 413 past the front's body cap", async () => {
+    server = await serve(APP, { port: 0, threads: 1, maxBodySize: 1000, logger: silentLogger });
+    const over = await fetch(`${server.url}/size`, { method: "POST", body: "x".repeat(1001) });
+    expect(over.status).toBe(413);
+    expect(await over.json()).toMatchObject({ error: { code: "payload_too_large", details: { limit: 1000 } } });
+    const under = await fetch(`${server.url}/size`, { method: "POST", body: "x".repeat(1000) });
+    expect(await under.json()).toEqual({ size: 1000 });
+  });
+
+  it("answers 500 when a thread dies mid-request and replaces the thread", async () => {
+    server = await serve(APP, { port: 0, threads: 1, logger: silentLogger });
+    const before = (await get("/thread")).body.threadId;
+    const crashed = await get("/crash");
+    expect(crashed.status).toBe(500);
+    expect(crashed.body).toMatchObject({ error: { status: 500, code: "internal_error" } });
+    const after = await get("/thread");
+    expect(after.status).toBe(200);
+    expect(after.body.threadId).not.toBe(before);
+  });
+
+  it("refuses to start when the app's startup fails, naming the cause", async () => {
+    await expect(serve(new URL("./fixtures/broken-app.ts", import.meta.url), { port: 0, threads: 2 })).rejects.toThrow(
+      "database unreachable",
+    );
+  });
+
+  it("validates its options", async () => {
+    await expect(serve(APP, { threads: 0 })).rejects.toThrow("threads must be an integer >= 1, got 0");
+    await expect(serve(APP, { queueSize: -1 })).rejects.toThrow("queueSize must be an integer >= 0");
+  });
+});

@@ -1,0 +1,12 @@
+// The process entry for `--runtime deno`: serves the app on @asyncview/deno inside this Deno process.
+// Started by the launcher (serve.ts) as `deno run --allow-all entries/deno.ts [args]`.
+
+import { serve } from "@asyncview/deno";
+import { runEntry, withLoadedApp } from "../run.ts";
+
+try {
+  await runEntry(withLoadedApp(serve));
+} catch (error) {
+  console.error(`error: ${(error as Error).message}`);
+  process.exit(1);
+}
