@@ -1,4 +1,4 @@
-// The limit of Node: a bare node:http server answering /hello by hand (no framework, no prebuilt buffer).
+// The limit of Node: a bare node:http server answering /hello and /sleep by hand (no framework, no prebuilt buffer).
 // Usage: node servers/bare-node.ts --port P   prints "listening on http://127.0.0.1:P".
 
 import { createServer } from "node:http";
@@ -10,6 +10,15 @@ const server = createServer((req, res) => {
     const body = JSON.stringify({ msg: "Hello, async!" });
     res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
     res.end(body);
+    return;
+  }
+  if (req.url?.startsWith("/sleep") && req.method === "GET") {
+    const ms = Number(new URL(req.url, "http://x").searchParams.get("ms") ?? "1000");
+    setTimeout(() => {
+      const body = JSON.stringify({ msg: "Hello, async!", slept: ms });
+      res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
+      res.end(body);
+    }, ms);
     return;
   }
   res.writeHead(404, { "content-type": "application/json; charset=utf-8" });

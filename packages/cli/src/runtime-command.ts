@@ -27,20 +27,21 @@ export function pinned(name: keyof typeof BINARIES): string {
  * app's directory and the packages instead.
  */
 export function runtimeCommand(runtime: RuntimeName, reload = false, app = DEFAULT_APP): { command: string; args: string[] } {
-  const entry = (name: string) => fileURLToPath(new URL(`./entries/${name}.ts`, import.meta.url));
+  // The entry gets `--runtime` too, so runtime-specific flags (--threads) are accepted however it was started.
+  const entry = (name: string) => [fileURLToPath(new URL(`./entries/${name}.ts`, import.meta.url)), "--runtime", name];
   const watch = reload ? ["--watch"] : [];
   switch (runtime) {
     case "node":
-      return { command: process.execPath, args: [...watch, entry("node")] };
+      return { command: process.execPath, args: [...watch, ...entry("node")] };
     case "bun":
-      return { command: pinned("bun"), args: [...watch, entry("bun")] };
+      return { command: pinned("bun"), args: [...watch, ...entry("bun")] };
     case "deno":
-      return { command: pinned("deno"), args: ["run", ...watch, "--allow-all", "--unstable-no-legacy-abort", entry("deno")] };
+      return { command: pinned("deno"), args: ["run", ...watch, "--allow-all", "--unstable-no-legacy-abort", ...entry("deno")] };
     case "blocking": {
       const paths = reload
         ? [dirname(resolveAppPath(app)), fileURLToPath(new URL("../../", import.meta.url))].map((p) => `--watch-path=${p}`)
         : [];
-      return { command: process.execPath, args: [...paths, entry("blocking")] };
+      return { command: process.execPath, args: [...paths, ...entry("blocking")] };
     }
   }
 }

@@ -201,6 +201,11 @@ export class App {
   }
 
   #fail(error: unknown, request: Request, ctx: Context): Response {
+    // Cancelled through ctx.signal (the client left, or shutdown gave up on it): expected, not logged;
+    // nobody is listening for the answer, which is nginx's 499 for the record.
+    if (ctx.signal.aborted && (error === ctx.signal.reason || (error instanceof Error && error.name === "AbortError"))) {
+      return errorResponse(new HttpError(499, "the request was cancelled before it finished", { code: "request_cancelled" }));
+    }
     if (!(error instanceof HttpError) || error.status >= 500) {
       this.logger.error("request failed", { method: request.method, url: request.url, route: ctx.route, error });
     }

@@ -72,7 +72,7 @@ class TextResponse {
   }
   /** The Fetch Response behind this one, built on first use. */
   materialize(): Response {
-    return (this.#real ??= new Response(this.#body, { status: this.status, headers: this.headers }));
+    return (this.#real ??= new Response(this.#body, { status: this.status, headers: this.#headers ?? this.#init }));
   }
 }
 

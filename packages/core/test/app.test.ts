@@ -6,6 +6,7 @@ import { App } from "../src/app.ts";
 import { HttpError } from "../src/errors.ts";
 import { json, text } from "../src/responses.ts";
 import { silentLogger } from "../src/logger.ts";
+import { sleep } from "../src/sleep.ts";
 import { recordingLogger, req } from "./helpers.ts";
 
 function app(): App {
@@ -309,6 +310,27 @@ describe("errors", () => {
     const res = await a.fetch(req("/bad"));
     expect(res.status).toBe(500);
     expect(String((log.records[0]?.fields?.error as Error).message)).toMatch(/\/bad returned an object/);
+  });
+
+  it("does not log a view cancelled through ctx.signal, and answers 499", async () => {
+    const log = recordingLogger();
+    const a = new App({ logger: log }).get("/wait", (_r, ctx) => sleep(10_000, { signal: ctx.signal }).then(() => text("late")));
+    const controller = new AbortController();
+    const pending = a.fetch(req("/wait"), { signal: controller.signal });
+    controller.abort(new DOMException("client disconnected", "AbortError"));
+    const res = await pending;
+    expect(res.status).toBe(499);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("request_cancelled");
+    expect(log.records).toEqual([]);
+  });
+
+  it("still logs an AbortError that did not come from ctx.signal", async () => {
+    const log = recordingLogger();
+    const a = new App({ logger: log }).get("/upstream", () => {
+      throw new DOMException("upstream timed out", "AbortError");
+    });
+    expect((await a.fetch(req("/upstream"))).status).toBe(500);
+    expect(log.records).toHaveLength(1);
   });
 
   it("keeps serving after a failure", async () => {
