@@ -1,9 +1,13 @@
 // One blocking thread: imports the app by its module path, then serves exactly one request at a time. It sends
 // the response piece by piece and waits for the main thread's ack after each, so it stays held until the last byte.
 
+import { AsyncLocalStorage } from "node:async_hooks";
 import { parentPort, workerData } from "node:worker_threads";
-import { type App, BODY_TEXT, HEADER_PAIRS, loadAppModule } from "@asyncview/core";
+import { type App, BODY_TEXT, HEADER_PAIRS, installRuntime, loadAppModule } from "@asyncview/core";
 import type { RequestMessage, ResponseMessage, ToWorker, WorkerData } from "./protocol.ts";
+
+// A blocking thread is where blocking is the point: syncToAsync runs inline here, asyncUnsafe allows the call.
+installRuntime({ AsyncLocalStorage, env: (name) => process.env[name], blockingAllowed: true });
 
 const port = parentPort!;
 const { appModule } = workerData as WorkerData;

@@ -1,8 +1,12 @@
 // The App: routes, middleware, mounted sub-apps, lifespan hooks, and the single `fetch` entry every adapter calls.
 // It is the ASGI-application analog: adapters turn their runtime's requests into `app.fetch(request, info)`.
 
+import { BlockingDetector, type BlockingDetectorOptions } from "./blocking-detector.ts";
 import { compose } from "./compose.ts";
 import { pathOf, RequestContext } from "./context.ts";
+import { runInRequestScope } from "./context-var.ts";
+import { TaskGroup } from "./task-group.ts";
+import type { Task } from "./timeout.ts";
 import { errorResponse, HttpError } from "./errors.ts";
 import { consoleLogger } from "./logger.ts";
 import { Router } from "./router.ts";
@@ -14,6 +18,11 @@ export interface AppOptions {
   debug?: boolean;
   /** Where errors and lifecycle events go. Default: JSON lines on the console. */
   logger?: Logger;
+  /**
+   * The blocking detector: warn when a view holds the event loop past a threshold (default 100 ms).
+   * Default: on when `debug` is, off otherwise. `true`, `false`, or `{ thresholdMs }`.
+   */
+  blockingDetector?: boolean | BlockingDetectorOptions;
 }
 
 export interface ShutdownOptions {
@@ -31,12 +40,15 @@ export class App {
   readonly logger: Logger;
   /** Work registered with `ctx.waitUntil`, awaited by `shutdown()`. */
   readonly tasks: TaskTracker;
+  /** The blocking detector when enabled; `snapshot()` gives its counts. */
+  readonly blocking: BlockingDetector | undefined;
   readonly #router = new Router<View<never>>();
   readonly #middleware: Middleware[] = [];
   readonly #mounts: { prefix: string; app: App }[] = [];
   readonly #startup: Hook[] = [];
   readonly #shutdown: Hook[] = [];
   #handler: Dispatch | undefined;
+  #group: TaskGroup | undefined;
   #started: Promise<void> | undefined;
   #stopped: Promise<void> | undefined;
 
@@ -44,6 +56,8 @@ export class App {
     this.debug = options.debug ?? false;
     this.logger = options.logger ?? consoleLogger;
     this.tasks = new TaskTracker(this.logger);
+    const detector = options.blockingDetector ?? this.debug;
+    this.blocking = detector === false ? undefined : new BlockingDetector(this.logger, detector === true ? {} : detector);
   }
 
   /** Registers `view` for `method` (or several) on `pattern`. Patterns: `/static`, `/:param`, trailing `/*`. */
@@ -101,11 +115,21 @@ export class App {
     return this;
   }
 
+  /**
+   * Starts `task` in the app's task group: background work not tied to a request. Its signal aborts when the
+   * shutdown deadline passes; shutdown waits for it until then; a failure is logged.
+   */
+  spawn<T>(task: Task<T>): Promise<T> {
+    this.#group ??= new TaskGroup({ logger: this.logger, name: "app tasks" });
+    return this.#group.spawn(task);
+  }
+
   /** Runs startup hooks once (mounted apps first). Adapters call it before listening. */
   startup(): Promise<void> {
     return (this.#started ??= (async () => {
       for (const { app } of this.#mounts) await app.startup();
       for (const hook of this.#startup) await hook();
+      this.blocking?.start();
     })());
   }
 
@@ -113,7 +137,8 @@ export class App {
   shutdown(options: ShutdownOptions = {}): Promise<void> {
     return (this.#stopped ??= (async () => {
       const timeout = options.timeout ?? 10_000;
-      const drained = await this.tasks.drain(timeout);
+      const [drained, groupDrained] = await Promise.all([this.tasks.drain(timeout), this.#group?.drain(timeout) ?? true]);
+      if (!groupDrained) this.logger.warn("shutdown: app tasks were cancelled at the deadline", { timeoutMs: timeout });
       if (!drained) {
         this.logger.warn("shutdown: background tasks still running after the deadline", {
           pending: this.tasks.size,
@@ -128,6 +153,7 @@ export class App {
         }
       }
       for (const { app } of this.#mounts) await app.shutdown(options);
+      this.blocking?.stop();
     })());
   }
 
@@ -141,7 +167,12 @@ export class App {
    * which saves a few promise hops per request on the hot path. Never throws.
    */
   handle(request: Request, info: ServeInfo = {}): Response | Promise<Response> {
-    const ctx = new RequestContext(request, info, this.tasks);
+    return runInRequestScope(request, () => this.#handle(request, info));
+  }
+
+  #handle(request: Request, info: ServeInfo): Response | Promise<Response> {
+    const ctx = new RequestContext(request, info, this.tasks, this.logger);
+    ctx.detector = this.blocking;
     let result: Response | Promise<Response>;
     try {
       this.#handler ??= compose(this.#middleware, (req, c) => this.#dispatch(req, c, pathOf(req.url), ""));
@@ -178,7 +209,15 @@ export class App {
       rc.route = prefix + match.pattern;
       if (view) {
         rc.params = match.params;
-        return (view as unknown as View)(request, ctx);
+        const detector = rc.detector;
+        if (detector === undefined) return (view as unknown as View)(request, ctx);
+        const name = `${method} ${rc.route}`;
+        const result = detector.time(name, () => (view as unknown as View)(request, ctx));
+        if (!(result instanceof Promise)) {
+          detector.done(name);
+          return result;
+        }
+        return result.finally(() => detector.done(name));
       }
       const allow = allowed(match.methods);
       if (method === "OPTIONS") return new Response(null, { status: 204, headers: { allow } });

@@ -1,24 +1,33 @@
 // The per-request Context handed to middleware and views; URL parsing and state are created only when read.
 // `pathOf` extracts the pathname from a request URL without building a URL object.
 
+import type { BlockingDetector } from "./blocking-detector.ts";
+import { TaskGroup } from "./task-group.ts";
 import type { TaskTracker } from "./tasks.ts";
-import type { Context, Params, Runtime, ServeInfo } from "./types.ts";
+import type { Task } from "./timeout.ts";
+import type { Context, Logger, Params, Runtime, ServeInfo } from "./types.ts";
 
 const NO_PARAMS: Params = Object.freeze({}) as Params;
+const noop = (): void => {};
 
 export class RequestContext implements Context {
   params: Params = NO_PARAMS;
   route: string | null = null;
+  /** The root app's blocking detector, when enabled (mounted apps report to it too). */
+  detector: BlockingDetector | undefined;
   readonly #request: Request;
   readonly #info: ServeInfo;
   readonly #tasks: TaskTracker;
+  readonly #logger: Logger;
   #url: URL | undefined;
   #state: Map<string, unknown> | undefined;
+  #group: TaskGroup | undefined;
 
-  constructor(request: Request, info: ServeInfo, tasks: TaskTracker) {
+  constructor(request: Request, info: ServeInfo, tasks: TaskTracker, logger: Logger) {
     this.#request = request;
     this.#info = info;
     this.#tasks = tasks;
+    this.#logger = logger;
   }
 
   get url(): URL {
@@ -47,6 +56,14 @@ export class RequestContext implements Context {
 
   waitUntil(promise: Promise<unknown>): void {
     this.#tasks.track(promise, `waitUntil (${this.route ?? "no route"})`);
+  }
+
+  spawn<T>(task: Task<T>): Promise<T> {
+    this.#group ??= new TaskGroup({ signal: this.signal, logger: this.#logger, name: `tasks of ${this.route ?? "a request"}` });
+    const result = this.#group.spawn(task);
+    // Shutdown waits for it; a failure is logged by the group (and cancels the request's other tasks).
+    this.#tasks.track(result.then(noop, noop));
+    return result;
   }
 }
 

@@ -16,3 +16,11 @@ export { DEFAULT_HOSTNAME, DEFAULT_PORT, DEFAULT_SHUTDOWN_TIMEOUT, formatUrl, ty
 export type { Context, Logger, Middleware, Params, ParamsOf, Runtime, ServeInfo, View } from "./types.ts";
 export { intParam, type IntParamOptions } from "./query.ts";
 export { sleep, type SleepOptions } from "./sleep.ts";
+export { gather, type GatherOptions } from "./gather.ts";
+export { TaskGroup, TaskGroupClosedError, isAbortError, type TaskGroupOptions } from "./task-group.ts";
+export { timeout, type Task, type TimeoutOptions } from "./timeout.ts";
+export { linkSignals, type LinkedSignal } from "./signals.ts";
+export { ContextVar, contextSnapshot, contextSupported, requestId, runWithValues } from "./context-var.ts";
+export { env, installRuntime, runtimeServices, type AsyncStorage, type RuntimeServices } from "./runtime.ts";
+export { BlockingDetector, DEFAULT_BLOCKING_THRESHOLD_MS, type BlockingDetectorOptions, type BlockingStats } from "./blocking-detector.ts";
+export { ALLOW_ASYNC_UNSAFE, asyncUnsafe, blockingAllowed, SynchronousOnlyError } from "./async-unsafe.ts";

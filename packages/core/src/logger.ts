@@ -1,6 +1,7 @@
 // The default logger: one JSON object per line, errors serialised with name, message and stack.
 // Any object with info/warn/error can replace it (AppOptions.logger).
 
+import { requestId } from "./context-var.ts";
 import type { Logger } from "./types.ts";
 
 function serialise(fields: Record<string, unknown> | undefined): Record<string, unknown> {
@@ -11,8 +12,12 @@ function serialise(fields: Record<string, unknown> | undefined): Record<string, 
   return out;
 }
 
+/** One JSON line; inside a request it carries the request id (see `requestId()`). */
 function line(level: string, message: string, fields?: Record<string, unknown>): string {
-  return JSON.stringify({ level, time: new Date().toISOString(), msg: message, ...serialise(fields) });
+  const time = new Date().toISOString();
+  const id = requestId();
+  const head = id === undefined ? { level, time, msg: message } : { level, time, requestId: id, msg: message };
+  return JSON.stringify({ ...head, ...serialise(fields) });
 }
 
 export const consoleLogger: Logger = {

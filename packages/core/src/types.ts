@@ -52,6 +52,12 @@ export interface Context<P = Params> {
   readonly state: Map<string, unknown>;
   /** Keep `promise` running after the response: tracked, failures logged, awaited at shutdown. */
   waitUntil(promise: Promise<unknown>): void;
+  /**
+   * Starts `task` now in this request's task group (the seed's create_task): it gets a signal that aborts when
+   * the client leaves or a sibling task fails; it may outlive the response; shutdown waits for it; a failure
+   * nobody awaited is logged.
+   */
+  spawn<T>(task: (signal: AbortSignal) => T | PromiseLike<T>): Promise<T>;
 }
 
 /** An async view: the unit asyncview serves on every runtime. */

@@ -1,0 +1,119 @@
+// syncToAsync in this runtime (node, bun or deno, whichever runs this file): results, errors with their stack,
+// thread sensitivity, the queue limit, both cancellation modes, context sent along, the event loop kept free.
+
+import { ContextVar, HttpError } from "@asyncview/core";
+import { syncToAsync, ThreadPool } from "@asyncview/sync-to-async";
+import { assert, assertEqual, check, delay, installAdapter, rejection, runChecks } from "../../src/checks.ts";
+
+await installAdapter();
+const WORK = new URL("./fixtures/blocking-work.ts", import.meta.url);
+
+check("returns the function's result", async () => {
+  const add = syncToAsync<[number, number], number>(WORK, "add");
+  assertEqual(await add(2, 3), 5);
+});
+
+check("brings errors back with their name, message and the thread's stack", async () => {
+  const fail = syncToAsync<[string], never>(WORK, "fail", { threadSensitive: false });
+  const error = (await rejection(fail("bad input"))) as Error;
+  assertEqual(error.name, "TypeError");
+  assertEqual(error.message, "bad input");
+  assert(String(error.stack).includes("blocking-work.ts"), `stack should name the module, got ${error.stack}`);
+});
+
+check("names a missing export", async () => {
+  const missing = syncToAsync(WORK, "nope");
+  const error = (await rejection(missing())) as Error;
+  assert(/no function export named "nope"/.test(error.message), error.message);
+});
+
+check("runs thread-sensitive calls on one dedicated thread", async () => {
+  const which = syncToAsync<[], number>(WORK, "whichThread");
+  const ids = await Promise.all([which(), which(), which()]);
+  assertEqual(new Set(ids).size, 1, "threads used");
+  assert(ids[0]! > 0, "not the main thread");
+});
+
+check("keeps the event loop free while a thread blocks", async () => {
+  await using pool = new ThreadPool({ threads: 1 });
+  const sleep = syncToAsync<[number], { slept: number }>(WORK, "blockingSleep", { pool });
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 10);
+  await sleep(300);
+  clearInterval(timer);
+  assert(ticks >= 5, `the loop ticked ${ticks} times during a 300 ms blocking call`);
+});
+
+check("refuses a call past the queue limit with a 503 HttpError", async () => {
+  await using pool = new ThreadPool({ threads: 1, queueSize: 1 });
+  const sleep = syncToAsync<[number], unknown>(WORK, "blockingSleep", { pool });
+  const running = sleep(300);
+  const queued = sleep(10);
+  const refused = await rejection(sleep(10));
+  assert(refused instanceof HttpError, "an HttpError");
+  assertEqual((refused as HttpError).status, 503);
+  assertEqual((refused as HttpError).code, "thread_pool_full");
+  await Promise.all([running, queued]);
+});
+
+check("detach: an aborted call stops waiting while its thread finishes the work", async () => {
+  await using pool = new ThreadPool({ threads: 1 });
+  const sleep = syncToAsync<[number], unknown>(WORK, "blockingSleep", { pool, onCancel: "detach" });
+  const controller = new AbortController();
+  const call = sleep.with({ signal: controller.signal })(400);
+  await delay(50);
+  controller.abort(new Error("client left"));
+  assertEqual(((await rejection(call)) as Error).message, "client left");
+  assertEqual(pool.busy, 1, "the thread is still busy");
+  await delay(600);
+  assertEqual(pool.busy, 0, "the thread finished and is free");
+});
+
+check("terminate: an aborted call ends its thread, and a new thread serves the next call", async () => {
+  await using pool = new ThreadPool({ threads: 1 });
+  const sleep = syncToAsync<[number], { threadId: number }>(WORK, "blockingSleep", { pool, onCancel: "terminate" });
+  const first = (await sleep(1)).threadId;
+  const controller = new AbortController();
+  const call = sleep.with({ signal: controller.signal })(5000);
+  await delay(50);
+  controller.abort(new Error("give up"));
+  assertEqual(((await rejection(call)) as Error).message, "give up");
+  assertEqual(pool.busy, 0, "no thread is held");
+  const next = (await sleep(1)).threadId;
+  assert(next !== first, `a replacement thread (was ${first}, now ${next})`);
+});
+
+check("drops a queued call whose signal aborts", async () => {
+  await using pool = new ThreadPool({ threads: 1 });
+  const sleep = syncToAsync<[number], unknown>(WORK, "blockingSleep", { pool });
+  const running = sleep(200);
+  const controller = new AbortController();
+  const queued = sleep.with({ signal: controller.signal })(200);
+  controller.abort(new Error("never mind"));
+  assertEqual(((await rejection(queued)) as Error).message, "never mind");
+  assertEqual(pool.queued, 0);
+  await running;
+});
+
+check("sends the caller's ContextVar values when asked", async () => {
+  const tenant = new ContextVar<string>("tenant");
+  const read = syncToAsync<[string], unknown>(WORK, "readContext", { context: [tenant], threadSensitive: false });
+  const bare = syncToAsync<[string], unknown>(WORK, "readContext", { threadSensitive: false });
+  await tenant.run("acme", async () => {
+    assertEqual(await read("tenant"), "acme");
+    assertEqual(await bare("tenant"), null, "without `context` nothing is sent");
+  });
+});
+
+check("await using ends the pool's threads", async () => {
+  let pool: ThreadPool;
+  {
+    await using p = new ThreadPool({ threads: 2 });
+    pool = p;
+    await syncToAsync(WORK, "add", { pool: p })(1, 1);
+  }
+  const error = (await rejection(pool.run(String(WORK), "add", [1, 1]))) as Error;
+  assert(/closed/.test(error.message), error.message);
+});
+
+await runChecks();

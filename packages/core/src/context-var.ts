@@ -1,0 +1,123 @@
+// ContextVar (Python's contextvars) on the adapter-installed AsyncLocalStorage: values set during a request are
+// seen across its awaits and by the tasks it spawns, and never by another request. Also the request id.
+
+import { runtimeServices, type AsyncStorage } from "./runtime.ts";
+
+/** One request's context: its variables, and the request its id is derived from. */
+interface Scope {
+  readonly vars: Map<ContextVar<unknown>, unknown>;
+  readonly request: Request | undefined;
+  id: string | undefined;
+}
+
+let storage: AsyncStorage<Scope> | undefined;
+/** Values set outside any request (module setup, tests): Python's top-level context. */
+const root: Scope = { vars: new Map(), request: undefined, id: undefined };
+
+function store(): AsyncStorage<Scope> | undefined {
+  if (storage) return storage;
+  const Storage = runtimeServices().AsyncLocalStorage;
+  return (storage = Storage ? (new Storage() as AsyncStorage<Scope>) : undefined);
+}
+
+function current(): Scope {
+  return store()?.getStore() ?? root;
+}
+
+/** True when an adapter installed AsyncLocalStorage, so contexts follow awaits. */
+export function contextSupported(): boolean {
+  return store() !== undefined;
+}
+
+/** Every ContextVar made in this thread, by name: how a worker thread finds the variables sent to it. */
+const registry = new Map<string, ContextVar<unknown>>();
+
+export class ContextVar<T> {
+  readonly name: string;
+  readonly #default: T | undefined;
+
+  constructor(name: string, options: { default?: T } = {}) {
+    this.name = name;
+    this.#default = options.default;
+    registry.set(name, this as ContextVar<unknown>);
+  }
+
+  /** The variable of that name made in this thread, if any. */
+  static byName(name: string): ContextVar<unknown> | undefined {
+    return registry.get(name);
+  }
+
+  /** The value in the current context, else the default. */
+  get(): T | undefined {
+    const scope = current();
+    return scope.vars.has(this as ContextVar<unknown>) ? (scope.vars.get(this as ContextVar<unknown>) as T) : this.#default;
+  }
+
+  /** Sets the value for the rest of the current context (this request, and tasks it spawns from now on). */
+  set(value: T): void {
+    current().vars.set(this as ContextVar<unknown>, value);
+  }
+
+  /** Runs `fn` in a copy of the current context where this variable is `value`. */
+  run<R>(value: T, fn: () => R): R {
+    const s = store();
+    if (!s) throw new Error("ContextVar.run needs AsyncLocalStorage: import an adapter (@asyncview/node, /bun, /deno) first");
+    const scope = copy(current());
+    scope.vars.set(this as ContextVar<unknown>, value);
+    return s.run(scope, fn);
+  }
+}
+
+function copy(scope: Scope): Scope {
+  return { vars: new Map(scope.vars), request: scope.request, id: scope.id };
+}
+
+/** Runs `fn` (a whole request) in a fresh context; `fn` runs directly when no AsyncLocalStorage is installed. */
+export function runInRequestScope<R>(request: Request, fn: () => R): R {
+  const s = store();
+  return s ? s.run({ vars: new Map(), request, id: undefined }, fn) : fn();
+}
+
+/** Runs `fn` in a copy of the current context (what a spawned task gets, as asyncio copies it at create_task). */
+export function runInCopiedScope<R>(fn: () => R): R {
+  const s = store();
+  return s ? s.run(copy(current()), fn) : fn();
+}
+
+/** Runs `fn` in a copy of the current context with the named variables set (unknown names are kept for later). */
+export function runWithValues<R>(values: Record<string, unknown>, fn: () => R): R {
+  const s = store();
+  if (!s) return fn();
+  const scope = copy(current());
+  for (const [name, value] of Object.entries(values)) {
+    const v = registry.get(name) ?? new ContextVar(name);
+    scope.vars.set(v, value);
+  }
+  return s.run(scope, fn);
+}
+
+/** Every variable set in the current context, by name (what syncToAsync sends to a worker when asked). */
+export function contextSnapshot(vars: readonly ContextVar<unknown>[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const v of vars) {
+    const value = v.get();
+    if (value !== undefined) out[v.name] = value;
+  }
+  return out;
+}
+
+const SAFE_ID = /^[A-Za-z0-9._:\-]{1,128}$/;
+
+/**
+ * The current request's id: its `x-request-id` header when that is a safe token, else a random UUID,
+ * made on first use. Undefined outside a request or without AsyncLocalStorage.
+ */
+export function requestId(): string | undefined {
+  const scope = store()?.getStore();
+  if (!scope?.request) return undefined;
+  if (scope.id === undefined) {
+    const given = scope.request.headers.get("x-request-id");
+    scope.id = given !== null && SAFE_ID.test(given) ? given : crypto.randomUUID();
+  }
+  return scope.id;
+}

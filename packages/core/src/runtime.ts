@@ -1,0 +1,33 @@
+// Services a runtime adapter installs into core so runtime-neutral code can use them: AsyncLocalStorage
+// (present in Node, Bun and Deno through node:async_hooks) and environment variables. Core never imports them.
+
+/** The part of AsyncLocalStorage core uses. */
+export interface AsyncStorage<T> {
+  run<R>(store: T, fn: () => R): R;
+  getStore(): T | undefined;
+}
+
+export interface RuntimeServices {
+  /** `AsyncLocalStorage` from node:async_hooks; enables ContextVar, request ids in logs, context in tasks. */
+  AsyncLocalStorage?: new () => AsyncStorage<unknown>;
+  /** Reads an environment variable (`process.env[name]`, `Deno.env.get(name)`). */
+  env?: (name: string) => string | undefined;
+  /** True inside a thread where blocking is the point (a syncToAsync worker, a blocking-baseline thread). */
+  blockingAllowed?: boolean;
+}
+
+const services: RuntimeServices = {};
+
+/** Called by adapters (and worker-thread bootstraps) at import; later calls add to or override earlier ones. */
+export function installRuntime(installed: RuntimeServices): void {
+  Object.assign(services, installed);
+}
+
+export function runtimeServices(): Readonly<RuntimeServices> {
+  return services;
+}
+
+/** An environment variable through the installed reader; undefined when none is installed. */
+export function env(name: string): string | undefined {
+  return services.env?.(name);
+}

@@ -1,0 +1,194 @@
+// A fixed pool of worker threads with a bounded FIFO queue, running one call per thread at a time.
+// `await using pool = new ThreadPool(...)` ends its threads on leaving the scope; idle threads never hold a process open.
+
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { HttpError } from "@asyncview/core";
+import type { CallMessage, ResultMessage, SerializedError } from "./protocol.ts";
+
+/** Calls that may wait for a thread before a call is refused. */
+export const DEFAULT_QUEUE_SIZE = 1024;
+
+export interface ThreadPoolOptions {
+  /** Threads in the pool. Default: the number of cores. */
+  threads?: number;
+  /** Calls that may wait for a free thread; one more is refused with a 503 HttpError. Default 1024. */
+  queueSize?: number;
+  /** Named in errors. */
+  name?: string;
+}
+
+/** What to do with a running call when its signal aborts: stop waiting (the thread finishes it), or end the thread. */
+export type CancelMode = "detach" | "terminate";
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  onCancel?: CancelMode;
+  context?: Record<string, unknown>;
+}
+
+interface Call {
+  message: CallMessage;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+  options: RunOptions;
+  onAbort?: () => void;
+}
+
+interface Thread {
+  worker: Worker;
+  call: Call | undefined;
+}
+
+const WORKER_URL = new URL("./worker.ts", import.meta.url);
+let nextId = 0;
+
+/** The error a thread threw, rebuilt here with its name, message and the thread's stack. */
+export function revive(error: SerializedError): Error {
+  const revived = new Error(error.message);
+  revived.name = error.name;
+  if (error.stack) revived.stack = error.stack;
+  return revived;
+}
+
+export class ThreadPool implements AsyncDisposable {
+  readonly size: number;
+  readonly queueSize: number;
+  readonly name: string;
+  readonly #threads = new Set<Thread>();
+  readonly #idle: Thread[] = [];
+  readonly #queue: Call[] = [];
+  #closed = false;
+
+  constructor(options: ThreadPoolOptions = {}) {
+    this.size = options.threads ?? availableParallelism();
+    this.queueSize = options.queueSize ?? DEFAULT_QUEUE_SIZE;
+    this.name = options.name ?? "syncToAsync pool";
+    if (!Number.isSafeInteger(this.size) || this.size < 1) throw new RangeError(`threads must be an integer >= 1, got ${this.size}`);
+    if (!Number.isSafeInteger(this.queueSize) || this.queueSize < 0) throw new RangeError(`queueSize must be an integer >= 0, got ${this.queueSize}`);
+  }
+
+  /** Calls waiting for a thread. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** Calls running on a thread. */
+  get busy(): number {
+    let n = 0;
+    for (const t of this.#threads) if (t.call) n++;
+    return n;
+  }
+
+  /** Runs `module`'s export `exportName` with `args` on a thread of this pool. */
+  run(module: string, exportName: string, args: unknown[], options: RunOptions = {}): Promise<unknown> {
+    if (this.#closed) return Promise.reject(new Error(`${this.name} is closed`));
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      const call: Call = { message: { id: nextId++, module, exportName, args, context: options.context }, resolve, reject, options };
+      const thread = this.#idle.pop() ?? this.#spawnIfRoom();
+      if (thread) this.#start(thread, call);
+      else if (this.#queue.length < this.queueSize) this.#queue.push(call);
+      else {
+        reject(
+          new HttpError(503, `${this.name} is full: ${this.size} threads busy and ${this.queueSize} calls waiting`, {
+            code: "thread_pool_full",
+            details: { threads: this.size, queueSize: this.queueSize },
+            headers: { "retry-after": "1" },
+          }),
+        );
+        return;
+      }
+      if (signal) {
+        call.onAbort = () => this.#cancel(call, signal.reason);
+        signal.addEventListener("abort", call.onAbort, { once: true });
+      }
+    });
+  }
+
+  /** Ends every thread; calls still waiting or running are rejected. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const reason = new Error(`${this.name} closed`);
+    for (const call of this.#queue.splice(0)) this.#settle(call, undefined, reason);
+    await Promise.all(
+      [...this.#threads].map((t) => {
+        if (t.call) this.#settle(t.call, undefined, reason);
+        return t.worker.terminate();
+      }),
+    );
+    this.#threads.clear();
+    this.#idle.length = 0;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #spawnIfRoom(): Thread | undefined {
+    if (this.#threads.size >= this.size) return undefined;
+    const worker = new Worker(WORKER_URL);
+    const thread: Thread = { worker, call: undefined };
+    this.#threads.add(thread);
+    worker.on("message", (reply: ResultMessage) => {
+      const call = thread.call;
+      if (!call || call.message.id !== reply.id) return; // a detached call's late answer
+      if (reply.ok) this.#settle(call, reply.value);
+      else this.#settle(call, undefined, revive(reply.error));
+      this.#release(thread);
+    });
+    worker.on("error", (error) => {
+      if (thread.call) this.#settle(thread.call, undefined, error);
+    });
+    worker.on("exit", () => {
+      this.#threads.delete(thread);
+      const at = this.#idle.indexOf(thread);
+      if (at !== -1) this.#idle.splice(at, 1);
+      if (thread.call) this.#settle(thread.call, undefined, new Error(`${this.name}: a thread exited while running ${thread.call.message.exportName}`));
+      if (!this.#closed && this.#queue.length > 0) {
+        const next = this.#spawnIfRoom();
+        if (next) this.#start(next, this.#queue.shift()!);
+      }
+    });
+    return thread;
+  }
+
+  #start(thread: Thread, call: Call): void {
+    thread.call = call;
+    thread.worker.ref();
+    thread.worker.postMessage(call.message);
+  }
+
+  #release(thread: Thread): void {
+    thread.call = undefined;
+    const next = this.#queue.shift();
+    if (next) return this.#start(thread, next);
+    thread.worker.unref(); // an idle pool never keeps the process alive
+    this.#idle.push(thread);
+  }
+
+  #cancel(call: Call, reason: unknown): void {
+    const queuedAt = this.#queue.indexOf(call);
+    if (queuedAt !== -1) {
+      this.#queue.splice(queuedAt, 1);
+      this.#settle(call, undefined, reason);
+      return;
+    }
+    const thread = [...this.#threads].find((t) => t.call === call);
+    this.#settle(call, undefined, reason);
+    if (thread && call.options.onCancel === "terminate") {
+      // The thread is ended mid-call; the exit handler replaces it when work is waiting.
+      thread.call = undefined;
+      void thread.worker.terminate();
+    }
+    // "detach": the thread finishes the call and its answer is dropped; it stays busy until then.
+  }
+
+  #settle(call: Call, value: unknown, error?: unknown): void {
+    if (call.onAbort) call.options.signal?.removeEventListener("abort", call.onAbort);
+    call.onAbort = undefined;
+    if (error !== undefined) call.reject(error);
+    else call.resolve(value);
+  }
+}

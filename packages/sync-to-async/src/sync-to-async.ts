@@ -1,0 +1,64 @@
+// syncToAsync(module, exportName): asgiref's sync_to_async. The function runs in a worker thread and the caller
+// awaits it, so the event loop keeps serving. Inside a blocking-baseline thread it runs inline, as under WSGI.
+
+import { blockingAllowed, contextSnapshot, type ContextVar } from "@asyncview/core";
+import { callExport } from "./load.ts";
+import { type CancelMode, ThreadPool } from "./pool.ts";
+
+export interface SyncToAsyncOptions {
+  /**
+   * Run every call on one dedicated thread shared by all thread-sensitive functions (asgiref's default:
+   * code that is not thread-safe, such as one database connection, stays on one thread). Default true.
+   * With false, calls go to the shared pool (one thread per core), or to `pool`.
+   */
+  threadSensitive?: boolean;
+  /** A pool of your own (`new ThreadPool({ threads, queueSize })`); implies threadSensitive: false. */
+  pool?: ThreadPool;
+  /** What a call's abort does while it runs: "detach" (stop waiting; default) or "terminate" (end the thread). */
+  onCancel?: CancelMode;
+  /** ContextVars whose current values are sent with each call and set around it in the thread. */
+  context?: readonly ContextVar<unknown>[];
+}
+
+export interface CallOptions {
+  /** Aborting it cancels the call: a queued call is dropped, a running one detached or terminated. */
+  signal?: AbortSignal;
+}
+
+/** The async function syncToAsync returns; `.with({ signal })(...args)` makes a call cancellable. */
+export interface AsyncFunction<A extends unknown[], R> {
+  (...args: A): Promise<R>;
+  with(options: CallOptions): (...args: A) => Promise<R>;
+}
+
+let sensitive: ThreadPool | undefined;
+let shared: ThreadPool | undefined;
+
+/** The pools behind thread-sensitive and ordinary calls, made on first use. */
+export function defaultPools(): { threadSensitive: ThreadPool; shared: ThreadPool } {
+  sensitive ??= new ThreadPool({ threads: 1, name: "syncToAsync thread-sensitive thread" });
+  shared ??= new ThreadPool({ name: "syncToAsync shared pool" });
+  return { threadSensitive: sensitive, shared };
+}
+
+/**
+ * Wraps the blocking function exported as `exportName` by `module` (a file: URL or URL string; the thread
+ * imports it, so it must be importable by path). Arguments and results cross threads by structured clone.
+ */
+export function syncToAsync<A extends unknown[], R>(
+  module: string | URL,
+  exportName: string,
+  options: SyncToAsyncOptions = {},
+): AsyncFunction<A, Awaited<R>> {
+  const href = String(module);
+  const run = (callOptions: CallOptions, args: A): Promise<Awaited<R>> => {
+    // In a blocking thread (or a pool thread), blocking is the point: call it right here.
+    if (blockingAllowed()) return callExport(href, exportName, args) as Promise<Awaited<R>>;
+    const pool = options.pool ?? (options.threadSensitive === false ? defaultPools().shared : defaultPools().threadSensitive);
+    const context = options.context ? contextSnapshot(options.context) : undefined;
+    return pool.run(href, exportName, args, { signal: callOptions.signal, onCancel: options.onCancel, context }) as Promise<Awaited<R>>;
+  };
+  const fn = ((...args: A) => run({}, args)) as AsyncFunction<A, Awaited<R>>;
+  fn.with = (callOptions: CallOptions) => (...args: A) => run(callOptions, args);
+  return fn;
+}
