@@ -1,14 +1,31 @@
 // The demo app: the seed notes' examples as async views, served unchanged by every adapter.
-// GET /hello, GET /sleep?ms=N, POST /echo, GET /stream?n=N&ms=M.
+// /hello, /sleep, /echo, /stream; /users/:id (SQLite), /gather and /sequential (upstream), /cpu and /cpu-offload.
 
-import { App, intParam, json, ndjson, readJson, sleep } from "@asyncview/core";
+import { App, env, gather, HttpError, intParam, json, ndjson, readJson, sleep } from "@asyncview/core";
+import { syncToAsync } from "@asyncview/sync-to-async";
+import { countPrimes } from "./cpu.ts";
+import type { User } from "./db.ts";
 
 /** Longest sleep /sleep and /stream accept, in ms (a minute). */
 export const MAX_SLEEP_MS = 60_000;
 /** Most lines /stream sends. */
 export const MAX_STREAM_LINES = 100_000;
+/** Most upstream requests one /gather or /sequential makes. */
+export const MAX_FANOUT = 100;
+/** Largest n /cpu and /cpu-offload accept (about 2 s of work on one core). */
+export const MAX_CPU_N = 5_000_000;
+/** The upstream service /gather and /sequential call: $ASYNCVIEW_UPSTREAM, else this (`pnpm upstream` starts it). */
+export const DEFAULT_UPSTREAM = "http://127.0.0.1:8001";
 
-export const app = new App();
+// The blocking detector is on in development: ASYNCVIEW_DEBUG=1 (set by `pnpm serve --reload`).
+export const app = new App({ debug: ["1", "true"].includes(env("ASYNCVIEW_DEBUG") ?? "") });
+
+// Blocking functions, run in a worker thread so the event loop keeps serving (inline in blocking threads).
+const getUser = syncToAsync<[number], User | null>(new URL("./db.ts", import.meta.url), "getUser");
+const ensureDatabase = syncToAsync<[], { path: string; created: boolean }>(new URL("./db.ts", import.meta.url), "ensureDatabase");
+const countPrimesOffloaded = syncToAsync<[number], number>(new URL("./cpu.ts", import.meta.url), "countPrimes", {
+  threadSensitive: false,
+});
 
 // The seed's `async def async_view(request): return JsonResponse({"msg": "Hello, async!"})`.
 app.get("/hello", () => json({ msg: "Hello, async!" }));
@@ -35,5 +52,91 @@ app.get("/stream", (_request, ctx) => {
   }
   return ndjson(lines());
 });
+
+// Create and seed the database (10,000 users) before the first request, off the event loop.
+app.onStartup(async () => {
+  await ensureDatabase();
+});
+
+// The seed's `user = User.objects.get(id=1)`: a blocking query, awaited through syncToAsync.
+app.get("/users/:id", async (_request, ctx) => {
+  if (!/^\d{1,15}$/.test(ctx.params.id)) {
+    throw new HttpError(400, `user id must be a positive integer, got ${JSON.stringify(ctx.params.id)}`, {
+      code: "bad_id",
+      details: { param: "id" },
+    });
+  }
+  const user = await getUser.with({ signal: ctx.signal })(Number(ctx.params.id));
+  if (user === null) throw new HttpError(404, `no user with id ${ctx.params.id}`);
+  return json(user);
+});
+
+function upstream(): string {
+  return env("ASYNCVIEW_UPSTREAM") ?? DEFAULT_UPSTREAM;
+}
+
+/** One upstream call; the signal cancels it when the client leaves or a sibling fails. */
+async function fetchItem(i: number, ms: number, signal: AbortSignal): Promise<unknown> {
+  const url = `${upstream()}/item?i=${i}&ms=${ms}`;
+  let response: Response;
+  try {
+    response = await fetch(url, { signal });
+  } catch (error) {
+    if (signal.aborted) throw error;
+    throw new HttpError(502, `upstream ${upstream()} is unreachable (start it with \`pnpm upstream\`)`, {
+      code: "upstream_unreachable",
+      details: { upstream: upstream() },
+      cause: error,
+    });
+  }
+  if (!response.ok) throw new HttpError(502, `upstream answered ${response.status} for ${url}`, { code: "bad_upstream" });
+  return response.json();
+}
+
+function fanout(query: URLSearchParams): { n: number; ms: number } {
+  return {
+    n: intParam(query, "n", { min: 0, max: MAX_FANOUT, default: 10 }),
+    ms: intParam(query, "ms", { min: 0, max: MAX_SLEEP_MS, default: 50 }),
+  };
+}
+
+// The seed's httpx example: N upstream calls at once with gather; it takes about the slowest one.
+app.get("/gather", async (_request, ctx) => {
+  const { n, ms } = fanout(ctx.query);
+  const started = performance.now();
+  const results = await gather(
+    Array.from({ length: n }, (_, i) => (signal: AbortSignal) => fetchItem(i, ms, signal)),
+    { signal: ctx.signal },
+  );
+  return json({ n, ms, results, elapsedMs: Math.round(performance.now() - started) });
+});
+
+// The same calls one after another: it takes the sum.
+app.get("/sequential", async (_request, ctx) => {
+  const { n, ms } = fanout(ctx.query);
+  const started = performance.now();
+  const results: unknown[] = [];
+  for (let i = 0; i < n; i++) results.push(await fetchItem(i, ms, ctx.signal));
+  return json({ n, ms, results, elapsedMs: Math.round(performance.now() - started) });
+});
+
+function cpuN(query: URLSearchParams): number {
+  return intParam(query, "n", { min: 0, max: MAX_CPU_N, default: 100_000 });
+}
+
+// CPU-bound work on the event loop: every other request waits while it runs.
+app.get("/cpu", (_request, ctx) => {
+  const n = cpuN(ctx.query);
+  return json({ n, primes: countPrimes(n) });
+});
+
+// The same work through syncToAsync: a worker thread computes, the loop keeps serving.
+app.get("/cpu-offload", async (_request, ctx) => {
+  const n = cpuN(ctx.query);
+  return json({ n, primes: await countPrimesOffloaded.with({ signal: ctx.signal })(n) });
+});
+
+// What the blocking detector counted (per process; per thread on the blocking baseline).
+app.get("/_stats/blocking", () => json(app.blocking?.snapshot() ?? { enabled: false }));
 
 export default app;

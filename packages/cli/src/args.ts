@@ -38,7 +38,8 @@ Options:
                       time (default: 2 x cores + 1, gunicorn's rule)
   --reload            restart when a source file changes (uvicorn's --reload), with
                       the runtime's own watcher (node/bun/deno --watch); a file that
-                      fails to load is reported and the next good save recovers
+                      fails to load is reported and the next good save recovers;
+                      sets ASYNCVIEW_DEBUG=1 (development: the blocking detector is on)
   -h, --help          show this help
 
 SIGINT or SIGTERM closes gracefully: no new connections, in-flight requests get

@@ -13,7 +13,9 @@ try {
     process.exit(0);
   }
   const { command, args: prefix } = runtimeCommand(args.runtime, args.reload, args.app);
-  const child = spawn(command, [...prefix, ...argv], { stdio: "inherit" });
+  // --reload means development: the app's debug defaults (blocking detector on) follow ASYNCVIEW_DEBUG.
+  const env = args.reload ? { ASYNCVIEW_DEBUG: "1", ...process.env } : process.env;
+  const child = spawn(command, [...prefix, ...argv], { stdio: "inherit", env });
   if (args.reload) console.error(`reload: watching for changes (${args.runtime})`);
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
   child.on("error", (error) => {
