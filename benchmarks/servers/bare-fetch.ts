@@ -1,0 +1,92 @@
+// The bare Fetch-API handler behind bare-bun.ts and bare-deno.ts: the demo's views by hand on Request and
+// Response (no framework, no prebuilt Response), routed on the raw path. Each runtime passes its own timer.
+
+import { countPrimes } from "../../apps/demo/src/cpu.ts";
+import {
+  cpuParams,
+  fanoutParams,
+  gatherItems,
+  JSON_TYPE,
+  NDJSON_TYPE,
+  notFound,
+  parseJsonBody,
+  problemBody,
+  readLimited,
+  sequentialItems,
+  sleepParams,
+  streamParams,
+  toProblem,
+} from "./shared.ts";
+
+function json(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": JSON_TYPE } });
+}
+
+/** n NDJSON lines, one every ms, made as the client reads: a ReadableStream body goes out chunked. */
+function ndjson(n: number, ms: number, sleep: Sleep): Response {
+  const encoder = new TextEncoder();
+  let i = 0;
+  let cancelled = false;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (i >= n) return controller.close();
+      if (i > 0 && ms > 0) await sleep(ms);
+      if (cancelled) return;
+      controller.enqueue(encoder.encode(JSON.stringify({ i }) + "\n"));
+      i++;
+    },
+    cancel() {
+      cancelled = true;
+    },
+  });
+  return new Response(body, { headers: { "content-type": NDJSON_TYPE } });
+}
+
+async function route(request: Request, path: string, sleep: Sleep): Promise<Response> {
+  const method = request.method;
+  const mark = path.indexOf("?");
+  const pathname = mark === -1 ? path : path.slice(0, mark);
+  const query = new URLSearchParams(mark === -1 ? "" : path.slice(mark + 1));
+  const get = (name: string) => query.get(name);
+  const isGet = method === "GET" || method === "HEAD";
+  if (pathname === "/hello" && isGet) return json({ msg: "Hello, async!" });
+  if (pathname === "/sleep" && isGet) {
+    const { ms } = sleepParams(get);
+    await sleep(ms);
+    return json({ msg: "Hello, async!", slept: ms });
+  }
+  if (pathname === "/echo" && method === "POST") return json(parseJsonBody(await readLimited(request)));
+  if (pathname === "/stream" && isGet) {
+    const { n, ms } = streamParams(get);
+    return ndjson(n, ms, sleep);
+  }
+  if (pathname === "/gather" && isGet) {
+    const { n, ms } = fanoutParams(get);
+    return json(await gatherItems(n, ms));
+  }
+  if (pathname === "/sequential" && isGet) {
+    const { n, ms } = fanoutParams(get);
+    return json(await sequentialItems(n, ms));
+  }
+  if (pathname === "/cpu" && isGet) {
+    const { n } = cpuParams(get);
+    return json({ n, primes: countPrimes(n) });
+  }
+  throw notFound(method, pathname);
+}
+
+/** A runtime's timer: Bun.sleep on Bun, setTimeout on Deno. */
+export type Sleep = (ms: number) => Promise<void>;
+
+/** The fetch handler Bun.serve and Deno.serve call. */
+export function bareHandler(sleep: Sleep): (request: Request) => Response | Promise<Response> {
+  return (request) => {
+    // The hot path first, on the raw path (no URL parsing): the cheapest honest dispatch.
+    const path = request.url.slice(request.url.indexOf("/", 8));
+    if (path === "/hello" && request.method === "GET") return json({ msg: "Hello, async!" });
+    return route(request, path, sleep).catch((error: unknown) => {
+      const problem = toProblem(error);
+      return json(problemBody(problem), problem.status);
+    });
+  };
+}

@@ -1,0 +1,176 @@
+// What every benchmark target server shares, whatever its runtime or framework: the demo's limits and defaults,
+// query validation, JSON-body parsing, the JSON error body, and the upstream calls behind /gather and /sequential.
+
+import { env } from "node:process";
+
+/** The content types the demo app answers with (apps/demo/src/app.ts through @asyncview/core). */
+export const JSON_TYPE = "application/json; charset=utf-8";
+export const NDJSON_TYPE = "application/x-ndjson";
+
+// The same limits and defaults as apps/demo/src/app.ts (not imported: that module builds the whole demo app).
+export const MAX_SLEEP_MS = 60_000;
+export const MAX_STREAM_LINES = 100_000;
+export const MAX_FANOUT = 100;
+export const MAX_CPU_N = 5_000_000;
+/** Largest /echo body, as @asyncview/core's readJson: 1 MiB. */
+export const BODY_LIMIT = 1024 * 1024;
+
+/** The upstream service of /gather and /sequential: $ASYNCVIEW_UPSTREAM, else the demo's default. */
+export const UPSTREAM = env.ASYNCVIEW_UPSTREAM ?? "http://127.0.0.1:8001";
+
+/** An answer given on purpose with a 4xx/5xx status; `problemBody` turns it into the demo's JSON error body. */
+export class Problem extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details: unknown;
+
+  constructor(status: number, code: string, message: string, details?: unknown) {
+    super(message);
+    this.name = "Problem";
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** Any thrown value as a Problem: unknown errors become a 500 that hides their message, as the demo does. */
+export function toProblem(error: unknown): Problem {
+  if (error instanceof Problem) return error;
+  return new Problem(500, "internal_error", "Internal Server Error");
+}
+
+/** {"error":{"status":..,"code":..,"message":..[,"details":..]}} as a plain object (for frameworks that serialise). */
+export function problemBody(problem: Problem): { error: Record<string, unknown> } {
+  const error: Record<string, unknown> = { status: problem.status, code: problem.code, message: problem.message };
+  if (problem.details !== undefined) error.details = problem.details;
+  return { error };
+}
+
+export function notFound(method: string, path: string): Problem {
+  return new Problem(404, "not_found", `no route matches ${method} ${path}`);
+}
+
+export function tooLarge(): Problem {
+  return new Problem(413, "payload_too_large", `request body exceeds the limit of ${BODY_LIMIT} bytes`, { limit: BODY_LIMIT });
+}
+
+/** Reads one query parameter the way the frameworks hand it over: a string, a repeated one's array, or nothing. */
+export type QueryGetter = (name: string) => unknown;
+
+/** An integer query parameter in min..max, `fallback` when absent; anything else is the demo's 400 bad_query. */
+export function intParam(get: QueryGetter, name: string, min: number, max: number, fallback: number): number {
+  let raw = get(name);
+  if (Array.isArray(raw)) raw = raw[0];
+  if (raw === undefined || raw === null || raw === "") return fallback;
+  const text = String(raw);
+  const value = /^-?\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new Problem(400, "bad_query", `query parameter ${name} must be an integer in ${min}..${max}, got ${JSON.stringify(text)}`, {
+      param: name,
+      min,
+      max,
+      got: text,
+    });
+  }
+  return value;
+}
+
+export const sleepParams = (get: QueryGetter) => ({ ms: intParam(get, "ms", 0, MAX_SLEEP_MS, 1000) });
+export const streamParams = (get: QueryGetter) => ({
+  n: intParam(get, "n", 0, MAX_STREAM_LINES, 5),
+  ms: intParam(get, "ms", 0, MAX_SLEEP_MS, 100),
+});
+export const fanoutParams = (get: QueryGetter) => ({
+  n: intParam(get, "n", 0, MAX_FANOUT, 10),
+  ms: intParam(get, "ms", 0, MAX_SLEEP_MS, 50),
+});
+export const cpuParams = (get: QueryGetter) => ({ n: intParam(get, "n", 0, MAX_CPU_N, 100_000) });
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Decodes and parses an /echo body: empty, invalid UTF-8 or malformed JSON is a 400 with the demo's message. */
+export function parseJsonBody(bytes: Uint8Array | undefined): unknown {
+  let text: string;
+  try {
+    text = bytes === undefined ? "" : strictUtf8.decode(bytes);
+  } catch {
+    throw new Problem(400, "bad_encoding", "request body is not valid UTF-8");
+  }
+  if (text.trim() === "") throw new Problem(400, "bad_json", "request body is empty; expected JSON");
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Problem(400, "bad_json", `malformed JSON body (${text.length} characters): expected one JSON document`);
+  }
+}
+
+/**
+ * Reads a Fetch request body (Bun.serve, Deno.serve) up to BODY_LIMIT: a larger announced length is refused
+ * before reading, a body that grows past the limit is cancelled; both are a 413.
+ */
+export async function readLimited(request: Request): Promise<Uint8Array> {
+  const declared = request.headers.get("content-length");
+  if (declared !== null && Number(declared) > BODY_LIMIT) throw tooLarge();
+  if (request.body === null) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > BODY_LIMIT) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+/** One upstream call: GET ${UPSTREAM}/item?i=K&ms=M, its JSON; a 502 when the upstream is down or answers non-2xx. */
+export async function fetchItem(i: number, ms: number): Promise<unknown> {
+  const url = `${UPSTREAM}/item?i=${i}&ms=${ms}`;
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch {
+    throw new Problem(502, "upstream_unreachable", `upstream ${UPSTREAM} is unreachable (start it with \`pnpm upstream\`)`, {
+      upstream: UPSTREAM,
+    });
+  }
+  if (!response.ok) {
+    await response.body?.cancel().catch(() => {});
+    throw new Problem(502, "bad_upstream", `upstream answered ${response.status} for ${url}`);
+  }
+  return response.json();
+}
+
+export interface FanoutBody {
+  n: number;
+  ms: number;
+  results: unknown[];
+  elapsedMs: number;
+}
+
+/** /gather: the n calls at once (Promise.all); it takes about the slowest one. */
+export async function gatherItems(n: number, ms: number): Promise<FanoutBody> {
+  const started = performance.now();
+  const results = await Promise.all(Array.from({ length: n }, (_, i) => fetchItem(i, ms)));
+  return { n, ms, results, elapsedMs: Math.round(performance.now() - started) };
+}
+
+/** /sequential: the same calls one after another; it takes the sum. */
+export async function sequentialItems(n: number, ms: number): Promise<FanoutBody> {
+  const started = performance.now();
+  const results: unknown[] = [];
+  for (let i = 0; i < n; i++) results.push(await fetchItem(i, ms));
+  return { n, ms, results, elapsedMs: Math.round(performance.now() - started) };
+}

@@ -1,0 +1,151 @@
+// The command line of `pnpm bench`: every option, its default, and the validation that turns a bad value into
+// a clear usage error (exit 2) naming what is accepted.
+
+import { availableParallelism } from "node:os";
+import { parseArgs } from "node:util";
+import { DEFAULT_SCENARIOS, SCENARIOS } from "./scenarios.ts";
+import { DEFAULT_TARGETS, TARGETS } from "./targets.ts";
+
+export interface BenchOptions {
+  targets: string[];
+  scenarios: string[];
+  /** Closed-loop connection counts for every scenario, or null for each scenario's own defaults. */
+  connections: number[] | null;
+  /** Open-loop arrival rates (req/s) for every scenario, or null for each scenario's own defaults. */
+  rates: number[] | null;
+  /** Connections the open-loop generator may use. */
+  openConnections: number;
+  durationS: number;
+  warmupS: number;
+  repeats: number;
+  /** Worker threads of the blocking baseline. */
+  threads: number;
+  /** Directory the JSON and HTML results go to. */
+  out: string;
+  /** Closed-loop load tool: wrk, or the harness's own generator. */
+  loadTool: "wrk" | "own";
+  generatorCheck: boolean;
+}
+
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+export const DEFAULT_THREADS = 2 * availableParallelism() + 1;
+
+export function helpText(defaultOut: string): string {
+  const targets = TARGETS.map((t) => `      ${t.id.padEnd(20)} ${t.label}${t.lacks.length ? ` (lacks ${t.lacks.join(", ")})` : ""}`).join("\n");
+  const scenarios = SCENARIOS.map(
+    (s) => `      ${s.name.padEnd(12)} ${s.description}\n      ${"".padEnd(12)} default connections: ${s.connections.join(", ")}${s.rates.length ? `; open-loop rates: ${s.rates.join(", ")}` : ""}`,
+  ).join("\n");
+  return `Usage: pnpm bench [options]
+
+The cross-runtime benchmark. With no options it answers the seed's question in under 5 minutes:
+what does the event loop buy over a thread per request, on each runtime? (asyncview on node, bun,
+deno and the blocking baseline, beside the bare servers; /hello and /sleep?ms=100.)
+
+Each target runs as its own process pinned to core 0, the load generator (and the upstream service)
+on core 1 when taskset exists. Every answer is checked before timing; targets are interleaved; each
+point gets a warm-up, then N repeats reported as median and min-max. Everything targets 127.0.0.1
+and every run is bounded by --duration.
+
+Options:
+  --targets <list>       comma-separated target ids, or "all" (default: ${DEFAULT_TARGETS.join(",")})
+${targets}
+  --scenarios <list>     comma-separated scenario names, or "all" (default: ${DEFAULT_SCENARIOS.join(",")})
+${scenarios}
+  --connections <list>   closed-loop connection counts for every chosen scenario, e.g. 64,256,1024
+                         (default: each scenario's own list above)
+  --rate <list>          open-loop arrival rates in req/s for every chosen scenario, e.g. 200,500
+                         (wrk2-style: latency from each request's intended send time; default: none,
+                         or the scenario's own list above). "0" turns open loop off.
+  --open-connections <n> connections the open-loop generator may hold (default 256)
+  --duration <s>         seconds per measurement (default 2)
+  --warmup <s>           seconds of warm-up per target and scenario, before its first load point,
+                         not measured (default 1)
+  --repeats <n>          measurements per target and load point (default 3)
+  --threads <n>          worker threads of the blocking baseline (default 2 x cores + 1 = ${DEFAULT_THREADS})
+  --load-tool <wrk|own>  closed-loop generator: Debian's wrk (default when installed) or this
+                         harness's own (the default when wrk is missing)
+  --no-generator-check   skip the check that the load tool is not the bottleneck (plain wrk vs
+                         the harness's wrk and own generator against bare Bun.serve /hello)
+  --out <dir>            where results/<date>.json and .html go (default ${defaultOut})
+  -h, --help             this text
+
+Environment: ASYNCVIEW_BENCH_BUN, ASYNCVIEW_BENCH_DENO run the Bun and Deno targets on another binary
+(default: the pinned ones in node_modules). A target that cannot start is reported and left out.
+
+Output: a progress line on stderr, a table per scenario on stdout, <out>/<date>.json (schema
+"asyncview-bench/1", see benchmarks/README.md) and <out>/<date>.html (self-contained charts).
+Exit status: 0 when it ran (even if some targets failed, which the output says), 2 on a usage error.`;
+}
+
+function list(value: string, what: string, known: readonly string[]): string[] {
+  if (value === "all") return [...known];
+  const items = value.split(",").map((s) => s.trim()).filter(Boolean);
+  const unknown = items.filter((i) => !known.includes(i));
+  if (items.length === 0 || unknown.length > 0) {
+    throw new UsageError(`unknown ${what} ${unknown.map((u) => JSON.stringify(u)).join(", ") || "(empty)"}; known: ${known.join(", ")}`);
+  }
+  return [...new Set(items)];
+}
+
+function numbers(value: string, what: string, min: number, max: number): number[] {
+  const items = value.split(",").map((s) => s.trim());
+  const parsed = items.map(Number);
+  if (items.length === 0 || parsed.some((n, i) => !/^\d+$/.test(items[i]!) || n < min || n > max)) {
+    throw new UsageError(`${what} must be comma-separated integers in ${min}..${max}, got ${JSON.stringify(value)}`);
+  }
+  return [...new Set(parsed)].sort((a, b) => a - b);
+}
+
+function one(value: string, what: string, min: number, max: number): number {
+  return numbers(value, what, min, max)[0]!;
+}
+
+export function parseBenchArgs(argv: string[], defaults: { out: string; wrkInstalled: boolean }): BenchOptions | "help" {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        targets: { type: "string" },
+        scenarios: { type: "string" },
+        connections: { type: "string" },
+        rate: { type: "string" },
+        "open-connections": { type: "string", default: "256" },
+        duration: { type: "string", default: "2" },
+        warmup: { type: "string", default: "1" },
+        repeats: { type: "string", default: "3" },
+        threads: { type: "string", default: String(DEFAULT_THREADS) },
+        "load-tool": { type: "string" },
+        "no-generator-check": { type: "boolean", default: false },
+        out: { type: "string", default: defaults.out },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return "help";
+  const loadTool = values["load-tool"] ?? (defaults.wrkInstalled ? "wrk" : "own");
+  if (loadTool !== "wrk" && loadTool !== "own") throw new UsageError(`--load-tool must be wrk or own, got ${JSON.stringify(loadTool)}`);
+  if (loadTool === "wrk" && !defaults.wrkInstalled) throw new UsageError("--load-tool wrk: wrk is not installed (apt-get install -y wrk)");
+  const rates = values.rate === undefined ? null : values.rate === "0" ? [] : numbers(values.rate, "--rate", 1, 1_000_000);
+  return {
+    targets: list(values.targets ?? DEFAULT_TARGETS.join(","), "target", TARGETS.map((t) => t.id)),
+    scenarios: list(values.scenarios ?? DEFAULT_SCENARIOS.join(","), "scenario", SCENARIOS.map((s) => s.name)),
+    connections: values.connections === undefined ? null : numbers(values.connections, "--connections", 1, 10_000),
+    rates,
+    openConnections: one(values["open-connections"], "--open-connections", 1, 10_000),
+    durationS: one(values.duration, "--duration", 1, 600),
+    warmupS: numbers(values.warmup, "--warmup", 0, 600)[0]!,
+    repeats: one(values.repeats, "--repeats", 1, 50),
+    threads: one(values.threads, "--threads", 1, 1024),
+    out: values.out,
+    loadTool,
+    generatorCheck: !values["no-generator-check"],
+  };
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// `pnpm bench`: parse the options, run the benchmark, print a table per scenario and write
+// <out>/<date>.json and <out>/<date>.html. Exit 0 when it ran, 2 on a usage error, 1 when it could not run.
+
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { helpText, parseBenchArgs, UsageError } from "./args.ts";
+import { renderHtml } from "./report-html.ts";
+import { runBench } from "./run.ts";
+import { resultTables } from "./table.ts";
+import { validateResult } from "./schema.ts";
+import { wrkVersion } from "./wrk.ts";
+
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const DEFAULT_OUT = join(ROOT, "benchmarks", "results");
+
+/** `<dir>/<YYYY-MM-DD>`, with `-2`, `-3`, ... when that day already has a result. */
+function resultBase(dir: string, date: string): string {
+  const day = date.slice(0, 10);
+  for (let n = 1; ; n++) {
+    const base = join(dir, n === 1 ? day : `${day}-${n}`);
+    if (!existsSync(`${base}.json`)) return base;
+  }
+}
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  let options;
+  try {
+    options = parseBenchArgs(argv, { out: DEFAULT_OUT, wrkInstalled: wrkVersion() !== null });
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`pnpm bench: ${error.message}\nTry pnpm bench --help`);
+    return 2;
+  }
+  if (options === "help") {
+    console.log(helpText(relative(process.cwd(), DEFAULT_OUT) || "."));
+    return 0;
+  }
+  if (options.loadTool === "own") console.error("wrk not found (apt-get install -y wrk): closed-loop load comes from the harness's own generator");
+  const log = (line: string) => console.error(line);
+  const result = await runBench(options, ["pnpm bench", ...argv].join(" "), log);
+  const problems = validateResult(result);
+  if (problems.length) console.error(`warning: the result does not match its schema: ${problems.join("; ")}`);
+  mkdirSync(options.out, { recursive: true });
+  const base = resultBase(options.out, result.startedAt);
+  writeFileSync(`${base}.json`, JSON.stringify(result, null, 2) + "\n");
+  writeFileSync(`${base}.html`, renderHtml(result));
+  console.log(`\n${resultTables(result)}\n`);
+  console.log(`results: ${relative(process.cwd(), `${base}.json`)}\nreport:  ${relative(process.cwd(), `${base}.html`)} (open it in a browser)`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(`pnpm bench: ${error.stack ?? error.message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,171 @@
+// The result file's schema (results/<date>.json), version "asyncview-bench/1": what every run writes and the
+// HTML report reads. Stable: fields are only ever added. `validateResult` checks a file against it.
+
+/** Latency percentiles in milliseconds, from an HDR histogram. */
+export interface Percentiles {
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+export interface Provenance {
+  /** ISO date-time the run started. */
+  date: string;
+  cpuModel: string;
+  cores: number;
+  kernel: string;
+  os: string;
+  /** Versions of the pinned runtimes that served the targets. */
+  runtimes: { node: string; bun: string; deno: string };
+  /** Versions of the frameworks behind the comparison targets (hono, express, fastify, ...). */
+  packages?: Record<string, string>;
+  /** The closed-loop load tool (wrk) and the open-loop one (this harness's own). */
+  loadTools: { closed: string; open: string };
+  /** Cores the servers and the load generator were pinned to, or null without taskset. */
+  pinning: { server: string; load: string } | null;
+  /** The command line that produced this file. */
+  command: string;
+}
+
+export type TargetKind = "asyncview" | "bare" | "framework";
+
+export interface TargetInfo {
+  id: string;
+  label: string;
+  runtime: "node" | "bun" | "deno";
+  kind: TargetKind;
+  /** Worker threads, for the blocking baseline. */
+  threads?: number;
+  /** "ok", or why the target took no part (could not start, ...). */
+  status: "ok" | "failed";
+  error?: string;
+  /** Scenarios this target does not implement. */
+  lacks: string[];
+}
+
+/** The correctness check of one target on one scenario, before any timing. */
+export interface CheckResult {
+  target: string;
+  scenario: string;
+  ok: boolean;
+  error?: string;
+}
+
+export type LoadMode = "closed" | "open";
+
+/** One timed measurement. */
+export interface Run {
+  target: string;
+  scenario: string;
+  mode: LoadMode;
+  /** Connections (closed loop), or the connection pool of the open-loop generator. */
+  connections: number;
+  /** Requests per second offered (open loop only). */
+  rate: number | null;
+  repeat: number;
+  durationS: number;
+  requests: number;
+  rps: number;
+  latencyMs: Percentiles;
+  errors: { non2xx: number; socket: number; timeouts: number };
+  /** Highest resident set size of the server process during the run, MiB. */
+  rssPeakMiB: number | null;
+  /** Server CPU time (user + system) divided by requests, ms. */
+  cpuMsPerRequest: number | null;
+  /** Load generator CPU use during the run, % of one core. */
+  generatorCpuPct: number | null;
+  /** Notes that make the run suspect: errors, a saturated generator, an unmet open-loop rate. */
+  flags: string[];
+}
+
+/** The repeats of one target × scenario × load point, summarised. */
+export interface Summary {
+  target: string;
+  scenario: string;
+  mode: LoadMode;
+  connections: number;
+  rate: number | null;
+  rps: { median: number; min: number; max: number };
+  /** Median over repeats of each percentile. */
+  latencyMs: Percentiles;
+  errors: number;
+  rssPeakMiB: number | null;
+  cpuMsPerRequest: number | null;
+  /** req/s divided by the same runtime's bare server at the same point, when measured. */
+  ratioToBare: number | null;
+  /** The model's prediction for I/O scenarios (Little's law), and measured / predicted. */
+  model: { rps: number | null; latencyMs: number | null; measuredOverModel: number | null; formula: string } | null;
+  flags: string[];
+}
+
+export interface GeneratorCheck {
+  /** Against bare Bun.serve /hello, same connections and duration. */
+  plainWrkRps: number;
+  harnessWrkRps: number;
+  /** harness / plain; must be >= 0.9. */
+  ratio: number;
+  /** Highest rate the open-loop generator sustained against the same server. */
+  openLoopMaxRps: number | null;
+  ok: boolean;
+}
+
+export interface BenchResult {
+  schema: "asyncview-bench/1";
+  startedAt: string;
+  finishedAt: string;
+  provenance: Provenance;
+  options: {
+    targets: string[];
+    scenarios: string[];
+    connections: number[];
+    rates: number[];
+    durationS: number;
+    warmupS: number;
+    repeats: number;
+    threads: number;
+  };
+  generatorCheck: GeneratorCheck | null;
+  targets: TargetInfo[];
+  checks: CheckResult[];
+  runs: Run[];
+  summary: Summary[];
+}
+
+/** Every problem with `value` as a BenchResult (empty when it conforms). */
+export function validateResult(value: unknown): string[] {
+  const problems: string[] = [];
+  const need = (cond: boolean, what: string) => void (cond || problems.push(what));
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  if (!isObj(value)) return ["result is not an object"];
+  need(value.schema === "asyncview-bench/1", `schema must be "asyncview-bench/1", got ${JSON.stringify(value.schema)}`);
+  for (const key of ["startedAt", "finishedAt"]) need(typeof value[key] === "string" && !Number.isNaN(Date.parse(value[key] as string)), `${key} must be an ISO date`);
+  need(isObj(value.provenance), "provenance must be an object");
+  if (isObj(value.provenance)) {
+    for (const key of ["date", "cpuModel", "kernel", "os", "command"]) need(typeof value.provenance[key] === "string", `provenance.${key} must be a string`);
+    need(isObj(value.provenance.runtimes), "provenance.runtimes must be an object");
+  }
+  need(isObj(value.options), "options must be an object");
+  for (const key of ["targets", "checks", "runs", "summary"]) need(Array.isArray(value[key]), `${key} must be an array`);
+  const percentiles = (p: unknown, where: string) => {
+    if (!isObj(p)) return void problems.push(`${where} must be an object`);
+    for (const k of ["p50", "p90", "p99", "p999", "max"]) need(typeof p[k] === "number" && (p[k] as number) >= 0, `${where}.${k} must be a number >= 0`);
+    if (typeof p.p50 === "number" && typeof p.max === "number") need(p.p50 <= p.max, `${where}: p50 must not exceed max`);
+  };
+  (Array.isArray(value.runs) ? value.runs : []).forEach((run: unknown, i: number) => {
+    if (!isObj(run)) return void problems.push(`runs[${i}] must be an object`);
+    for (const k of ["target", "scenario"]) need(typeof run[k] === "string", `runs[${i}].${k} must be a string`);
+    need(run.mode === "closed" || run.mode === "open", `runs[${i}].mode must be "closed" or "open"`);
+    for (const k of ["connections", "requests", "rps", "durationS"]) need(typeof run[k] === "number" && (run[k] as number) >= 0, `runs[${i}].${k} must be a number >= 0`);
+    percentiles(run.latencyMs, `runs[${i}].latencyMs`);
+    need(isObj(run.errors), `runs[${i}].errors must be an object`);
+    need(Array.isArray(run.flags), `runs[${i}].flags must be an array`);
+  });
+  (Array.isArray(value.summary) ? value.summary : []).forEach((s: unknown, i: number) => {
+    if (!isObj(s)) return void problems.push(`summary[${i}] must be an object`);
+    need(isObj(s.rps) && typeof (s.rps as Record<string, unknown>).median === "number", `summary[${i}].rps.median must be a number`);
+    percentiles(s.latencyMs, `summary[${i}].latencyMs`);
+  });
+  return problems;
+}

@@ -1,0 +1,35 @@
+// The result file's schema ("asyncview-bench/1"): a full result conforms, and each kind of damage is named
+// by validateResult, so a consumer reading results/<date>.json learns what is wrong, not just that it is.
+
+import { describe, expect, it } from "vitest";
+import { validateResult } from "../src/schema.ts";
+import { buildFixture } from "./fixture.ts";
+
+/** The fixture, damaged by `edit` (on a deep copy). */
+function damaged(edit: (r: Record<string, any>) => void): unknown {
+  const copy = structuredClone(buildFixture()) as unknown as Record<string, any>;
+  edit(copy);
+  return copy;
+}
+
+describe("validateResult", () => {
+  it("accepts a full result, and the same after a JSON round trip", () => {
+    expect(validateResult(buildFixture())).toEqual([]);
+    expect(validateResult(JSON.parse(JSON.stringify(buildFixture())))).toEqual([]);
+  });
+
+  it.each([
+    ["a non-object", () => 42, /result is not an object/],
+    ["another schema version", () => damaged((r) => (r.schema = "asyncview-bench/0")), /schema must be "asyncview-bench\/1"/],
+    ["a bad date", () => damaged((r) => (r.finishedAt = "yesterday")), /finishedAt must be an ISO date/],
+    ["missing provenance", () => damaged((r) => delete r.provenance), /provenance must be an object/],
+    ["a run without a mode", () => damaged((r) => delete r.runs[0].mode), /runs\[0\]\.mode must be "closed" or "open"/],
+    ["a negative rate", () => damaged((r) => (r.runs[1].rps = -1)), /runs\[1\]\.rps must be a number >= 0/],
+    ["p50 above max", () => damaged((r) => (r.runs[0].latencyMs.p50 = r.runs[0].latencyMs.max + 1)), /runs\[0\]\.latencyMs: p50 must not exceed max/],
+    ["a summary without a median", () => damaged((r) => delete r.summary[0].rps.median), /summary\[0\]\.rps\.median must be a number/],
+    ["runs not a list", () => damaged((r) => (r.runs = {})), /runs must be an array/],
+  ])("names %s", (_what, make, message) => {
+    const problems = validateResult(make());
+    expect(problems.join("\n")).toMatch(message);
+  });
+});

@@ -1,0 +1,42 @@
+// Every target, started as its own process exactly as `pnpm bench` starts it, answers every scenario it claims
+// correctly, and fails the ones it lists as lacking (so the list stays true). Real runtimes, real sockets.
+
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_THREADS } from "../src/args.ts";
+import { checkAnswer } from "../src/check.ts";
+import { LOAD_CORE, SERVER_CORE, type Server, startServer } from "../src/processes.ts";
+import { SCENARIOS } from "../src/scenarios.ts";
+import { TARGETS } from "../src/targets.ts";
+
+const UPSTREAM = fileURLToPath(new URL("../../../apps/demo/src/upstream.ts", import.meta.url));
+const servers = new Map<string, Server>();
+let upstream: Server;
+
+beforeAll(async () => {
+  upstream = await startServer("upstream", { command: process.execPath, args: [UPSTREAM, "--port", "0"] }, { core: LOAD_CORE });
+  const env = { ASYNCVIEW_UPSTREAM: upstream.url };
+  const started = await Promise.all(
+    TARGETS.map(async (t) => [t.id, await startServer(t.id, t.command({ threads: DEFAULT_THREADS }), { core: SERVER_CORE, env })] as const),
+  );
+  for (const [id, server] of started) servers.set(id, server);
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all([...servers.values()].map((s) => s.stop()));
+  await upstream?.stop();
+});
+
+describe.each(TARGETS.map((t) => [t.id, t] as const))("%s", (id, target) => {
+  it.each(SCENARIOS.filter((s) => !target.lacks.includes(s.name)).map((s) => [s.name, s] as const))("answers %s", async (_name, scenario) => {
+    expect(await checkAnswer(servers.get(id)!.url, scenario)).toBeNull();
+  });
+
+  if (target.lacks.length > 0) {
+    it(`really lacks ${target.lacks.join(", ")}`, async () => {
+      for (const name of target.lacks) {
+        expect(await checkAnswer(servers.get(id)!.url, SCENARIOS.find((s) => s.name === name)!), name).not.toBeNull();
+      }
+    });
+  }
+});
