@@ -77,5 +77,7 @@ app.notFound((c) => c.json(problemBody(notFound(c.req.method, c.req.path)), 404,
 
 app.onError((error, c) => {
   const problem = toProblem(error);
-  return c.json(problemBody(problem), problem.status as ContentfulStatusCode, JSON_HEADERS);
+  // A refused body is left unread: close the connection after the answer rather than read the rest.
+  const headers = problem.status === 413 ? { ...JSON_HEADERS, connection: "close" } : JSON_HEADERS;
+  return c.json(problemBody(problem), problem.status as ContentfulStatusCode, headers);
 });
