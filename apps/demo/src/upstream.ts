@@ -37,7 +37,8 @@ const server = createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 60_000;
-server.listen(Number(values.port), "127.0.0.1", () => {
+// A deep accept queue: a fan-out benchmark opens a thousand connections at once (the kernel caps it at somaxconn).
+server.listen(Number(values.port), "127.0.0.1", 4096, () => {
   console.log(`listening on http://127.0.0.1:${(server.address() as AddressInfo).port}`);
 });
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -60,7 +60,8 @@ ${scenarios}
                          (wrk2-style: latency from each request's intended send time; default: none,
                          or the scenario's own list above). "0" turns open loop off.
   --open-connections <n> connections the open-loop generator may hold (default 256)
-  --duration <s>         seconds per measurement (default 2)
+  --duration <s>         seconds per measurement (default 2; sequential takes at least 5, ten times
+                         its 500 ms requests)
   --warmup <s>           seconds of warm-up per target and scenario, before its first load point,
                          not measured (default 1)
   --repeats <n>          measurements per target and load point (default 3)

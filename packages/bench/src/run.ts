@@ -42,6 +42,11 @@ async function load(url: string, point: LoadPoint, durationS: number, options: B
   return options.loadTool === "wrk" ? runWrk(request) : runGenerator({ ...request, mode: "closed" });
 }
 
+/** --duration, or longer where the scenario's requests are long (see Scenario.minDurationS). */
+function durationOf(point: LoadPoint, options: BenchOptions): number {
+  return Math.max(options.durationS, point.scenario.minDurationS ?? 0);
+}
+
 function flagsOf(result: LoadResult, point: LoadPoint, durationS: number, threads: number | null): string[] {
   const flags: string[] = [];
   const { non2xx, socket, timeouts } = result.errors;
@@ -162,7 +167,7 @@ export async function runBench(options: BenchOptions, command: string, log: Log)
     }
     // JIT and pools warm once per target and scenario, before its first load point.
     const warms = (i: number) => i === plan.findIndex((p) => p.point.scenario === plan[i]!.point.scenario);
-    const perRun = (point: LoadPoint) => options.durationS + (point.mode === "open" ? 1 : 0.3);
+    const perRun = (point: LoadPoint) => durationOf(point, options) + (point.mode === "open" ? 1 : 0.3) + (point.scenario.ioLatencyMs ?? 0) / 1000;
     const totalS = plan.reduce((sum, { point, defs }, i) => sum + defs.length * ((warms(i) ? options.warmupS : 0) + options.repeats * perRun(point)), 0);
     log(`measuring: ${plan.length} load points, ${plan.reduce((n, p) => n + p.defs.length, 0)} target runs x ${options.repeats} repeats, about ${Math.ceil(totalS / 60)} min`);
     const progress = new Progress(totalS);
@@ -187,7 +192,7 @@ export async function runBench(options: BenchOptions, command: string, log: Log)
             }
             progress.step(`${what}: ${def.id} (${repeat + 1}/${options.repeats})`);
             const sampler = sampleUsage(server.pid);
-            const result = await load(server.url, point, options.durationS, options);
+            const result = await load(server.url, point, durationOf(point, options), options);
             const usage = sampler.stop();
             const info = infos.find((t) => t.id === def.id)!;
             runs.push({
@@ -205,14 +210,15 @@ export async function runBench(options: BenchOptions, command: string, log: Log)
               rssPeakMiB: usage.rssPeakKiB === null ? null : usage.rssPeakKiB / 1024,
               cpuMsPerRequest: usage.cpuMs === null || result.requests === 0 ? null : usage.cpuMs / result.requests,
               generatorCpuPct: result.generatorCpuPct,
-              flags: flagsOf(result, point, options.durationS, info.threads ?? null),
+              flags: flagsOf(result, point, durationOf(point, options), info.threads ?? null),
             });
           } catch (error) {
             log(`\n${what} on ${def.id} failed: ${(error as Error).message}`);
           }
           progress.advance(perRun(point));
-          // Let the closed connections settle before the next target.
-          await new Promise((r) => setTimeout(r, 200));
+          // Let the closed connections settle, and work a server does not cancel (upstream calls) finish,
+          // before the next target.
+          await new Promise((r) => setTimeout(r, Math.max(200, (point.scenario.ioLatencyMs ?? 0) + 100)));
         }
       }
     }

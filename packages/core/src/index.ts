@@ -3,7 +3,7 @@
 
 export { App, type AppOptions, type ShutdownOptions } from "./app.ts";
 export { loadAppModule } from "./load-app.ts";
-export { readBytes, readJson, readText, DEFAULT_BODY_LIMIT, type BodyOptions } from "./body.ts";
+export { readBytes, readJson, readText, DEFAULT_BODY_LIMIT, READ_BODY, type BodyOptions } from "./body.ts";
 export { compose } from "./compose.ts";
 export { errorResponse, HttpError, type HttpErrorOptions } from "./errors.ts";
 export { delegateToNative, type Materializable } from "./facade.ts";

@@ -2,7 +2,7 @@
 // and a real Request (with a streaming body) is built only when a view touches the body or anything else.
 
 import type { IncomingMessage } from "node:http";
-import { delegateToNative } from "@asyncview/core";
+import { delegateToNative, READ_BODY } from "@asyncview/core";
 
 const NO_BODY = new Set(["GET", "HEAD"]);
 
@@ -12,6 +12,8 @@ export class NodeRequest {
   readonly #signal: () => AbortSignal;
   #headers: Headers | undefined;
   #real: Request | undefined;
+  /** Set once the body was read directly (readJson, readText, readBytes); the real Request then has none. */
+  #consumed = false;
 
   constructor(req: IncomingMessage, url: string, signal: () => AbortSignal) {
     this.#req = req;
@@ -42,6 +44,16 @@ export class NodeRequest {
     return this.#signal();
   }
 
+  /**
+   * The whole body straight from the socket, without a Fetch Request or stream (core's readBytes uses it):
+   * null past `limit` (the rest is drained, so a 413 can still be answered); undefined once a Request exists.
+   */
+  [READ_BODY](limit: number): Promise<Uint8Array | null> | undefined {
+    if (this.#real || this.#consumed) return undefined;
+    this.#consumed = true;
+    return readAll(this.#req, limit);
+  }
+
   /** The real Request, built once; its body streams from the socket with Node's backpressure. */
   materialize(): Request {
     if (!this.#real) {
@@ -51,12 +63,37 @@ export class NodeRequest {
         method,
         headers: this.headers,
         signal: this.#signal(),
-        body: hasBody ? bodyStream(this.#req) : null,
+        body: hasBody && !this.#consumed ? bodyStream(this.#req) : null,
         duplex: "half",
       } as RequestInit);
     }
     return this.#real;
   }
+}
+
+/** Collects the body; past `limit` it resolves null at once and keeps draining the rest without keeping it. */
+function readAll(req: IncomingMessage, limit: number): Promise<Uint8Array | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size <= limit) chunks.push(chunk);
+      else if (chunks.length > 0 || size - chunk.byteLength <= limit) {
+        chunks.length = 0;
+        resolve(null); // answer 413 now; the listener keeps draining what is still coming
+      }
+    });
+    req.once("end", () => {
+      if (size > limit) return resolve(null);
+      const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      resolve(new Uint8Array(all.buffer, all.byteOffset, all.byteLength));
+    });
+    req.once("error", reject);
+    req.once("close", () => {
+      if (!req.complete) reject(new Error("client disconnected before the body was complete"));
+    });
+  });
 }
 
 /**
