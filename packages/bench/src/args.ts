@@ -69,7 +69,8 @@ ${scenarios}
   --load-tool <wrk|own>  closed-loop generator: Debian's wrk (default when installed) or this
                          harness's own (the default when wrk is missing)
   --no-generator-check   skip the check that the load tool is not the bottleneck (plain wrk vs
-                         the harness's wrk and own generator against bare Bun.serve /hello)
+                         the harness's wrk against bare Bun.serve /hello, 3 alternated runs each,
+                         medians compared; then the harness's own generator's ceiling)
   --out <dir>            where results/<date>.json and .html go (default ${defaultOut})
   -h, --help             this text
 
