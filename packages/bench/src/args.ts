@@ -72,6 +72,8 @@ ${scenarios}
                          the harness's wrk against bare Bun.serve /hello, 3 alternated runs each,
                          medians compared; then the harness's own generator's ceiling)
   --out <dir>            where results/<date>.json and .html go (default ${defaultOut})
+  --from <file.json>     print the tables of an earlier result instead of running (--markdown: as
+                         Markdown tables)
   -h, --help             this text
 
 Environment: ASYNCVIEW_BENCH_BUN, ASYNCVIEW_BENCH_DENO run the Bun and Deno targets on another binary

@@ -2,14 +2,14 @@
 // `pnpm bench`: parse the options, run the benchmark, print a table per scenario and write
 // <out>/<date>.json and <out>/<date>.html. Exit 0 when it ran, 2 on a usage error, 1 when it could not run.
 
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { helpText, parseBenchArgs, UsageError } from "./args.ts";
 import { renderHtml } from "./report-html.ts";
 import { runBench } from "./run.ts";
 import { resultTables } from "./table.ts";
-import { validateResult } from "./schema.ts";
+import { type BenchResult, validateResult } from "./schema.ts";
 import { wrkVersion } from "./wrk.ts";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -24,8 +24,26 @@ function resultBase(dir: string, date: string): string {
   }
 }
 
+/** `--from <file.json> [--markdown]`: the tables (and the HTML next to it) of an earlier run, without running. */
+function fromFile(argv: string[]): number {
+  const file = argv[argv.indexOf("--from") + 1];
+  if (!file) {
+    console.error("pnpm bench: --from needs a result file (results/<date>.json)");
+    return 2;
+  }
+  const result = JSON.parse(readFileSync(file, "utf8")) as BenchResult;
+  const problems = validateResult(result);
+  if (problems.length) {
+    console.error(`pnpm bench: ${file} is not a result file: ${problems.slice(0, 5).join("; ")}`);
+    return 2;
+  }
+  console.log(resultTables(result, argv.includes("--markdown") ? "markdown" : "text"));
+  return 0;
+}
+
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
+  if (argv.includes("--from")) return fromFile(argv);
   let options;
   try {
     options = parseBenchArgs(argv, { out: DEFAULT_OUT, wrkInstalled: wrkVersion() !== null });

@@ -199,13 +199,13 @@ export async function generate(config: GeneratorConfig): Promise<GeneratorOutput
   }
   running = false;
   const measuredS = (performance.now() - t0) / 1000;
-  // Open loop: the rate is what the server sustained, the completions over the span they took (a server
-  // that keeps up takes the run's length; one that falls behind takes longer, drain included).
-  const openSpanS = completed > 1 ? (lastDone - firstDone) / 1000 + interval / 1000 : measuredS;
   // Drain: outstanding requests may finish; what is still waiting afterwards counts as a timeout at its age.
   const drainUntil = performance.now() + (config.drainMs ?? 5000);
   const outstanding = () => (queue.length - head) + conns.filter((c) => c.intended !== null).length;
   while (outstanding() > 0 && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 5));
+  // Open loop: the rate is what the server sustained, the completions over the span they took (a server
+  // that keeps up takes the run's length; one that falls behind takes longer, drain included).
+  const openSpanS = completed > 1 ? (lastDone - firstDone) / 1000 + interval / 1000 : measuredS;
   const now = performance.now();
   for (let i = head; i < queue.length; i++) {
     histogram.record((now - queue[i]!) * 1000);

@@ -1,4 +1,4 @@
-// The terminal tables: one per scenario, a row per target and load point with req/s (median, min–max), latency
+// The result tables, for a terminal or as Markdown: one per scenario, a row per target and load point with req/s (median, min–max), latency
 // percentiles, errors, peak RSS, CPU per request, the ratio to the runtime's bare server and measured / model.
 
 import type { BenchResult, Summary } from "./schema.ts";
@@ -8,7 +8,13 @@ const int = (n: number) => Math.round(n).toLocaleString("en-US");
 const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 const pct = (n: number | null) => (n === null ? "-" : `${(n * 100).toFixed(n < 0.1 ? 1 : 0)}%`);
 
-function render(rows: string[][], rightAligned: boolean[]): string {
+export type TableFormat = "text" | "markdown";
+
+function render(rows: string[][], rightAligned: boolean[], format: TableFormat): string {
+  if (format === "markdown") {
+    const line = (row: string[]) => `| ${row.map((cell) => cell.replaceAll("|", "\\|")).join(" | ")} |`;
+    return [line(rows[0]!), `| ${rightAligned.map((r) => (r ? "---:" : "---")).join(" | ")} |`, ...rows.slice(1).map(line)].join("\n");
+  }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows
     .map((row, i) => {
@@ -25,7 +31,7 @@ function targetLabel(result: BenchResult, id: string): string {
   return target.threads ? `${target.label} (${target.threads} threads)` : target.label;
 }
 
-export function scenarioTable(result: BenchResult, scenario: string): string {
+export function scenarioTable(result: BenchResult, scenario: string, format: TableFormat = "text"): string {
   const rows = result.summary.filter((s) => s.scenario === scenario);
   const order = (s: Summary) => result.targets.findIndex((t) => t.id === s.target);
   rows.sort((a, b) => (a.mode === b.mode ? 0 : a.mode === "closed" ? -1 : 1) || a.connections - b.connections || (a.rate ?? 0) - (b.rate ?? 0) || order(a) - order(b));
@@ -48,17 +54,20 @@ export function scenarioTable(result: BenchResult, scenario: string): string {
     s.model ? `${pct(s.model.measuredOverModel)} of ${s.model.formula}` : "-",
   ]);
   const info = scenarioByName(scenario);
-  const lines = [`${scenario}: ${info?.description ?? ""}`, render([header, ...body], [false, false, true, true, true, true, true, true, true, true, true, true, true, true])];
+  const title = format === "markdown" ? `#### ${scenario}: ${info?.description ?? ""}\n` : `${scenario}: ${info?.description ?? ""}`;
+  const lines = [title, render([header, ...body], [false, false, true, true, true, true, true, true, true, true, true, true, true, true], format)];
+  if (format === "markdown") lines.push("");
+  const note = format === "markdown" ? "- " : "  ";
   const flagged = rows.filter((s) => s.flags.length);
-  for (const s of flagged) lines.push(`  ! ${label(s.target)} ${s.mode === "open" ? `open ${s.rate}/s` : `c=${s.connections}`}: ${s.flags.join("; ")}`);
+  for (const s of flagged) lines.push(`${note}! ${label(s.target)} ${s.mode === "open" ? `open ${s.rate}/s` : `c=${s.connections}`}: ${s.flags.join("; ")}`);
   const lacking = result.targets.filter((t) => t.lacks.includes(scenario)).map((t) => t.label);
-  if (lacking.length) lines.push(`  (not implemented by ${lacking.join(", ")})`);
-  for (const c of result.checks.filter((c) => c.scenario === scenario && !c.ok)) lines.push(`  x ${label(c.target)} excluded: wrong answer: ${c.error}`);
+  if (lacking.length) lines.push(`${note}(not implemented by ${lacking.join(", ")})`);
+  for (const c of result.checks.filter((c) => c.scenario === scenario && !c.ok)) lines.push(`${note}x ${label(c.target)} excluded: wrong answer: ${c.error}`);
   return lines.join("\n");
 }
 
-export function resultTables(result: BenchResult): string {
-  const parts = result.options.scenarios.map((s) => scenarioTable(result, s));
+export function resultTables(result: BenchResult, format: TableFormat = "text"): string {
+  const parts = result.options.scenarios.map((s) => scenarioTable(result, s, format));
   const failed = result.targets.filter((t) => t.status === "failed");
   if (failed.length) parts.push(failed.map((t) => `x ${targetLabel(result, t.id)} did not take part: ${t.error}`).join("\n"));
   const g = result.generatorCheck;

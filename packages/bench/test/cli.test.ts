@@ -64,5 +64,11 @@ describe("pnpm bench", () => {
     expect(row.rssPeakMiB).toBeGreaterThan(0);
     expect(result.checks.filter((c) => c.ok)).toHaveLength(4);
     expect(result.provenance.runtimes.node).toBe(process.version);
+
+    // --from re-reads the file: the same tables, here as Markdown, without running anything.
+    const again = bench(["--from", join(out, json), "--markdown"]);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/^#### hello: GET \/hello/m);
+    expect(again.stdout).toMatch(/^\| asyncview\/node \| c=64 \| [\d,]+ \|/m);
   });
 });

@@ -57,6 +57,9 @@ describe("generator against a real server", () => {
     const result = await runGenerator({ url: `${url}/missing`, method: "GET", connections: 8, durationS: 1, mode: "open", rate: 200 });
     expect(result.sent).toBe(200);
     expect(result.requests).toBe(200);
+    // The sustained rate: completions over the span they took, the offered 200 req/s within 5%.
+    expect(result.rps / 200).toBeGreaterThan(0.95);
+    expect(result.rps / 200).toBeLessThan(1.05);
     expect(result.errors.non2xx).toBe(200);
     expect(result.generatorCpuPct).not.toBeNull();
   });
