@@ -41,7 +41,7 @@ export function provenance(command: string, loadTool: "wrk" | "own"): Provenance
     runtimes: {
       node: process.version,
       bun: versionOf(runtimeBinary("bun"), ["--version"]),
-      deno: versionOf(runtimeBinary("deno"), ["--version"]).replace(/ \(.*$/, ""),
+      deno: versionOf(runtimeBinary("deno"), ["--version"]).replace(/ \(.*$/, "").replace(/^deno /, ""),
     },
     packages: frameworkVersions(),
     loadTools: { closed: loadTool === "wrk" && wrk ? wrk : GENERATOR_NAME, open: GENERATOR_NAME },

@@ -92,6 +92,7 @@ export const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
 
 export async function runBench(options: BenchOptions, command: string, log: Log): Promise<BenchResult> {
   const startedAt = new Date().toISOString();
+  const origin = provenance(command, options.loadTool);
   const scenarios = options.scenarios.map((name) => scenarioByName(name)!);
   const defs = options.targets.map((id) => targetById(id)!);
   const servers = new Map<string, Server>();
@@ -234,7 +235,7 @@ export async function runBench(options: BenchOptions, command: string, log: Log)
       schema: "asyncview-bench/1",
       startedAt,
       finishedAt: new Date().toISOString(),
-      provenance: provenance(command, options.loadTool),
+      provenance: origin,
       options: {
         targets: options.targets,
         scenarios: options.scenarios,
