@@ -7,6 +7,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { helpText, parseBenchArgs, UsageError } from "./args.ts";
 import { renderHtml } from "./report-html.ts";
+import { stopAll } from "./processes.ts";
 import { runBench } from "./run.ts";
 import { resultTables } from "./table.ts";
 import { type BenchResult, validateResult } from "./schema.ts";
@@ -68,6 +69,15 @@ async function main(): Promise<number> {
   console.log(`\n${resultTables(result)}\n`);
   console.log(`results: ${relative(process.cwd(), `${base}.json`)}\nreport:  ${relative(process.cwd(), `${base}.html`)} (open it in a browser)`);
   return 0;
+}
+
+// Interrupted (Ctrl-C, a CI timeout): stop every server and load process before leaving.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    const stopped = stopAll();
+    console.error(`\npnpm bench: interrupted by ${signal}; stopped ${stopped} process(es)`);
+    process.exit(130);
+  });
 }
 
 main().then(

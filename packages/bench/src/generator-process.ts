@@ -23,6 +23,8 @@ export interface GeneratorOutput {
   requests: number;
   sent: number;
   durationS: number;
+  /** The generator's CPU use during the measured window, % of one core. */
+  cpuPct: number;
   errors: { non2xx: number; socket: number; timeouts: number };
   histogram: { pairs: [number, number][]; min: number; max: number; sum: number };
 }
@@ -34,10 +36,12 @@ export class ResponseParser {
   #state: "head" | "length" | "chunk-size" | "chunk-data" | "trailer" = "head";
   #remaining = 0;
 
-  /** Feeds bytes; returns the statuses of the responses they completed. */
-  push(chunk: Buffer): number[] {
+  #close = false;
+
+  /** Feeds bytes; returns the responses they completed: status, and whether the server closes the connection. */
+  push(chunk: Buffer): { status: number; close: boolean }[] {
     this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
-    const done: number[] = [];
+    const done: { status: number; close: boolean }[] = [];
     for (;;) {
       if (this.#state === "head") {
         const end = this.#buffer.indexOf("\r\n\r\n");
@@ -45,6 +49,8 @@ export class ResponseParser {
         const head = this.#buffer.toString("latin1", 0, end);
         this.#buffer = this.#buffer.subarray(end + 4);
         this.#status = Number(head.slice(9, 12));
+        if (this.#status >= 100 && this.#status < 200 && this.#status !== 101) continue; // interim: the answer follows
+        this.#close = /\r\nconnection:\s*close/i.test(head) || head.startsWith("HTTP/1.0");
         const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
         if (/\r\ntransfer-encoding:\s*chunked/i.test(head)) this.#state = "chunk-size";
         else {
@@ -59,7 +65,7 @@ export class ResponseParser {
         }
         this.#buffer = this.#buffer.subarray(this.#remaining);
         this.#state = "head";
-        done.push(this.#status);
+        done.push({ status: this.#status, close: this.#close });
       } else if (this.#state === "chunk-size") {
         const end = this.#buffer.indexOf("\r\n");
         if (end < 0) return done;
@@ -82,7 +88,7 @@ export class ResponseParser {
         this.#buffer = this.#buffer.subarray(end + 2);
         if (end === 0) {
           this.#state = "head";
-          done.push(this.#status);
+          done.push({ status: this.#status, close: this.#close });
         }
       }
     }
@@ -122,6 +128,9 @@ export async function generate(config: GeneratorConfig): Promise<GeneratorOutput
     intended: number | null;
   }
   const idle: Conn[] = [];
+  /** Every connection still open, the reconnected ones included. */
+  const live = new Set<Conn>();
+  let started = false;
 
   const send = (conn: Conn, intended: number) => {
     conn.intended = intended;
@@ -140,9 +149,10 @@ export async function generate(config: GeneratorConfig): Promise<GeneratorOutput
     return new Promise((resolve) => {
       const conn: Conn = { socket: connect(Number(url.port), url.hostname), parser: new ResponseParser(), intended: null };
       conn.socket.setNoDelay(true);
+      live.add(conn);
       conn.socket.on("connect", () => resolve(conn));
       conn.socket.on("data", (chunk: Buffer) => {
-        for (const status of conn.parser.push(chunk)) {
+        for (const { status, close } of conn.parser.push(chunk)) {
           const now = performance.now();
           if (conn.intended !== null) histogram.record((now - conn.intended) * 1000);
           conn.intended = null;
@@ -150,8 +160,10 @@ export async function generate(config: GeneratorConfig): Promise<GeneratorOutput
           if (config.mode === "open" || now <= stopAt) completed++;
           if (firstDone === 0) firstDone = now;
           lastDone = now;
-          if (status < 200 || status > 299) errors.non2xx++;
-          next(conn);
+          // Counted as wrk counts its "status" errors, so both tools report the same thing.
+          if (status >= 400) errors.non2xx++;
+          if (close) conn.socket.end(); // the server closes it: a fresh connection takes over
+          else next(conn);
         }
       });
       conn.socket.on("error", () => {
@@ -161,6 +173,8 @@ export async function generate(config: GeneratorConfig): Promise<GeneratorOutput
       conn.socket.on("close", () => {
         // A lost request is re-queued on a fresh connection (open loop keeps its intended time).
         const lost = conn.intended;
+        conn.intended = null;
+        live.delete(conn);
         const i = idle.indexOf(conn);
         if (i >= 0) idle.splice(i, 1);
         if (!running && lost === null) return;
@@ -168,7 +182,10 @@ export async function generate(config: GeneratorConfig): Promise<GeneratorOutput
           errors.socket++;
           if (config.mode === "open") queue.splice(head, 0, lost);
         }
-        if (running) void open().then((fresh) => (fresh.socket.readyState === "open" ? next(fresh) : undefined));
+        // Reconnect after a short pause (no tight loop against a server refusing connections).
+        if (running && started) {
+          setTimeout(() => void open().then((fresh) => (fresh.socket.readyState === "open" ? next(fresh) : undefined)), 10);
+        }
       });
     });
   }
@@ -177,6 +194,8 @@ export async function generate(config: GeneratorConfig): Promise<GeneratorOutput
   const ready = conns.filter((c) => c.socket.readyState === "open");
   if (ready.length === 0) throw new Error(`cannot connect to ${url.host}`);
   const t0 = performance.now();
+  const cpuAtStart = process.cpuUsage();
+  started = true;
   stopAt = t0 + config.durationS * 1000;
   for (const conn of ready) next(conn);
 
@@ -199,9 +218,12 @@ export async function generate(config: GeneratorConfig): Promise<GeneratorOutput
   }
   running = false;
   const measuredS = (performance.now() - t0) / 1000;
+  // The generator's own CPU over the measured window only (not its start-up or the drain).
+  const cpu = process.cpuUsage(cpuAtStart);
+  const cpuPct = (100 * (cpu.user + cpu.system)) / 1000 / (measuredS * 1000);
   // Drain: outstanding requests may finish; what is still waiting afterwards counts as a timeout at its age.
   const drainUntil = performance.now() + (config.drainMs ?? 5000);
-  const outstanding = () => (queue.length - head) + conns.filter((c) => c.intended !== null).length;
+  const outstanding = () => queue.length - head + [...live].filter((c) => c.intended !== null).length;
   while (outstanding() > 0 && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 5));
   // Open loop: the rate is what the server sustained, the completions over the span they took (a server
   // that keeps up takes the run's length; one that falls behind takes longer, drain included).
@@ -211,8 +233,9 @@ export async function generate(config: GeneratorConfig): Promise<GeneratorOutput
     histogram.record((now - queue[i]!) * 1000);
     errors.timeouts++;
   }
-  for (const conn of conns) {
-    if (conn.intended !== null) {
+  for (const conn of live) {
+    // Open loop: a request still unanswered counts at its age. Closed loop (as wrk): the run simply ended.
+    if (conn.intended !== null && config.mode === "open") {
       histogram.record((now - conn.intended) * 1000);
       errors.timeouts++;
     }
@@ -222,6 +245,7 @@ export async function generate(config: GeneratorConfig): Promise<GeneratorOutput
     requests: completed,
     sent,
     durationS: config.mode === "open" ? openSpanS : measuredS,
+    cpuPct,
     errors,
     histogram: { pairs: histogram.toPairs(), min: histogram.count ? histogram.min : 0, max: histogram.max, sum: histogram.sum },
   };

@@ -46,7 +46,8 @@ export class Histogram {
   /** The value at percentile `p` (0..100): the bucket's highest value, clamped to [min, max]. 0 when empty. */
   percentile(p: number): number {
     if (this.count === 0) return 0;
-    const rank = Math.max(1, Math.ceil((p / 100) * this.count));
+    // The epsilon keeps float error (0.999 * 2000 = 1998.0000000000002) from picking the next rank.
+    const rank = Math.max(1, Math.ceil((p * this.count) / 100 - 1e-9));
     let seen = 0;
     for (let i = 0; i < this.#counts.length; i++) {
       seen += this.#counts[i]!;

@@ -14,6 +14,27 @@ export function onCore(core: number, command: string, args: string[]): { command
   return HAS_TASKSET ? { command: "taskset", args: ["-c", String(core), command, ...args] } : { command, args };
 }
 
+/** Every process this harness started and has not seen exit, so an interrupted run can stop them all. */
+const children = new Map<ChildProcess, "server" | "group">();
+
+function track(child: ChildProcess, kind: "server" | "group"): void {
+  children.set(child, kind);
+  child.once("exit", () => children.delete(child));
+}
+
+/** Stops every process still running: servers get SIGTERM, load tools (own process groups) SIGKILL. */
+export function stopAll(): number {
+  for (const [child, kind] of children) {
+    try {
+      if (kind === "group" && child.pid) process.kill(-child.pid, "SIGKILL");
+      else child.kill("SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
+  return children.size;
+}
+
 export interface Usage {
   rssKiB: number;
   /** User + system CPU time, ms. */
@@ -60,6 +81,7 @@ export function startServer(
   let child: ChildProcess;
   try {
     child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env } });
+    track(child, "server");
   } catch (error) {
     return Promise.reject(new StartError(`${name}: cannot run ${spec.command}: ${(error as Error).message}`));
   }
@@ -165,12 +187,20 @@ export function runOnLoadCore(program: string, programArgs: string[], killAfterM
   const { command, args } = onCore(LOAD_CORE, "bash", ["-c", `${quoted}; status=$?; times; exit $status`]);
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+    // Its own process group: bash stays the parent of the tool, and a timeout must kill both.
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
+    track(child, "group");
     let stdout = "";
     let stderr = "";
     child.stdout!.on("data", (c: Buffer) => (stdout += c));
     child.stderr!.on("data", (c: Buffer) => (stderr += c));
-    const killer = setTimeout(() => child.kill("SIGKILL"), killAfterMs);
+    const killer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
+    }, killAfterMs);
     child.once("error", reject);
     child.once("exit", (code) => {
       clearTimeout(killer);

@@ -163,7 +163,13 @@ export async function runBench(options: BenchOptions, command: string, log: Log)
             log(`generator check skipped: ${(error as Error).message}`);
           }
         }
-        if (bun) generator = await generatorCheck(bun, options, log);
+        if (bun) {
+          try {
+            generator = await generatorCheck(bun, options, log);
+          } catch (error) {
+            log(`generator check failed, going on without it: ${(error as Error).message}`);
+          }
+        }
       }
     }
 

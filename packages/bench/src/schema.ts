@@ -69,6 +69,11 @@ export interface Run {
   requests: number;
   rps: number;
   latencyMs: Percentiles;
+  /**
+   * non2xx: responses with status >= 400 (the name predates the rule; it is wrk's "status" errors, and the
+   * harness's generator counts the same); socket: connect/read/write errors; timeouts: requests unanswered
+   * (wrk's --timeout; open loop: still unanswered after the drain).
+   */
   errors: { non2xx: number; socket: number; timeouts: number };
   /** Highest resident set size of the server process during the run, MiB. */
   rssPeakMiB: number | null;

@@ -66,12 +66,12 @@ export async function runWrk(request: LoadRequest, options: { plain?: boolean } 
     const { stdout, stderr, code, cpuPct: generatorCpuPct } = await runOnLoadCore("wrk", wrkArgs, (request.durationS + timeout + 10) * 1000);
     if (options.plain) {
       const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
-      const total = /(\d+) requests in ([\d.]+)(m?s)/.exec(stdout);
+      const total = /(\d+) requests in /.exec(stdout);
       if (!rps || !total) throw new Error(`wrk failed (exit ${code}): ${(stderr || stdout).trim().slice(0, 300)}`);
       const zero = { p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
       return {
         requests: Number(total[1]),
-        durationS: Number(total[2]) / (total[3] === "ms" ? 1000 : 1),
+        durationS: Number(total[1]) / Number(rps[1]),
         rps: Number(rps[1]),
         latencyMs: zero,
         errors: { non2xx: 0, socket: 0, timeouts: 0 },

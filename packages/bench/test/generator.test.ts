@@ -8,18 +8,20 @@ import { ResponseParser } from "../src/generator-process.ts";
 import { runGenerator } from "../src/generator.ts";
 
 describe("ResponseParser", () => {
-  it("reads Content-Length and chunked responses, split anywhere and pipelined", () => {
+  it("reads Content-Length and chunked responses, split anywhere and pipelined, skipping 1xx", () => {
     const wire = Buffer.from(
       "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello" +
-        "HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n" +
+        "HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\n0\r\n\r\n" +
+        "HTTP/1.1 100 Continue\r\n\r\n" +
         "HTTP/1.1 204 No Content\r\n\r\n" +
-        "HTTP/1.1 500 Oops\r\ncontent-length: 2\r\n\r\n{}",
+        "HTTP/1.1 500 Oops\r\ncontent-length: 2\r\nConnection: close\r\n\r\n{}",
     );
     for (const size of [1, 2, 3, 7, wire.length]) {
       const parser = new ResponseParser();
-      const statuses: number[] = [];
-      for (let i = 0; i < wire.length; i += size) statuses.push(...parser.push(wire.subarray(i, i + size)));
-      expect(statuses, `chunks of ${size}`).toEqual([200, 404, 204, 500]);
+      const answers: { status: number; close: boolean }[] = [];
+      for (let i = 0; i < wire.length; i += size) answers.push(...parser.push(wire.subarray(i, i + size)));
+      expect(answers.map((a) => a.status), `chunks of ${size}`).toEqual([200, 404, 204, 500]);
+      expect(answers.map((a) => a.close)).toEqual([false, false, false, true]);
     }
   });
 });
