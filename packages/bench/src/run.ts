@@ -11,6 +11,7 @@ import { LOAD_CORE, sampleUsage, SERVER_CORE, type Server, startServer } from ".
 import type { BenchResult, CheckResult, GeneratorCheck, LoadMode, Run, TargetInfo } from "./schema.ts";
 import { type Scenario, scenarioByName } from "./scenarios.ts";
 import { median, summarize } from "./summarize.ts";
+import { int as fmt } from "./table.ts";
 import { targetById, type TargetDef } from "./targets.ts";
 import { type LoadResult, runWrk } from "./wrk.ts";
 
@@ -87,8 +88,6 @@ async function generatorCheck(bun: Server, options: BenchOptions, log: Log): Pro
   );
   return check;
 }
-
-export const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
 
 export async function runBench(options: BenchOptions, command: string, log: Log): Promise<BenchResult> {
   const startedAt = new Date().toISOString();

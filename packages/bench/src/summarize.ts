@@ -4,6 +4,7 @@
 import { predict } from "./model.ts";
 import type { Run, Summary, TargetInfo } from "./schema.ts";
 import { scenarioByName } from "./scenarios.ts";
+import { bareOf } from "./targets.ts";
 
 export const median = (xs: number[]): number => {
   if (xs.length === 0) return 0;
@@ -76,7 +77,7 @@ export function summarize(runs: Run[], targets: TargetInfo[]): Summary[] {
     const target = targets.find((t) => t.id === row.target);
     if (!target) continue;
     const bare = rows.find(
-      (b) => b.target === `bare-${target.runtime}` && b.scenario === row.scenario && b.mode === row.mode && b.connections === row.connections && b.rate === row.rate,
+      (b) => b.target === bareOf(target) && b.scenario === row.scenario && b.mode === row.mode && b.connections === row.connections && b.rate === row.rate,
     );
     if (bare && bare.rps.median > 0) row.ratioToBare = row.rps.median / bare.rps.median;
   }

@@ -4,7 +4,8 @@
 import type { BenchResult, Summary } from "./schema.ts";
 import { scenarioByName } from "./scenarios.ts";
 
-const int = (n: number) => Math.round(n).toLocaleString("en-US");
+/** A whole number with thousands separators: 12,345. */
+export const int = (n: number): string => Math.round(n).toLocaleString("en-US");
 const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 const pct = (n: number | null) => (n === null ? "-" : `${(n * 100).toFixed(n < 0.1 ? 1 : 0)}%`);
 

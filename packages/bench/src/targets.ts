@@ -12,9 +12,8 @@ export interface TargetDef {
   kind: TargetKind;
   /** The adapter, for asyncview targets (the blocking baseline runs on Node). */
   adapter?: "node" | "bun" | "deno" | "blocking";
-  /** Scenarios it does not implement, and why. */
+  /** Scenarios it does not implement. */
   lacks: string[];
-  lacksWhy?: string;
   /** The command line, given the options that shape it. */
   command(options: { threads: number }): { command: string; args: string[] };
 }
@@ -30,7 +29,6 @@ export function runtimeBinary(runtime: "bun" | "deno"): string {
 const SERVERS = fileURLToPath(new URL("../../../benchmarks/servers/", import.meta.url));
 /** The bare servers and frameworks have no thread pool: the db and cpu-offload views need syncToAsync. */
 const NO_POOL = ["db", "cpu-offload"];
-const NO_POOL_WHY = "no thread pool to run the blocking SQLite call or the offloaded CPU work (asyncview's syncToAsync)";
 
 function script(runtime: "node" | "bun" | "deno", file: string): { command: string; args: string[] } {
   const path = `${SERVERS}${file}`;
@@ -60,7 +58,7 @@ function asyncview(adapter: "node" | "bun" | "deno"): TargetDef {
 }
 
 function other(id: string, label: string, runtime: "node" | "bun" | "deno", kind: TargetKind, file: string): TargetDef {
-  return { id, label, runtime, kind, lacks: NO_POOL, lacksWhy: NO_POOL_WHY, command: () => script(runtime, file) };
+  return { id, label, runtime, kind, lacks: NO_POOL, command: () => script(runtime, file) };
 }
 
 export const TARGETS: readonly TargetDef[] = [
@@ -97,6 +95,6 @@ export function targetById(id: string): TargetDef | undefined {
 }
 
 /** The bare server of a target's runtime, the yardstick for its ratio. */
-export function bareOf(target: TargetDef): string {
+export function bareOf(target: { runtime: TargetDef["runtime"] }): string {
   return `bare-${target.runtime}`;
 }

@@ -25,12 +25,6 @@ function prng(seed: number): () => number {
   };
 }
 
-function median(values: number[]): number {
-  const v = [...values].sort((a, b) => a - b);
-  const m = Math.floor(v.length / 2);
-  return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
-}
-
 const round = (v: number, digits = 3) => Number(v.toFixed(digits));
 
 export function fixtureTargets(): TargetInfo[] {

@@ -20,8 +20,8 @@ function tooLarge(limit: number): HttpError {
 
 /**
  * An adapter's request object may offer this method: read the whole body, at most `limit` bytes, straight from
- * the runtime (no Fetch stream). It resolves null past the limit, or returns undefined when it cannot (then the
- * body is read through the Fetch API).
+ * the runtime (no Fetch stream). It resolves null past the limit, announced (Content-Length) or streamed, or
+ * returns undefined when it cannot (then the body is read through the Fetch API).
  */
 export const READ_BODY: unique symbol = Symbol.for("asyncview.readBody");
 
@@ -32,16 +32,16 @@ interface DirectBody {
 /** Reads the whole body, refusing (413) once more than `limit` bytes arrive or are announced. */
 export async function readBytes(request: Request, options: BodyOptions = {}): Promise<Uint8Array> {
   const limit = options.limit ?? DEFAULT_BODY_LIMIT;
-  const declared = request.headers.get("content-length");
-  if (declared !== null && Number(declared) > limit) {
-    await request.body?.cancel().catch(() => {});
-    throw tooLarge(limit);
-  }
   const direct = (request as DirectBody)[READ_BODY]?.(limit);
   if (direct) {
     const bytes = await direct;
     if (bytes === null) throw tooLarge(limit);
     return bytes;
+  }
+  const declared = request.headers.get("content-length");
+  if (declared !== null && Number(declared) > limit) {
+    await request.body?.cancel().catch(() => {});
+    throw tooLarge(limit);
   }
   if (request.body === null) return new Uint8Array(0);
   const reader = request.body.getReader();

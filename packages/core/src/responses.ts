@@ -78,7 +78,7 @@ class TextResponse {
 
 delegateToNative(TextResponse, Response);
 
-/** Builds the native Fetch Response behind a helper's response (what Bun.serve and Deno.serve need). */
+/** Builds the native Fetch Response behind a helper's response (what servers that take Fetch Responses natively need). */
 export function toFetchResponse(response: Response): Response {
   return response instanceof TextResponse ? response.materialize() : response;
 }

@@ -10,7 +10,7 @@ export interface AsyncStorage<T> {
 export interface RuntimeServices {
   /** `AsyncLocalStorage` from node:async_hooks; enables ContextVar, request ids in logs, context in tasks. */
   AsyncLocalStorage?: new () => AsyncStorage<unknown>;
-  /** Reads an environment variable (`process.env[name]`, `Deno.env.get(name)`). */
+  /** Reads an environment variable from the runtime's own environment API. */
   env?: (name: string) => string | undefined;
   /** True inside a thread where blocking is the point (a syncToAsync worker, a blocking-baseline thread). */
   blockingAllowed?: boolean;

@@ -46,11 +46,17 @@ export class NodeRequest {
 
   /**
    * The whole body straight from the socket, without a Fetch Request or stream (core's readBytes uses it):
-   * null past `limit` (the rest is drained, so a 413 can still be answered); undefined once a Request exists.
+   * null past `limit`, announced or streamed (the rest is drained, so a 413 can still be answered);
+   * undefined once a Request exists.
    */
   [READ_BODY](limit: number): Promise<Uint8Array | null> | undefined {
     if (this.#real || this.#consumed) return undefined;
     this.#consumed = true;
+    // Node has parsed the headers already: refuse an announced oversize body without building Fetch Headers.
+    if (Number(this.#req.headers["content-length"] ?? 0) > limit) {
+      this.#req.resume();
+      return Promise.resolve(null);
+    }
     return readAll(this.#req, limit);
   }
 
