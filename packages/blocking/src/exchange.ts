@@ -2,24 +2,26 @@
 // sends (head, chunks, end) to the socket, acknowledging each piece once Node took it (after 'drain' when it is behind).
 
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { BODY_TEXT, errorResponse, HEADER_PAIRS, HttpError } from "@asyncview/core";
-import { readBody } from "./body.ts";
+import { errorResponse, HttpError } from "@asyncview/core";
+import { hasHeader } from "@asyncview/core/adapter";
+import { readBody, writeResponse } from "@asyncview/node/front";
 import type { RequestMessage, ResponseMessage } from "./protocol.ts";
 
 const NO_BODY = new Set(["GET", "HEAD"]);
-const SAFE_HOST = /^[A-Za-z0-9.\-:[\]]+$/;
 
 export class Exchange {
   readonly id: number;
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
+  readonly url: string;
   /** True once the server is closing: responses then carry `connection: close`. */
   readonly #closing: () => boolean;
 
-  constructor(id: number, req: IncomingMessage, res: ServerResponse, closing: () => boolean) {
+  constructor(id: number, req: IncomingMessage, res: ServerResponse, url: string, closing: () => boolean) {
     this.id = id;
     this.req = req;
     this.res = res;
+    this.url = url;
     this.#closing = closing;
   }
 
@@ -32,24 +34,23 @@ export class Exchange {
    * Reads the body and builds the message for the worker; null when there is nothing to run:
    * the client left, or the body passed `maxBodySize` (answered 413 here).
    */
-  async request(maxBodySize: number, fallbackHost: string): Promise<RequestMessage | null> {
+  async request(maxBodySize: number): Promise<RequestMessage | null> {
     const { req } = this;
     if (this.gone) return null;
     const method = req.method ?? "GET";
     let body: ArrayBuffer | null = null;
     if (!NO_BODY.has(method)) {
-      const result = await readBody(req, maxBodySize);
-      if (result === "gone") return null;
-      if (result === "too-large") {
+      const bytes = await readBody(req, maxBodySize).catch(() => undefined);
+      if (bytes === undefined) return null; // the client left or sent a malformed body: the connection is gone
+      if (bytes === null) {
         this.respond(bodyTooLarge(maxBodySize), true);
         return null;
       }
-      body = result;
+      // Node pools small Buffers: copy into an ArrayBuffer of its own so transferring it detaches nothing else.
+      body = bytes.slice().buffer;
     }
     if (this.gone) return null;
-    const host = req.headers.host;
-    const url = `http://${host !== undefined && SAFE_HOST.test(host) ? host : fallbackHost}${req.url ?? "/"}`;
-    return { type: "request", id: this.id, method, url, headers: req.rawHeaders, body, remoteAddress: req.socket.remoteAddress };
+    return { type: "request", id: this.id, method, url: this.url, headers: req.rawHeaders, body, remoteAddress: req.socket.remoteAddress };
   }
 
   /** Writes one message of the worker's response; `ack` is called once the worker may send the next. */
@@ -79,7 +80,8 @@ export class Exchange {
         res.end(ack);
         return;
       case "fail":
-        if (res.headersSent) res.destroy(new Error("the response body failed after the headers were sent"));
+        // After the headers: end the connection without the chunked terminator, so the client sees a truncated body.
+        if (res.headersSent) res.socket?.end();
         else this.respond(errorResponse(new Error("worker failed")), true);
         return;
     }
@@ -87,13 +89,8 @@ export class Exchange {
 
   /** Answers from the main thread (413, 503, 500) with a core helper response. */
   respond(response: Response, closeConnection: boolean): void {
-    const { res } = this;
-    if (res.headersSent || res.destroyed) return;
-    const record = response as unknown as Record<symbol, unknown>;
-    const headers = [...(record[HEADER_PAIRS] as string[])];
-    if (closeConnection) headers.push("connection", "close");
-    const head = { type: "head", id: this.id, status: response.status, statusText: "", headers, more: false } as const;
-    this.write({ ...head, body: record[BODY_TEXT] as string }, () => {});
+    if (this.res.headersSent || this.res.destroyed) return;
+    void writeResponse(this.res, response, closeConnection || this.#closing());
   }
 
   /** Writes a chunk; acknowledges at once when Node's buffer has room, else on 'drain'. */
@@ -101,11 +98,6 @@ export class Exchange {
     if (this.res.write(bytes)) ack();
     else this.res.once("drain", ack);
   }
-}
-
-function hasHeader(flat: string[], name: string): boolean {
-  for (let i = 0; i < flat.length; i += 2) if (flat[i] === name) return true;
-  return false;
 }
 
 /** The core-style 413 for a body past the front's own cap (the app's smaller `readJson` limit answers first). */

@@ -10,8 +10,6 @@ export const DEFAULT_QUEUE_SIZE = 1024;
 export const DEFAULT_MAX_BODY_SIZE = 64 * 1024 * 1024;
 /** Seconds a 503 "queue full" answer tells the client to wait (`Retry-After`). */
 export const RETRY_AFTER_SECONDS = 1;
-/** After the shutdown deadline aborts the requests still running, how long they get to unwind, in ms. */
-export const ABORT_GRACE_MS = 1000;
 
 /** gunicorn's rule of thumb for sync workers: 2 x cores + 1 (cores as `os.availableParallelism()` counts them). */
 export function defaultThreads(): number {

@@ -42,11 +42,6 @@ export class WorkerPool {
     this.#queue = new BoundedQueue(options.queueSize);
   }
 
-  /** Requests waiting for a thread. */
-  get queued(): number {
-    return this.#queue.size;
-  }
-
   /** Starts every thread; resolves once each imported the app and ran its startup hooks. */
   async start(): Promise<void> {
     const started = Array.from({ length: this.size }, () => this.#spawn());

@@ -33,11 +33,4 @@ export class BoundedQueue<T> {
   remove(item: T): boolean {
     return this.#items.delete(item);
   }
-
-  /** Empties the queue, returning what it held, oldest first. */
-  clear(): T[] {
-    const items = [...this.#items];
-    this.#items.clear();
-    return items;
-  }
 }

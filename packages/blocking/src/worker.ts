@@ -3,7 +3,8 @@
 
 import { AsyncLocalStorage } from "node:async_hooks";
 import { parentPort, workerData } from "node:worker_threads";
-import { type App, BODY_TEXT, HEADER_PAIRS, installRuntime, loadAppModule } from "@asyncview/core";
+import type { App } from "@asyncview/core";
+import { BODY_TEXT, headerPairs, installRuntime, loadAppModule } from "@asyncview/core/adapter";
 import type { RequestMessage, ResponseMessage, ToWorker, WorkerData } from "./protocol.ts";
 
 // A blocking thread is where blocking is the point: syncToAsync runs inline here, asyncUnsafe allows the call.
@@ -34,15 +35,6 @@ function send(h: Held, message: ResponseMessage): Promise<void> {
     h.acked = { resolve, reject };
     port.postMessage(message);
   });
-}
-
-function headerPairs(response: Response): string[] {
-  const helper = (response as unknown as Record<symbol, string[] | undefined>)[HEADER_PAIRS];
-  if (helper !== undefined) return helper;
-  const pairs: string[] = [];
-  for (const [name, value] of response.headers) if (name !== "set-cookie") pairs.push(name, value);
-  for (const cookie of response.headers.getSetCookie()) pairs.push("set-cookie", cookie);
-  return pairs;
 }
 
 function toRequest(message: RequestMessage, signal: AbortSignal): Request {

@@ -1,6 +1,4 @@
 // @asyncview/bun: serve an asyncview App on Bun.serve. Native Request/Response pass straight through.
 // Usage: `const server = await serve(app, { port: 8000 }); ... await server.close();`
 
-import "./install.ts";
-
 export { DEFAULT_MAX_BODY_SIZE, serve, type BunServeOptions } from "./serve.ts";

@@ -1,19 +1,19 @@
 // serve(app) on Bun.serve: Bun's own Request goes to the app untouched and the app's Response comes back
-// as is (helper responses are materialised into native ones). Graceful close with the common deadline.
+// as is (helper responses are materialised into native ones). The shared lifecycle closes it.
 
+import { AsyncLocalStorage } from "node:async_hooks";
+import { type App, errorResponse, type Runtime, type ServeOptions, type Server } from "@asyncview/core";
 import {
-  type App,
-  type CloseOptions,
   DEFAULT_HOSTNAME,
   DEFAULT_PORT,
-  DEFAULT_SHUTDOWN_TIMEOUT,
-  formatUrl,
-  type Runtime,
+  installRuntime,
+  listenError,
   type ServeInfo,
-  type ServeOptions,
-  type Server,
+  serverHandle,
   toFetchResponse,
-} from "@asyncview/core";
+} from "@asyncview/core/adapter";
+
+installRuntime({ AsyncLocalStorage, env: (name) => process.env[name] });
 
 /** Bun's native cap on request bodies, set by this adapter: 64 MiB (Bun's own default is 128 MiB). */
 export const DEFAULT_MAX_BODY_SIZE = 64 * 1024 * 1024;
@@ -40,13 +40,12 @@ class BunInfo implements ServeInfo {
 
 export async function serve(app: App, options: BunServeOptions = {}): Promise<Server> {
   const hostname = options.hostname ?? DEFAULT_HOSTNAME;
-  const shutdownTimeout = options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT;
+  const port = options.port ?? DEFAULT_PORT;
   await app.startup();
-
   let server: Bun.Server<undefined>;
   try {
     server = Bun.serve({
-      port: options.port ?? DEFAULT_PORT,
+      port,
       hostname,
       maxRequestBodySize: options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE,
       development: false,
@@ -57,43 +56,24 @@ export async function serve(app: App, options: BunServeOptions = {}): Promise<Se
         return result instanceof Promise ? result.then(toFetchResponse) : toFetchResponse(result);
       },
       error(error) {
-        app.logger.error("bun adapter: could not answer the request", { error });
-        return new Response('{"error":{"status":500,"code":"internal_error","message":"Internal Server Error"}}', {
-          status: 500,
-          headers: { "content-type": "application/json; charset=utf-8" },
-        });
+        app.logger.error("request failed", { error });
+        return toFetchResponse(errorResponse(error, app.debug));
       },
     });
   } catch (error) {
-    const code = (error as { code?: string }).code ?? (error as Error).message;
-    throw new Error(`cannot listen on ${hostname}:${options.port ?? DEFAULT_PORT}: ${code}`, { cause: error });
+    throw listenError(hostname, port, error);
   }
-  const port = server.port ?? 0;
-  const url = formatUrl(hostname, port);
-
-  let resolveClosed!: () => void;
-  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
-  let closing$: Promise<void> | undefined;
-
-  const close = (closeOptions: CloseOptions = {}): Promise<void> => {
-    closing$ ??= (async () => {
-      const timeout = closeOptions.timeout ?? shutdownTimeout;
-      const started = Date.now();
+  return serverHandle(
+    {
+      runtime: "bun",
+      hostname,
+      port: server.port ?? 0,
       // Stop accepting; idle keep-alive connections close now, busy ones after their response.
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const finished = await Promise.race([
-        server.stop(false).then(() => true),
-        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeout))),
-      ]);
-      clearTimeout(timer);
+      drain: () => server.stop(false),
       // Past the deadline: cut the remaining connections; their request.signal aborts.
-      if (!finished) await server.stop(true);
-      await app.shutdown({ timeout: Math.max(0, timeout - (Date.now() - started)) });
-      resolveClosed();
-    })();
-    return closing$;
-  };
-  options.signal?.addEventListener("abort", () => void close(), { once: true });
-
-  return { runtime: "bun", url, hostname, port, close, closed };
+      cut: () => server.stop(true),
+      release: (timeLeft) => app.shutdown({ timeout: timeLeft }),
+    },
+    options,
+  );
 }

@@ -3,7 +3,8 @@
 
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type App, loadAppModule } from "@asyncview/core";
+import type { App } from "@asyncview/core";
+import { loadAppModule } from "@asyncview/core/adapter";
 
 /** Resolves `path` against `base` (default: where the user ran pnpm, else the current directory). */
 export function resolveAppPath(path: string, base = process.env.INIT_CWD ?? process.cwd()): string {

@@ -29,12 +29,23 @@ interface DirectBody {
   [READ_BODY]?: (limit: number) => Promise<Uint8Array | null> | undefined;
 }
 
+/**
+ * A body that cannot be read (the client left mid-body, a malformed chunk) is the client's fault: 400, which the
+ * app does not log, so a client cannot fill the server's error log at will.
+ */
+function unreadable(error: unknown): HttpError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new HttpError(400, `the request body could not be read: ${reason}`, { code: "bad_body", cause: error });
+}
+
 /** Reads the whole body, refusing (413) once more than `limit` bytes arrive or are announced. */
 export async function readBytes(request: Request, options: BodyOptions = {}): Promise<Uint8Array> {
   const limit = options.limit ?? DEFAULT_BODY_LIMIT;
   const direct = (request as DirectBody)[READ_BODY]?.(limit);
   if (direct) {
-    const bytes = await direct;
+    const bytes = await direct.catch((error: unknown) => {
+      throw unreadable(error);
+    });
     if (bytes === null) throw tooLarge(limit);
     return bytes;
   }
@@ -48,7 +59,9 @@ export async function readBytes(request: Request, options: BodyOptions = {}): Pr
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch((error: unknown) => {
+      throw unreadable(error);
+    });
     if (done) break;
     size += value.byteLength;
     if (size > limit) {

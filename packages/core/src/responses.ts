@@ -65,10 +65,7 @@ class TextResponse {
       for (const name in init) pairs.push(name, (init as Record<string, string>)[name]!);
       return pairs;
     }
-    const pairs: string[] = [];
-    for (const [name, value] of this.headers) if (name !== "set-cookie") pairs.push(name, value);
-    for (const cookie of this.headers.getSetCookie()) pairs.push("set-cookie", cookie);
-    return pairs;
+    return flatten(this.headers);
   }
   /** The Fetch Response behind this one, built on first use. */
   materialize(): Response {
@@ -77,6 +74,25 @@ class TextResponse {
 }
 
 delegateToNative(TextResponse, Response);
+
+/** A response's headers as flat lower-case [name, value, ...] pairs (a fresh array; each Set-Cookie its own pair). */
+export function headerPairs(response: Response): string[] {
+  const helper = (response as unknown as Record<symbol, string[] | undefined>)[HEADER_PAIRS];
+  return helper ?? flatten(response.headers);
+}
+
+function flatten(headers: Headers): string[] {
+  const pairs: string[] = [];
+  for (const [name, value] of headers) if (name !== "set-cookie") pairs.push(name, value);
+  for (const cookie of headers.getSetCookie()) pairs.push("set-cookie", cookie);
+  return pairs;
+}
+
+/** True when flat header `pairs` hold `name` (lower-case). */
+export function hasHeader(pairs: readonly string[], name: string): boolean {
+  for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === name) return true;
+  return false;
+}
 
 /** Builds the native Fetch Response behind a helper's response (what servers that take Fetch Responses natively need). */
 export function toFetchResponse(response: Response): Response {

@@ -1,22 +1,19 @@
 // serve(app) on Deno.serve: Deno's own Request goes to the app untouched and the app's Response comes back
-// as is (helper responses are materialised into native ones). Graceful close with the common deadline.
+// as is (helper responses are materialised into native ones). The shared lifecycle closes it.
 
+import { AsyncLocalStorage } from "node:async_hooks";
+import { type App, errorResponse, type Runtime, type ServeOptions, type Server } from "@asyncview/core";
 import {
-  type App,
-  type CloseOptions,
   DEFAULT_HOSTNAME,
   DEFAULT_PORT,
-  DEFAULT_SHUTDOWN_TIMEOUT,
-  formatUrl,
-  type Runtime,
+  installRuntime,
+  listenError,
   type ServeInfo,
-  type ServeOptions,
-  type Server,
+  serverHandle,
   toFetchResponse,
-} from "@asyncview/core";
+} from "@asyncview/core/adapter";
 
-/** After the deadline cut the remaining requests, how long they get to unwind before shutdown hooks run, in ms. */
-export const ABORT_GRACE_MS = 1000;
+installRuntime({ AsyncLocalStorage, env: (name) => Deno.env.get(name) });
 
 /**
  * Per-request info for the app, with a `signal` that aborts only when the client leaves. Deno's own
@@ -84,25 +81,21 @@ function watchCancel(source: ReadableStream<Uint8Array>, onCancel: (reason: unkn
 
 export async function serve(app: App, options: ServeOptions = {}): Promise<Server> {
   const hostname = options.hostname ?? DEFAULT_HOSTNAME;
-  const shutdownTimeout = options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT;
+  const port = options.port ?? DEFAULT_PORT;
   await app.startup();
-
   // Deno cuts the connections still open when this aborts (the end of the graceful deadline).
   const force = new AbortController();
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
     server = Deno.serve(
       {
-        port: options.port ?? DEFAULT_PORT,
+        port,
         hostname,
         signal: force.signal,
         onListen() {},
         onError(error) {
-          app.logger.error("deno adapter: could not answer the request", { error });
-          return new Response('{"error":{"status":500,"code":"internal_error","message":"Internal Server Error"}}', {
-            status: 500,
-            headers: { "content-type": "application/json; charset=utf-8" },
-          });
+          app.logger.error("request failed", { error });
+          return toFetchResponse(errorResponse(error, app.debug));
         },
       },
       (request, info) => {
@@ -112,37 +105,21 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
       },
     );
   } catch (error) {
-    const code = (error as Error).name === "AddrInUse" ? "EADDRINUSE" : (error as Error).message;
-    throw new Error(`cannot listen on ${hostname}:${options.port ?? DEFAULT_PORT}: ${code}`, { cause: error });
+    throw listenError(hostname, port, error);
   }
-  const port = server.addr.port;
-  const url = formatUrl(hostname, port);
-
-  let resolveClosed!: () => void;
-  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
-  let closing$: Promise<void> | undefined;
-
-  const close = (closeOptions: CloseOptions = {}): Promise<void> => {
-    closing$ ??= (async () => {
-      const timeout = closeOptions.timeout ?? shutdownTimeout;
-      const started = Date.now();
+  return serverHandle(
+    {
+      runtime: "deno",
+      hostname,
+      port: server.addr.port,
       // shutdown(): stop accepting, let in-flight requests (and their response bodies) finish.
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const finished = await Promise.race([
-        server.shutdown().then(() => true),
-        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeout))),
-      ]);
-      clearTimeout(timer);
-      if (!finished) {
+      drain: () => server.shutdown(),
+      cut: () => {
         force.abort();
-        await Promise.race([server.finished, new Promise((resolve) => setTimeout(resolve, ABORT_GRACE_MS))]);
-      }
-      await app.shutdown({ timeout: Math.max(0, timeout - (Date.now() - started)) });
-      resolveClosed();
-    })();
-    return closing$;
-  };
-  options.signal?.addEventListener("abort", () => void close(), { once: true });
-
-  return { runtime: "deno", url, hostname, port, close, closed };
+        return server.finished;
+      },
+      release: (timeLeft) => app.shutdown({ timeout: timeLeft }),
+    },
+    options,
+  );
 }

@@ -1,7 +1,5 @@
 // @asyncview/node: serve an asyncview App on node:http.
 // Usage: `const server = await serve(app, { port: 8000 }); ... await server.close();`
 
-import "./install.ts";
-
 export { serve } from "./serve.ts";
 export { NodeRequest } from "./request.ts";

@@ -2,7 +2,9 @@
 // and a real Request (with a streaming body) is built only when a view touches the body or anything else.
 
 import type { IncomingMessage } from "node:http";
-import { delegateToNative, READ_BODY } from "@asyncview/core";
+import { delegateToNative, READ_BODY } from "@asyncview/core/adapter";
+import { readBody } from "./body.ts";
+import { NativeRequest } from "./interop.ts";
 
 const NO_BODY = new Set(["GET", "HEAD"]);
 
@@ -52,12 +54,7 @@ export class NodeRequest {
   [READ_BODY](limit: number): Promise<Uint8Array | null> | undefined {
     if (this.#real || this.#consumed) return undefined;
     this.#consumed = true;
-    // Node has parsed the headers already: refuse an announced oversize body without building Fetch Headers.
-    if (Number(this.#req.headers["content-length"] ?? 0) > limit) {
-      this.#req.resume();
-      return Promise.resolve(null);
-    }
-    return readAll(this.#req, limit);
+    return readBody(this.#req, limit);
   }
 
   /** The real Request, built once; its body streams from the socket with Node's backpressure. */
@@ -65,7 +62,7 @@ export class NodeRequest {
     if (!this.#real) {
       const method = this.method;
       const hasBody = !NO_BODY.has(method);
-      this.#real = new Request(this.#url, {
+      this.#real = new NativeRequest(this.#url, {
         method,
         headers: this.headers,
         signal: this.#signal(),
@@ -75,31 +72,6 @@ export class NodeRequest {
     }
     return this.#real;
   }
-}
-
-/** Collects the body; past `limit` it resolves null at once and keeps draining the rest without keeping it. */
-function readAll(req: IncomingMessage, limit: number): Promise<Uint8Array | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.byteLength;
-      if (size <= limit) chunks.push(chunk);
-      else if (chunks.length > 0 || size - chunk.byteLength <= limit) {
-        chunks.length = 0;
-        resolve(null); // answer 413 now; the listener keeps draining what is still coming
-      }
-    });
-    req.once("end", () => {
-      if (size > limit) return resolve(null);
-      const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-      resolve(new Uint8Array(all.buffer, all.byteOffset, all.byteLength));
-    });
-    req.once("error", reject);
-    req.once("close", () => {
-      if (!req.complete) reject(new Error("client disconnected before the body was complete"));
-    });
-  });
 }
 
 /**
@@ -141,6 +113,6 @@ function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
   );
 }
 
-// Everything not defined above (body, json(), text(), clone(), ...) delegates to the real Request,
-// and `request instanceof Request` holds. The global Request is not touched.
-delegateToNative(NodeRequest, Request);
+// Everything not defined above (body, json(), text(), clone(), ...) delegates to the real Request, and
+// `request instanceof Request` holds; interop.ts lets `fetch(request)` and `new Request(request)` take it.
+delegateToNative(NodeRequest, NativeRequest);

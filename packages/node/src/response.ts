@@ -2,25 +2,12 @@
 // Helper bodies are written in one piece; streams chunk by chunk, waiting for 'drain' (backpressure).
 
 import type { ServerResponse } from "node:http";
-import { BODY_TEXT, HEADER_PAIRS } from "@asyncview/core";
+import { BODY_TEXT, hasHeader, headerPairs } from "@asyncview/core/adapter";
 
 function headerList(response: Response, closeConnection: boolean): string[] {
-  let flat = (response as unknown as Record<symbol, string[] | undefined>)[HEADER_PAIRS];
-  if (flat === undefined) {
-    flat = [];
-    for (const [name, value] of response.headers) {
-      if (name === "set-cookie") continue;
-      flat.push(name, value);
-    }
-    for (const cookie of response.headers.getSetCookie()) flat.push("set-cookie", cookie);
-  }
+  const flat = headerPairs(response);
   if (closeConnection) flat.push("connection", "close");
   return flat;
-}
-
-function hasHeader(flat: string[], name: string): boolean {
-  for (let i = 0; i < flat.length; i += 2) if (flat[i] === name) return true;
-  return false;
 }
 
 function waitForDrain(res: ServerResponse): Promise<void> {
@@ -40,8 +27,10 @@ function nextMacrotask(): Promise<null> {
 }
 
 /**
- * Sends `response`. Resolves when the last byte is handed to the socket or the client went away;
- * in the latter case the body stream is cancelled so its source (a generator's `finally`) is closed.
+ * Sends `response`. Resolves when the last byte is handed to the socket or the client went away; in the latter
+ * case the body stream is cancelled so its source (a generator's `finally`) is closed. Rejects when the body
+ * fails: before anything was sent (the caller answers 500), or after the headers, when the connection has been
+ * ended without the last chunk so the client sees a truncated body, never a clean end.
  */
 export function writeResponse(res: ServerResponse, response: Response, closeConnection: boolean): void | Promise<void> {
   const headers = headerList(response, closeConnection);
@@ -103,8 +92,9 @@ async function writeStream(
     }
     res.end();
   } catch (error) {
-    // The body failed after the status line may have gone out: the only honest signal left is a reset.
-    res.destroy(error instanceof Error ? error : new Error(String(error)));
+    if (res.destroyed) return; // the client left (its read was cancelled): nobody to tell, nothing to report
+    // After the headers: end the connection without the chunked terminator (what was written still arrives).
+    if (res.headersSent) res.socket?.end();
     throw error;
   } finally {
     res.off("close", onClose);

@@ -3,7 +3,8 @@
 
 import { AsyncLocalStorage } from "node:async_hooks";
 import { parentPort } from "node:worker_threads";
-import { installRuntime, runWithValues } from "@asyncview/core";
+import { runWithValues } from "@asyncview/core";
+import { installRuntime } from "@asyncview/core/adapter";
 import { callExport } from "./load.ts";
 import type { CallMessage, ResultMessage } from "./protocol.ts";
 

@@ -1,0 +1,72 @@
+// The server lifecycle every adapter shares: one `close()` state machine (drain within the deadline, cut what
+// is left, a short grace to unwind, then release the app) and one wording for a port that cannot be bound.
+
+import { DEFAULT_SHUTDOWN_TIMEOUT, formatUrl, type CloseOptions, type Server } from "./server.ts";
+import type { Runtime } from "./types.ts";
+
+/** After the shutdown deadline cut the requests still running, how long they get to unwind, in ms. */
+export const ABORT_GRACE_MS = 1000;
+
+/** What an adapter plugs into the lifecycle: its runtime's listener, stop-accepting and force-close. */
+export interface Listener {
+  readonly runtime: Runtime;
+  readonly hostname: string;
+  readonly port: number;
+  /** Stop accepting; resolve once every in-flight request (and its response body) finished. */
+  drain(): Promise<void>;
+  /** The deadline passed: cut every connection still open (their views' `ctx.signal` aborts); resolve once unwound. */
+  cut(): Promise<void>;
+  /** After the connections closed: run the app's shutdown (hooks, background work) within `timeLeft` ms. */
+  release(timeLeft: number): Promise<void>;
+}
+
+export interface LifecycleOptions {
+  /** Graceful-shutdown deadline in ms. Default {@link DEFAULT_SHUTDOWN_TIMEOUT}. */
+  shutdownTimeout?: number;
+  /** Aborting it closes the server gracefully. */
+  signal?: AbortSignal;
+}
+
+/** Resolves true when `promise` settles within `ms`, false otherwise (its rejection counts as settled). */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const settled = promise.then(
+    () => true,
+    () => true,
+  );
+  const result = await Promise.race([settled, new Promise<false>((resolve) => (timer = setTimeout(resolve, ms, false)))]);
+  clearTimeout(timer);
+  return result;
+}
+
+/** The `Server` handle for a listening `listener`: graceful close with the deadline, `closed`, `url`. */
+export function serverHandle<L extends Listener>(listener: L, options: LifecycleOptions = {}): Server {
+  const shutdownTimeout = options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT;
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+  let closing: Promise<void> | undefined;
+
+  const close = (closeOptions: CloseOptions = {}): Promise<void> => {
+    closing ??= (async () => {
+      const timeout = closeOptions.timeout ?? shutdownTimeout;
+      const started = Date.now();
+      // Past the deadline the remaining requests are cut; their views see ctx.signal abort and get a short
+      // grace to unwind before the app's shutdown hooks release what they share.
+      if (!(await within(listener.drain(), timeout))) await within(listener.cut(), ABORT_GRACE_MS);
+      await listener.release(Math.max(0, timeout - (Date.now() - started)));
+      resolveClosed();
+    })();
+    return closing;
+  };
+  options.signal?.addEventListener("abort", () => void close(), { once: true });
+
+  const { runtime, hostname, port } = listener;
+  return { runtime, url: formatUrl(hostname, port), hostname, port, close, closed };
+}
+
+/** The error every adapter throws when it cannot bind: `cannot listen on HOST:PORT: CODE`. */
+export function listenError(hostname: string, port: number, error: unknown): Error {
+  const named = error as { code?: string; name?: string; message?: string };
+  const code = named.code ?? (named.name === "AddrInUse" ? "EADDRINUSE" : named.message);
+  return new Error(`cannot listen on ${hostname}:${port}: ${code}`, { cause: error });
+}
