@@ -82,7 +82,7 @@ export class Exchange {
       case "fail":
         // After the headers: end the connection without the chunked terminator, so the client sees a truncated body.
         if (res.headersSent) res.socket?.end();
-        else this.respond(errorResponse(new Error("worker failed")), true);
+        else this.respond(errorResponse(new Error("worker failed")), false);
         return;
     }
   }

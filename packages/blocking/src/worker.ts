@@ -4,7 +4,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { parentPort, workerData } from "node:worker_threads";
 import type { App } from "@asyncview/core";
-import { BODY_TEXT, headerPairs, installRuntime, loadAppModule } from "@asyncview/core/adapter";
+import { BODY_TEXT, headerPairs, installRuntime, loadAppModule, logResponseFailure } from "@asyncview/core/adapter";
 import type { RequestMessage, ResponseMessage, ToWorker, WorkerData } from "./protocol.ts";
 
 // A blocking thread is where blocking is the point: syncToAsync runs inline here, asyncUnsafe allows the call.
@@ -47,6 +47,7 @@ function toRequest(message: RequestMessage, signal: AbortSignal): Request {
 async function run(app: App, message: RequestMessage): Promise<void> {
   const h: Held = (held = { id: message.id, controller: new AbortController(), gone: false, reader: undefined, acked: undefined });
   const { id } = message;
+  let headersSent = false;
   try {
     const request = toRequest(message, h.controller.signal);
     const response = await app.handle(request, { runtime: "blocking", signal: h.controller.signal, remoteAddress: message.remoteAddress });
@@ -58,6 +59,7 @@ async function run(app: App, message: RequestMessage): Promise<void> {
     if (h.gone) return void (await reader.cancel().catch(() => {}));
     const first = await reader.read();
     if (first.done) return await send(h, { ...head, body: new Uint8Array(0), more: false });
+    headersSent = true;
     await send(h, { ...head, body: first.value, more: true });
     for (;;) {
       const next = await reader.read();
@@ -67,7 +69,7 @@ async function run(app: App, message: RequestMessage): Promise<void> {
     await send(h, { type: "end", id });
   } catch (error) {
     if (!h.gone) {
-      app.logger.error("blocking worker: the response failed", { error });
+      logResponseFailure(app, message, error, headersSent);
       port.postMessage({ type: "fail", id });
     }
     await h.reader?.cancel().catch(() => {});

@@ -1,5 +1,5 @@
-// serve(app) on Bun.serve: Bun's own Request goes to the app untouched and the app's Response comes back
-// as is (helper responses are materialised into native ones). The shared lifecycle closes it.
+// serve(app) on Bun.serve: Bun's own Request goes to the app untouched and the app's Response goes back through
+// core's relay (helpers materialised, streams checked at their first chunk). The shared lifecycle closes it.
 
 import { AsyncLocalStorage } from "node:async_hooks";
 import { type App, errorResponse, type Runtime, type ServeOptions, type Server } from "@asyncview/core";
@@ -8,6 +8,7 @@ import {
   DEFAULT_PORT,
   installRuntime,
   listenError,
+  nativeResponse,
   type ServeInfo,
   serverHandle,
   toFetchResponse,
@@ -53,7 +54,9 @@ export async function serve(app: App, options: BunServeOptions = {}): Promise<Se
       reusePort: false,
       fetch(request, bunServer) {
         const result = app.handle(request, new BunInfo(bunServer, request));
-        return result instanceof Promise ? result.then(toFetchResponse) : toFetchResponse(result);
+        return result instanceof Promise
+          ? result.then((response) => nativeResponse(app, request, response))
+          : nativeResponse(app, request, result);
       },
       error(error) {
         app.logger.error("request failed", { error });

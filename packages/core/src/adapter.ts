@@ -11,3 +11,4 @@ export { installRuntime, runtimeServices, type AsyncStorage, type RuntimeService
 export { DEFAULT_HOSTNAME, DEFAULT_PORT, DEFAULT_SHUTDOWN_TIMEOUT, formatUrl } from "./server.ts";
 export { TaskTracker } from "./tasks.ts";
 export type { ServeInfo } from "./types.ts";
+export { logResponseFailure, nativeResponse, type Reporter } from "./native-response.ts";

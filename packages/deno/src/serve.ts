@@ -1,5 +1,5 @@
-// serve(app) on Deno.serve: Deno's own Request goes to the app untouched and the app's Response comes back
-// as is (helper responses are materialised into native ones). The shared lifecycle closes it.
+// serve(app) on Deno.serve: Deno's own Request goes to the app untouched and the app's Response goes back through
+// core's relay (helpers materialised, streams checked at their first chunk). The shared lifecycle closes it.
 
 import { AsyncLocalStorage } from "node:async_hooks";
 import { type App, errorResponse, type Runtime, type ServeOptions, type Server } from "@asyncview/core";
@@ -8,6 +8,7 @@ import {
   DEFAULT_PORT,
   installRuntime,
   listenError,
+  nativeResponse,
   type ServeInfo,
   serverHandle,
   toFetchResponse,
@@ -49,34 +50,13 @@ class DenoInfo implements ServeInfo {
     return controller.signal;
   }
 
-  /** The native Response to hand Deno. A streamed body is passed through a watcher only when `signal` was read. */
-  answer(response: Response): Response {
+  /** The native Response to hand Deno; a client that leaves mid-stream (the stream is cancelled) aborts `signal`. */
+  answer(app: App, response: Response): Response | Promise<Response> {
     this.#answered = true;
-    const native = toFetchResponse(response);
-    const controller = this.#controller;
-    if (controller === undefined || native !== response || native.body === null || controller.signal.aborted) return native;
-    const body = watchCancel(native.body, (reason) => controller.abort(reason));
-    return new Response(body, { status: native.status, statusText: native.statusText, headers: native.headers });
+    return nativeResponse(app, this.#request, response, () =>
+      this.#controller?.abort(new DOMException("client disconnected", "AbortError")),
+    );
   }
-}
-
-/** A pass-through stream (no buffering) that reports a cancel (the client left) before forwarding it. */
-function watchCancel(source: ReadableStream<Uint8Array>, onCancel: (reason: unknown) => void): ReadableStream<Uint8Array> {
-  const reader = source.getReader();
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        const { done, value } = await reader.read();
-        if (done) controller.close();
-        else controller.enqueue(value);
-      },
-      cancel(reason) {
-        onCancel(new DOMException("client disconnected", "AbortError"));
-        return reader.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
 }
 
 export async function serve(app: App, options: ServeOptions = {}): Promise<Server> {
@@ -94,14 +74,15 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
         signal: force.signal,
         onListen() {},
         onError(error) {
-          app.logger.error("request failed", { error });
+          // `undefined` is core's relay ending a body it already logged (see nativeResponse).
+          if (error !== undefined) app.logger.error("request failed", { error });
           return toFetchResponse(errorResponse(error, app.debug));
         },
       },
       (request, info) => {
         const state = new DenoInfo(request, info);
         const result = app.handle(request, state);
-        return result instanceof Promise ? result.then((response) => state.answer(response)) : state.answer(result);
+        return result instanceof Promise ? result.then((response) => state.answer(app, response)) : state.answer(app, result);
       },
     );
   } catch (error) {

@@ -4,7 +4,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { ServerResponse } from "node:http";
 import { type App, errorResponse, type ServeOptions, type Server } from "@asyncview/core";
-import { DEFAULT_HOSTNAME, DEFAULT_PORT, installRuntime, type ServeInfo, serverHandle } from "@asyncview/core/adapter";
+import { DEFAULT_HOSTNAME, DEFAULT_PORT, installRuntime, logResponseFailure, type ServeInfo, serverHandle } from "@asyncview/core/adapter";
 import { NodeFront } from "./front.ts";
 import { NodeRequest } from "./request.ts";
 import { writeResponse } from "./response.ts";
@@ -50,17 +50,13 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
     front.enter();
     const state = new InFlight(res, front);
     const request = new NodeRequest(req, url, () => state.signal) as unknown as Request;
-    const fail = (error: unknown) => {
-      if (!res.headersSent) {
-        app.logger.error("request failed", { method: req.method, url, error });
-        if (!res.destroyed) void writeResponse(res, errorResponse(error, app.debug), true);
-      } else {
-        app.logger.error("the response body failed after the headers were sent; the connection was ended", { url, error });
-      }
-    };
     // A body still arriving after the response means the connection cannot be reused safely.
     const respond = (response: Response): void | Promise<void> =>
       writeResponse(res, response, front.closing || (!req.complete && req.method !== "GET" && req.method !== "HEAD"));
+    const fail = (error: unknown) => {
+      logResponseFailure(app, { method: req.method, url }, error, res.headersSent);
+      if (!res.headersSent && !res.destroyed) void respond(errorResponse(error, app.debug));
+    };
     // Synchronous views are answered synchronously; anything async settles through one promise chain.
     try {
       const result = app.handle(request, state);
