@@ -415,10 +415,13 @@ export function defineConformanceSuite(adapter: AdapterUnderTest): void {
         expect(JSON.parse(posted.body.toString())).toEqual({ via: ["proxy"] });
       });
 
-      it("bug 3: new Request(request) and fetch(request, init) work in a view", async () => {
+      it("bug 3: new Request(request) works in a view", async () => {
         const copy = await raw(`${base}/proxy/copy`, { headers: ["x-proxy-test", "t"] });
         expect(copy.status, copy.body.toString()).toBe(200);
         expect(JSON.parse(copy.body.toString())).toEqual({ method: "GET", path: "/proxy/copy", header: "t" });
+      });
+
+      it("bug 3: fetch(request, init) works in a view", async () => {
         const forwarded = await raw(`${base}/proxy/fetch`);
         expect(forwarded.status, forwarded.body.toString()).toBe(200);
         expect(JSON.parse(forwarded.body.toString())).toEqual({ hop: true, path: "/proxy/fetch" });
