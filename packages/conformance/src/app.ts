@@ -83,4 +83,53 @@ app.get("/slow", async (_req, ctx) => {
 });
 app.get("/_probe/events", () => json({ events }));
 
+// ---- issue 8 -------------------------------------------------------------------------------------------
+
+// Bug 2: a streamed body whose generator throws after `at` lines (0: before the first byte). `id` goes into the
+// error message so the suite can count how often the server logged this very failure.
+app.get("/stream-fail", (_req, ctx) => {
+  const at = intParam(ctx.query, "at", { min: 0, max: 100, default: 0 });
+  const id = ctx.query.get("id") ?? "anonymous";
+  async function* lines() {
+    for (let i = 0; i < at; i++) {
+      if (i > 0) await sleep(10);
+      yield { i };
+    }
+    // Let the lines sent so far reach the client before the failure.
+    await sleep(at > 0 ? 100 : 10);
+    throw new Error(`stream-fail: the generator failed after ${at} lines (${id})`);
+  }
+  return ndjson(lines());
+});
+
+// Bug 3: the proxy pattern. The upstream is this server itself (its own origin), so the answer is deterministic.
+app.get("/proxy/new-request", (request) => fetch(new Request(`${new URL(request.url).origin}/hello`, request)));
+app.post("/proxy/echo", (request) => fetch(new Request(`${new URL(request.url).origin}/echo`, request)));
+app.get("/proxy/copy", (request) => {
+  const copy = new Request(request);
+  return json({ method: copy.method, path: new URL(copy.url).pathname, header: copy.headers.get("x-proxy-test") });
+});
+app.get("/proxy/fetch", async (request) => {
+  // The second hop (marked by the header) answers; the first forwards the Request itself with fetch(request, init).
+  if (request.headers.get("x-proxy-hop") !== null) return json({ hop: true, path: new URL(request.url).pathname });
+  return fetch(request, { headers: { "x-proxy-hop": "1" } });
+});
+
+// Bug 5: a header set on a helper response after clone(), or after its body was read, must be sent.
+app.get("/headers/after-clone", () => {
+  const response = json({ ok: true });
+  void response.clone();
+  response.headers.set("x-after-clone", "1");
+  return response;
+});
+app.get("/headers/after-body", () => {
+  const response = json({ ok: true });
+  void response.body;
+  response.headers.set("x-after-body", "1");
+  return response;
+});
+
+// Bug 8: the shutdown hook announces itself, so a test can tell it ran (every blocking thread prints it once).
+app.onShutdown(() => console.log("conformance app: onShutdown ran"));
+
 export default app;

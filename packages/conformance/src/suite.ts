@@ -3,6 +3,7 @@
 
 import { request as httpRequest, Agent, type IncomingHttpHeaders } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describeRaw, parseRawResponse, rawExchange } from "./differential.ts";
 import type { ServerProcess } from "./process.ts";
 
 /** Checks an adapter may skip, each only with a stated reason (shown in the test name and the README table). */
@@ -74,6 +75,30 @@ async function waitForEvents(base: string, predicate: (events: string[]) => bool
   }
   return events;
 }
+
+/** The lines of `output` that mention `marker` (a unique id the request carried). */
+function linesMentioning(output: string, marker: string): string[] {
+  return output.split("\n").filter((line) => line.includes(marker));
+}
+
+/** The `level` of one of the logger's JSON lines; undefined for anything else the process printed. */
+function levelOf(line: string): string | undefined {
+  try {
+    return (JSON.parse(line) as { level?: string }).level;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Waits until the server printed a line mentioning `marker` (at most `timeoutMs`), then a little longer for repeats. */
+async function logLinesFor(server: ServerProcess, marker: string, timeoutMs = 3_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && linesMentioning(server.output(), marker).length === 0) await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, 300));
+  return linesMentioning(server.output(), marker);
+}
+
+const uid = (what: string) => `${what}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
 
 export function defineConformanceSuite(adapter: AdapterUnderTest): void {
   const check = (id: CheckId, title: string, fn: () => Promise<void>, timeout?: number) => {
@@ -346,6 +371,114 @@ export function defineConformanceSuite(adapter: AdapterUnderTest): void {
       it("serves many concurrent requests", async () => {
         const results = await Promise.all(Array.from({ length: 200 }, (_, i) => getJson(`${base}/users/${i}`)));
         results.forEach((result, i) => expect(result.body).toMatchObject({ id: String(i) }));
+      });
+    });
+
+    // Issue 8: each check fails on current main for at least the adapter(s) the issue names.
+    describe("issue 8", () => {
+      const get = (path: string, extra = "") => `GET ${path} HTTP/1.1\r\nHost: ${new URL(base).host}\r\n${extra}\r\n`;
+
+      it("bug 2: a stream that fails before its first byte is a 500 with the JSON error body, logged once", async () => {
+        const id = uid("stream-fail-0");
+        const exchange = await rawExchange(base, get(`/stream-fail?at=0&id=${id}`, "Connection: close\r\n"));
+        const response = parseRawResponse(exchange.bytes);
+        expect(response?.status, describeRaw(exchange)).toBe(500);
+        expect(JSON.parse(response!.body)).toEqual({ error: { status: 500, code: "internal_error", message: "Internal Server Error" } });
+        const lines = await logLinesFor(server, id);
+        expect(lines, "the failure is logged exactly once, at error level").toHaveLength(1);
+        expect(levelOf(lines[0]!), lines[0]).toBe("error");
+        expect((await getJson(`${base}/hello`)).status).toBe(200);
+      });
+
+      it("bug 2: a stream that fails after 2 lines sends them, then ends the connection without the chunked terminator, logged once", async () => {
+        const id = uid("stream-fail-2");
+        // Keep-alive: a complete response would leave the connection open; only the failure may end it.
+        const exchange = await rawExchange(base, get(`/stream-fail?at=2&id=${id}`));
+        const response = parseRawResponse(exchange.bytes);
+        expect(response?.status, describeRaw(exchange)).toBe(200);
+        expect(response!.chunked, describeRaw(exchange)).toBe(true);
+        expect(response!.body).toBe('{"i":0}\n{"i":1}\n');
+        expect(response!.complete, `the chunked terminator must not be sent: ${describeRaw(exchange)}`).toBe(false);
+        expect(exchange.end, `the server must end the connection: ${describeRaw(exchange)}`).not.toBe("open");
+        const lines = await logLinesFor(server, id);
+        expect(lines, "the failure is logged exactly once, at error level").toHaveLength(1);
+        expect(levelOf(lines[0]!), lines[0]).toBe("error");
+        expect((await getJson(`${base}/hello`)).status).toBe(200);
+      });
+
+      it("bug 3: the proxy pattern fetch(new Request(upstream, request)) works for GET and POST", async () => {
+        const proxied = await raw(`${base}/proxy/new-request`);
+        expect(proxied.status, proxied.body.toString()).toBe(200);
+        expect(JSON.parse(proxied.body.toString())).toEqual({ msg: "Hello, async!" });
+        const posted = await raw(`${base}/proxy/echo`, { method: "POST", body: '{"via":["proxy"]}', headers: ["content-type", "application/json"] });
+        expect(posted.status, posted.body.toString()).toBe(200);
+        expect(JSON.parse(posted.body.toString())).toEqual({ via: ["proxy"] });
+      });
+
+      it("bug 3: new Request(request) works in a view", async () => {
+        const copy = await raw(`${base}/proxy/copy`, { headers: ["x-proxy-test", "t"] });
+        expect(copy.status, copy.body.toString()).toBe(200);
+        expect(JSON.parse(copy.body.toString())).toEqual({ method: "GET", path: "/proxy/copy", header: "t" });
+      });
+
+      it("bug 3: fetch(request, init) works in a view", async () => {
+        const forwarded = await raw(`${base}/proxy/fetch`);
+        expect(forwarded.status, forwarded.body.toString()).toBe(200);
+        expect(JSON.parse(forwarded.body.toString())).toEqual({ hop: true, path: "/proxy/fetch" });
+      });
+
+      it("bug 5: a header set on a helper response after clone() or after reading its body is sent", async () => {
+        const cloned = await raw(`${base}/headers/after-clone`);
+        expect(cloned.status).toBe(200);
+        expect(cloned.headers["x-after-clone"]).toBe("1");
+        expect(JSON.parse(cloned.body.toString())).toEqual({ ok: true });
+        const read = await raw(`${base}/headers/after-body`);
+        expect(read.status).toBe(200);
+        expect(read.headers["x-after-body"]).toBe("1");
+        expect(JSON.parse(read.body.toString())).toEqual({ ok: true });
+      });
+
+      it("bug 8: SIGTERM with a request in flight past the shutdown deadline (the CLI's 10 s) exits 0 and runs onShutdown", async () => {
+        const own = await adapter.start();
+        try {
+          const inflight = fetch(`${own.url}/slow?ms=20000`).then(
+            (r) => r.status,
+            () => "cut",
+          );
+          await new Promise((r) => setTimeout(r, 300));
+          const started = Date.now();
+          const exit = await own.stop("SIGTERM", 25_000);
+          const output = own.output();
+          expect(exit, output).toEqual({ code: 0, signal: null });
+          expect(output).toContain("conformance app: onShutdown ran");
+          // It waited for the deadline, and did not wait for the view to finish.
+          expect(Date.now() - started).toBeGreaterThanOrEqual(9_000);
+          expect(Date.now() - started).toBeLessThan(18_000);
+          await inflight;
+        } finally {
+          await own.stop("SIGKILL");
+        }
+      }, 40_000);
+
+      it("bug 10: a client that sends half a body and leaves is not logged as a server error; the server keeps serving", async () => {
+        const id = uid("half-body");
+        const head = `POST /echo?fault=${id} HTTP/1.1\r\nHost: ${new URL(base).host}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n`;
+        const exchange = await rawExchange(base, `${head}{"a":`, { leaveAfterMs: 200 });
+        expect(exchange.end, describeRaw(exchange)).toBe("left");
+        await new Promise((r) => setTimeout(r, 700));
+        const lines = linesMentioning(server.output(), id);
+        expect(lines.filter((line) => levelOf(line) !== "debug"), "log at debug or not at all").toEqual([]);
+        expect((await getJson(`${base}/hello`)).status).toBe(200);
+      });
+
+      it("bug 10: a malformed chunk is not logged as a server error; the server keeps serving", async () => {
+        const id = uid("bad-chunk");
+        const head = `POST /echo?fault=${id} HTTP/1.1\r\nHost: ${new URL(base).host}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`;
+        await rawExchange(base, `${head}5\r\n{"a":\r\nzz\r\n`, { timeoutMs: 2_000 });
+        await new Promise((r) => setTimeout(r, 700));
+        const lines = linesMentioning(server.output(), id);
+        expect(lines.filter((line) => levelOf(line) !== "debug"), "log at debug or not at all").toEqual([]);
+        expect((await getJson(`${base}/hello`)).status).toBe(200);
       });
     });
 

@@ -2,7 +2,7 @@
 // bad JSON, ...) goes to node, bun, deno and blocking servers; all must answer with the same status, body and headers.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { diff, observe, PROBES, type Observation, type ServerProcess } from "../src/index.ts";
+import { describeRaw, diff, observe, observeRaw, PROBES, RAW_PROBES, type Observation, type ServerProcess } from "../src/index.ts";
 import { blocking, bun, deno, node } from "./adapters.ts";
 
 const ADAPTERS = [node, bun, deno, blocking];
@@ -32,6 +32,18 @@ describe("differential: the same requests get the same answers on every adapter"
       expect(disagreements).toEqual([]);
       // The reference itself must be a real answer, not an empty agreement.
       expect(reference.status).toBeGreaterThanOrEqual(200);
+    });
+  }
+
+  // Raw-socket probes (issue 8, bugs 4 and 9): one rule per probe, and every adapter must follow it.
+  for (const probe of RAW_PROBES) {
+    it(`raw: ${probe.name}`, async () => {
+      const observed = await Promise.all([...servers].map(async ([name, server]) => [name, await observeRaw(server.url, probe)] as const));
+      const broken: string[] = [];
+      for (const [name, observation] of observed) {
+        for (const problem of probe.check(observation)) broken.push(`${name}: ${problem}`);
+      }
+      expect(broken, observed.map(([name, o]) => `${name}: ${describeRaw(o)}`).join("\n")).toEqual([]);
     });
   }
 });

@@ -35,7 +35,13 @@ class TextResponse {
     this.#init = headers;
   }
 
+  /**
+   * One source of truth: before the Fetch Response exists, a Headers object of our own (the real Response is
+   * then built from it); once it exists (clone(), body, text(), ... or an adapter needing a native Response),
+   * the real Response's own headers, so a header set afterwards is sent by every adapter.
+   */
   get headers(): Headers {
+    if (this.#real !== undefined) return this.#real.headers;
     return (this.#headers ??= new Headers(this.#init));
   }
   get ok(): boolean {
@@ -60,7 +66,7 @@ class TextResponse {
   /** Flat lower-case [name, value, ...] pairs; Set-Cookie values stay separate. */
   get [HEADER_PAIRS](): string[] {
     const init = this.#init;
-    if (this.#headers === undefined && !(init instanceof Headers) && !Array.isArray(init)) {
+    if (this.#real === undefined && this.#headers === undefined && !(init instanceof Headers) && !Array.isArray(init)) {
       const pairs: string[] = [];
       for (const name in init) pairs.push(name, (init as Record<string, string>)[name]!);
       return pairs;
@@ -69,6 +75,8 @@ class TextResponse {
   }
   /** The Fetch Response behind this one, built on first use. */
   materialize(): Response {
+    // Built from this facade's headers as they are now (the init itself when nobody touched them, which saves
+    // a Headers copy on the hot path); from then on `headers` and HEADER_PAIRS read the real Response's.
     return (this.#real ??= new Response(this.#body, { status: this.status, headers: this.#headers ?? this.#init }));
   }
 }

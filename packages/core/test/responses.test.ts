@@ -77,3 +77,45 @@ describe("redirect", () => {
     expect(() => redirect("/a", 200)).toThrow(/not a redirect status/);
   });
 });
+
+describe("one source of truth for a helper's headers (issue 8, bug 5)", () => {
+  const pairsOf = (res: Response): string[] => (res as unknown as Record<symbol, string[]>)[HEADER_PAIRS] ?? [];
+
+  it("a header set after clone() is on the native Response and in the adapters' header pairs", () => {
+    const res = json({ ok: true });
+    res.clone();
+    res.headers.set("x-after-clone", "1");
+    expect(toFetchResponse(res).headers.get("x-after-clone")).toBe("1");
+    expect(pairsOf(res)).toContain("x-after-clone");
+  });
+
+  it("a header set after reading .body is on the native Response and in the header pairs", () => {
+    const res = text("t", { headers: { "x-a": "a" } });
+    expect(res.body).not.toBeNull();
+    res.headers.set("x-after-body", "1");
+    const native = toFetchResponse(res);
+    expect(native.headers.get("x-after-body")).toBe("1");
+    expect(native.headers.get("x-a")).toBe("a");
+    expect(pairsOf(res)).toEqual(expect.arrayContaining(["x-after-body", "1", "x-a", "a"]));
+  });
+
+  it("a header set before materialising reaches the native Response; one set after the adapter built it too", () => {
+    const res = json({ n: 1 });
+    res.headers.set("x-before", "1");
+    const native = toFetchResponse(res);
+    expect(native.headers.get("x-before")).toBe("1");
+    res.headers.set("x-after", "2");
+    expect(native.headers.get("x-after")).toBe("2");
+    expect(res.headers).toBe(native.headers);
+    expect(pairsOf(res)).toEqual(expect.arrayContaining(["x-before", "1", "x-after", "2"]));
+  });
+
+  it("keeps several Set-Cookie values apart after materialising", () => {
+    const res = json({});
+    res.clone();
+    res.headers.append("set-cookie", "a=1");
+    res.headers.append("set-cookie", "b=2");
+    const pairs = pairsOf(res);
+    expect(pairs.filter((_, i) => i % 2 === 1 && pairs[i - 1] === "set-cookie")).toEqual(["a=1", "b=2"]);
+  });
+});
