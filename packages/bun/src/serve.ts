@@ -8,6 +8,7 @@ import {
   DEFAULT_PORT,
   installRuntime,
   listenError,
+  missingHost,
   nativeResponse,
   type ServeInfo,
   serverHandle,
@@ -53,6 +54,8 @@ export async function serve(app: App, options: BunServeOptions = {}): Promise<Se
       // Refuse a port another server holds, as node:http and Deno.serve do (no silent load-sharing).
       reusePort: false,
       fetch(request, bunServer) {
+        // Bun answers HTTP/1.1 without Host itself; an HTTP/1.0 one arrives with a relative URL.
+        if (request.url.charCodeAt(0) === 47 /* "/" */) return toFetchResponse(errorResponse(missingHost()));
         const result = app.handle(request, new BunInfo(bunServer, request));
         return result instanceof Promise
           ? result.then((response) => nativeResponse(app, request, response))

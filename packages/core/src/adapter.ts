@@ -12,3 +12,4 @@ export { DEFAULT_HOSTNAME, DEFAULT_PORT, DEFAULT_SHUTDOWN_TIMEOUT, formatUrl } f
 export { TaskTracker } from "./tasks.ts";
 export type { ServeInfo } from "./types.ts";
 export { logResponseFailure, nativeResponse, type Reporter } from "./native-response.ts";
+export { missingHost } from "./host.ts";

@@ -29,17 +29,19 @@ export function logResponseFailure(
 /**
  * The native Response for `response`. A streamed body is relayed one chunk at a time (no buffering): the first chunk
  * is read before the headers are sent (a failure there answers the logged JSON 500), a later failure is logged and
- * ends the stream in error. `onCancel` learns that the client left (the runtime cancelled the stream).
+ * ends the stream in error. `onEnd` learns when the response is out of the app's hands: at once for a body that
+ * is not streamed, else when the stream ends, fails, or is cancelled because the client left (`clientLeft`).
  */
 export function nativeResponse(
   app: Reporter,
   request: Request,
   response: Response,
-  onCancel?: () => void,
+  onEnd?: (clientLeft: boolean) => void,
 ): Response | Promise<Response> {
   const native = toFetchResponse(response);
-  if (native !== response || native.body === null) return native; // a helper's string body cannot fail
-  return relay(app, request, native, native.body, onCancel);
+  if (native === response && native.body !== null) return relay(app, request, native, native.body, onEnd);
+  onEnd?.(false); // a helper's string body cannot fail
+  return native;
 }
 
 async function relay(
@@ -47,7 +49,7 @@ async function relay(
   request: Request,
   native: Response,
   source: ReadableStream<Uint8Array>,
-  onCancel: (() => void) | undefined,
+  onEnd: ((clientLeft: boolean) => void) | undefined,
 ): Promise<Response> {
   const reader = source.getReader();
   type Read = Awaited<ReturnType<typeof reader.read>>;
@@ -56,10 +58,14 @@ async function relay(
     first = await reader.read();
   } catch (error) {
     logResponseFailure(app, request, error, false);
+    onEnd?.(false);
     return toFetchResponse(errorResponse(error, app.debug));
   }
   const init = { status: native.status, statusText: native.statusText, headers: native.headers };
-  if (first.done) return new Response(null, init);
+  if (first.done) {
+    onEnd?.(false);
+    return new Response(null, init);
+  }
   let pending: Uint8Array | undefined = first.value;
   const body = new ReadableStream<Uint8Array>(
     {
@@ -74,16 +80,18 @@ async function relay(
           next = await reader.read();
         } catch (error) {
           logResponseFailure(app, request, error, true);
+          onEnd?.(false);
           // Logged once here: erroring with `undefined` makes Bun reset and Deno end the connection without the
           // chunked terminator (the client sees a truncated body), and neither prints an error of its own.
           controller.error(undefined);
           return;
         }
-        if (next.done) controller.close();
-        else controller.enqueue(next.value);
+        if (!next.done) return controller.enqueue(next.value);
+        controller.close();
+        onEnd?.(false);
       },
       cancel(reason) {
-        onCancel?.();
+        onEnd?.(true);
         return reader.cancel(reason);
       },
     },

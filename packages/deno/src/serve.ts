@@ -8,30 +8,37 @@ import {
   DEFAULT_PORT,
   installRuntime,
   listenError,
+  missingHost,
   nativeResponse,
   type ServeInfo,
   serverHandle,
   toFetchResponse,
 } from "@asyncview/core/adapter";
 
+import "./interop.ts";
+
 installRuntime({ AsyncLocalStorage, env: (name) => Deno.env.get(name) });
 
 /**
- * Per-request info for the app, with a `signal` that aborts only when the client leaves. Deno's own
- * `request.signal` also aborts after every successful response (its "legacy abort", the default in Deno 2),
- * so it is trusted only until the view has answered; after that, a streamed body tells a client that left
- * (the stream is cancelled) from a finished one. Nothing is created unless the view reads `signal`.
+ * Per-request info for the app, with a `signal` that aborts only when the client leaves or the shutdown deadline
+ * passes. Deno's own `request.signal` also aborts after every successful response (its "legacy abort", the default
+ * in Deno 2), so it is trusted only until the view has answered; after that, a streamed body tells a client that
+ * left (the stream is cancelled) from a finished one. Nothing is created unless the view reads `signal`; a signal
+ * that was read stays in `live` until the response is out of the app's hands, so the deadline can abort it.
  */
 class DenoInfo implements ServeInfo {
   readonly runtime: Runtime = "deno";
   readonly #request: Request;
   readonly #info: Deno.ServeHandlerInfo<Deno.NetAddr>;
+  readonly #live: Set<AbortController>;
   #controller: AbortController | undefined;
   #answered = false;
+  #ended = false;
 
-  constructor(request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) {
+  constructor(request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>, live: Set<AbortController>) {
     this.#request = request;
     this.#info = info;
+    this.#live = live;
   }
 
   get remoteAddress(): string {
@@ -41,6 +48,7 @@ class DenoInfo implements ServeInfo {
   get signal(): AbortSignal {
     if (this.#controller) return this.#controller.signal;
     const controller = (this.#controller = new AbortController());
+    if (!this.#ended) this.#live.add(controller);
     const native = this.#request.signal;
     const onAbort = () => {
       if (!this.#answered) controller.abort(new DOMException("client disconnected", "AbortError"));
@@ -50,12 +58,16 @@ class DenoInfo implements ServeInfo {
     return controller.signal;
   }
 
-  /** The native Response to hand Deno; a client that leaves mid-stream (the stream is cancelled) aborts `signal`. */
+  /** The native Response to hand Deno, through core's relay. */
   answer(app: App, response: Response): Response | Promise<Response> {
     this.#answered = true;
-    return nativeResponse(app, this.#request, response, () =>
-      this.#controller?.abort(new DOMException("client disconnected", "AbortError")),
-    );
+    return nativeResponse(app, this.#request, response, (clientLeft) => {
+      this.#ended = true;
+      const controller = this.#controller;
+      if (controller === undefined) return;
+      this.#live.delete(controller);
+      if (clientLeft) controller.abort(new DOMException("client disconnected", "AbortError"));
+    });
   }
 }
 
@@ -63,15 +75,13 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
   const hostname = options.hostname ?? DEFAULT_HOSTNAME;
   const port = options.port ?? DEFAULT_PORT;
   await app.startup();
-  // Deno cuts the connections still open when this aborts (the end of the graceful deadline).
-  const force = new AbortController();
+  const live = new Set<AbortController>();
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
     server = Deno.serve(
       {
         port,
         hostname,
-        signal: force.signal,
         onListen() {},
         onError(error) {
           // `undefined` is core's relay ending a body it already logged (see nativeResponse).
@@ -80,7 +90,8 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
         },
       },
       (request, info) => {
-        const state = new DenoInfo(request, info);
+        if (request.headers.get("host") === null) return toFetchResponse(errorResponse(missingHost()));
+        const state = new DenoInfo(request, info, live);
         const result = app.handle(request, state);
         return result instanceof Promise ? result.then((response) => state.answer(app, response)) : state.answer(app, result);
       },
@@ -95,8 +106,11 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
       port: server.addr.port,
       // shutdown(): stop accepting, let in-flight requests (and their response bodies) finish.
       drain: () => server.shutdown(),
+      // Past the deadline: abort the signals of the requests still running. Deno has no way to cut a connection
+      // once shutdown() began (aborting Deno.serve's signal then throws BadResource), so a view that ignores its
+      // signal keeps its connection until the process exits.
       cut: () => {
-        force.abort();
+        for (const controller of live) controller.abort(new DOMException("server shutting down", "AbortError"));
         return server.finished;
       },
       release: (timeLeft) => app.shutdown({ timeout: timeLeft }),

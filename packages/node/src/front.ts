@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server as HttpServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { errorResponse, HttpError } from "@asyncview/core";
-import { ABORT_GRACE_MS, listenError, type Listener } from "@asyncview/core/adapter";
+import { ABORT_GRACE_MS, listenError, type Listener, missingHost } from "@asyncview/core/adapter";
 import { writeResponse } from "./response.ts";
 
 /** A request the front accepted: its absolute URL, built once. */
@@ -16,14 +16,14 @@ const ABSOLUTE_FORM = /^https?:\/\//i;
 
 /**
  * The absolute URL of a request, or the reason it has none. Origin-form (`/path`) takes its authority from Host,
- * which every request must carry (RFC 9112 §3.2 requires it of HTTP/1.1; asyncview asks it of HTTP/1.0 too, so
- * all four adapters follow one rule); absolute-form (`http://host/path`, RFC 9112 §3.2.2) carries its own.
+ * which every request must carry (core's missingHost rule); absolute-form (`http://host/path`, RFC 9112 §3.2.2)
+ * carries its own.
  */
 export function requestUrl(req: IncomingMessage, scheme: string): string | HttpError {
   const target = req.url ?? "/";
   if (target.charCodeAt(0) === 47 /* "/" */) {
     const host = req.headers.host;
-    if (host === undefined || host === "") return new HttpError(400, "the request has no Host header", { code: "missing_host" });
+    if (host === undefined || host === "") return missingHost();
     if (!SAFE_HOST.test(host)) return new HttpError(400, `malformed Host header ${JSON.stringify(host.slice(0, 100))}`, { code: "bad_host" });
     return `${scheme}://${host}${target}`;
   }
