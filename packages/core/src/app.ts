@@ -212,12 +212,13 @@ export class App {
         const detector = rc.detector;
         if (detector === undefined) return (view as unknown as View)(request, ctx);
         const name = `${method} ${rc.route}`;
-        const result = detector.time(name, () => (view as unknown as View)(request, ctx));
-        if (!(result instanceof Promise)) {
-          detector.done(name);
-          return result;
+        let result: Response | Promise<Response> | undefined;
+        try {
+          result = detector.time(name, () => (view as unknown as View)(request, ctx));
+        } finally {
+          if (!(result instanceof Promise)) detector.done(name); // a sync answer or a sync throw ends it now
         }
-        return result.finally(() => detector.done(name));
+        return result instanceof Promise ? result.finally(() => detector.done(name)) : result;
       }
       const allow = allowed(match.methods);
       if (method === "OPTIONS") return new Response(null, { status: 204, headers: { allow } });

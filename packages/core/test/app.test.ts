@@ -351,6 +351,26 @@ describe("errors", () => {
   });
 });
 
+describe("blocking detector", () => {
+  it("no longer counts a view in flight after it threw synchronously", async () => {
+    const log = recordingLogger();
+    const a = new App({ logger: log, blockingDetector: { thresholdMs: 50 } }).get("/sync-throw", () => {
+      throw new Error("thrown before any await");
+    });
+    await a.startup();
+    try {
+      expect((await a.fetch(req("/sync-throw"))).status).toBe(500);
+      const until = performance.now() + 150;
+      while (performance.now() < until); // hold the loop outside any view so the drift sampler reports it
+      await sleep(60);
+      const stall = log.records.find((r) => r.message.startsWith("event loop blocked for about"));
+      expect(stall?.fields?.inFlight).toEqual([]);
+    } finally {
+      await a.shutdown();
+    }
+  });
+});
+
 describe("handle()", () => {
   it("answers synchronously when the view does", () => {
     const a = app().get("/sync", () => text("now"));
