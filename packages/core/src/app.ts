@@ -48,6 +48,8 @@ export class App {
   readonly #startup: Hook[] = [];
   readonly #shutdown: Hook[] = [];
   #handler: Dispatch | undefined;
+  /** Set once this app, or an app it is mounted in, has served: routes, middleware and mounts are then refused. */
+  #sealed = false;
   #group: TaskGroup | undefined;
   #started: Promise<void> | undefined;
   #stopped: Promise<void> | undefined;
@@ -175,7 +177,10 @@ export class App {
     ctx.detector = this.blocking;
     let result: Response | Promise<Response>;
     try {
-      this.#handler ??= compose(this.#middleware, (req, c) => this.#dispatch(req, c, pathOf(req.url), ""));
+      if (!this.#handler) {
+        this.#seal();
+        this.#handler = compose(this.#middleware, (req, c) => this.#dispatch(req, c, pathOf(req.url), ""));
+      }
       result = this.#handler(request, ctx);
     } catch (error) {
       return this.#fail(error, request, ctx);
@@ -252,8 +257,14 @@ export class App {
     return errorResponse(error, this.debug);
   }
 
+  /** Closes this app and every app mounted in it, however deep, to new routes, middleware and mounts. */
+  #seal(): void {
+    this.#sealed = true;
+    for (const { app } of this.#mounts) app.#seal();
+  }
+
   #assertOpen(): void {
-    if (this.#handler) throw new Error("routes and middleware must be added before the app serves its first request");
+    if (this.#sealed) throw new Error("routes and middleware must be added before the app serves its first request");
   }
 }
 

@@ -198,6 +198,19 @@ describe("mount", () => {
     expect((await a.fetch(req("/apiary"))).status).toBe(404);
   });
 
+  it("refuses routes, middleware and mounts on a mounted app once the parent has served", async () => {
+    const grandchild = app();
+    const child = app().get("/", () => text("child")).mount("/deeper", grandchild);
+    const parent = app().mount("/child", child);
+    await parent.fetch(req("/child"));
+    for (const sealed of [child, grandchild]) {
+      expect(() => sealed.get("/late", () => text("late"))).toThrow(/before the app serves its first request/);
+      expect(() => sealed.use((_r, _c, next) => next())).toThrow(/before the app serves its first request/);
+      expect(() => sealed.mount("/more", app())).toThrow(/before the app serves its first request/);
+    }
+    expect((await parent.fetch(req("/child/late"))).status).toBe(404);
+  });
+
   it("rejects bad prefixes and self-mounting", () => {
     const a = app();
     expect(() => a.mount("api", app())).toThrow(/mount prefix/);
