@@ -30,6 +30,12 @@ app.get("/hello", () => json({ msg: "Hello, async!" }));
 app.get("/users/:id", (_req, ctx) => json({ id: ctx.params.id, route: ctx.route }));
 app.get("/params/:a/:b", (_req, ctx) => json(ctx.params));
 app.get("/files/*", (_req, ctx) => json({ path: ctx.params["*"] }));
+// Routes that share a path with another route but not its method: routing matches method and path together.
+app.post("/files/:id", (_req, ctx) => json({ posted: ctx.params.id, route: ctx.route }));
+app.get("/users/me", (_req, ctx) => json({ me: true, route: ctx.route }));
+app.post("/users/:id", (_req, ctx) => json({ updated: ctx.params.id, route: ctx.route }));
+app.get("/api/*", (_req, ctx) => json({ by: "root", route: ctx.route }));
+app.mount("/api", new App().post("/items", (_req, ctx) => json({ by: "api", route: ctx.route })));
 app.get("/query", (_req, ctx) => json({ tags: ctx.query.getAll("tag"), q: ctx.query.get("q") }));
 app.get("/headers", (request) => json({ multi: request.headers.get("x-multi"), runtime: request.method }));
 app.get("/runtime", (_req, ctx) => json({ runtime: ctx.runtime }));

@@ -179,6 +179,45 @@ export function defineConformanceSuite(adapter: AdapterUnderTest): void {
         expect((await getJson(`${base}/files/a/b/c.txt`)).body).toEqual({ path: "a/b/c.txt" });
       });
 
+      it("matches method and path together: POST /files/:id beside GET /files/*", async () => {
+        const post = await raw(`${base}/files/1`, { method: "POST" });
+        expect(post.status).toBe(200);
+        expect(JSON.parse(post.body.toString())).toEqual({ posted: "1", route: "/files/:id" });
+        expect((await getJson(`${base}/files/1`)).body).toEqual({ path: "1" });
+        const other = await raw(`${base}/files/1`, { method: "DELETE" });
+        expect(other.status).toBe(405);
+        expect(other.headers.allow).toBe("GET, HEAD, OPTIONS, POST");
+        expect(JSON.parse(other.body.toString())).toMatchObject({
+          error: { status: 405, code: "method_not_allowed", details: { allow: ["GET", "HEAD", "OPTIONS", "POST"] } },
+        });
+      });
+
+      it("matches method and path together: POST /users/:id beside GET /users/me", async () => {
+        const post = await raw(`${base}/users/me`, { method: "POST" });
+        expect(post.status).toBe(200);
+        expect(JSON.parse(post.body.toString())).toEqual({ updated: "me", route: "/users/:id" });
+        expect((await getJson(`${base}/users/me`)).body).toEqual({ me: true, route: "/users/me" });
+        const other = await raw(`${base}/users/me`, { method: "PUT" });
+        expect(other.status).toBe(405);
+        expect(other.headers.allow).toBe("GET, HEAD, OPTIONS, POST");
+        expect(JSON.parse(other.body.toString())).toMatchObject({ error: { status: 405, code: "method_not_allowed" } });
+      });
+
+      it("matches method and path together: a mounted app's POST /items beside the root's GET /api/*", async () => {
+        const post = await raw(`${base}/api/items`, { method: "POST" });
+        expect(post.status).toBe(200);
+        expect(JSON.parse(post.body.toString())).toEqual({ by: "api", route: "/api/items" });
+        expect((await getJson(`${base}/api/items`)).body).toEqual({ by: "root", route: "/api/*" });
+        const other = await raw(`${base}/api/items`, { method: "PATCH" });
+        expect(other.status).toBe(405);
+        expect(other.headers.allow).toBe("GET, HEAD, OPTIONS, POST");
+        expect(JSON.parse(other.body.toString())).toMatchObject({ error: { status: 405, code: "method_not_allowed" } });
+        const options = await raw(`${base}/api/items`, { method: "OPTIONS" });
+        expect(options.status).toBe(204);
+        expect(options.headers.allow).toBe("GET, HEAD, OPTIONS, POST");
+        expect(options.body.byteLength).toBe(0);
+      });
+
       it("keeps repeated query keys", async () => {
         const { body } = await getJson(`${base}/query?tag=a&tag=b&q=x%20y&tag=c`);
         expect(body).toEqual({ tags: ["a", "b", "c"], q: "x y" });

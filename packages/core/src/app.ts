@@ -48,6 +48,8 @@ export class App {
   readonly #startup: Hook[] = [];
   readonly #shutdown: Hook[] = [];
   #handler: Dispatch | undefined;
+  /** Set once this app, or an app it is mounted in, has served: routes, middleware and mounts are then refused. */
+  #sealed = false;
   #group: TaskGroup | undefined;
   #started: Promise<void> | undefined;
   #stopped: Promise<void> | undefined;
@@ -94,7 +96,10 @@ export class App {
     return this;
   }
 
-  /** Serves `app` under `prefix` (`/api` serves `/api` and `/api/...`); its middleware and hooks come along. */
+  /**
+   * Serves `app` under `prefix` (`/api` serves `/api` and `/api/...`); its middleware and hooks come along. Its
+   * routes are tried after this app's own routes that have the request's method, and before later mounts.
+   */
   mount(prefix: string, app: App): this {
     this.#assertOpen();
     if (!/^\/[^?#]*[^/?#]$/.test(prefix)) throw new TypeError(`mount prefix must look like "/api", got ${JSON.stringify(prefix)}`);
@@ -175,7 +180,10 @@ export class App {
     ctx.detector = this.blocking;
     let result: Response | Promise<Response>;
     try {
-      this.#handler ??= compose(this.#middleware, (req, c) => this.#dispatch(req, c, pathOf(req.url), ""));
+      if (!this.#handler) {
+        this.#seal();
+        this.#handler = compose(this.#middleware, (req, c) => this.#dispatch(req, c, pathOf(req.url), ""));
+      }
       result = this.#handler(request, ctx);
     } catch (error) {
       return this.#fail(error, request, ctx);
@@ -200,38 +208,61 @@ export class App {
     return response;
   }
 
+  /**
+   * Routes by method and path together: this app's routes first (static, then params, then wildcards; see
+   * Router), then its mounts in registration order, each the same way. When no route anywhere has the method,
+   * this app answers: 404 if no route matches the path, else 405 (or 204 to OPTIONS) with `Allow` the union.
+   */
   #dispatch(request: Request, ctx: Context, pathname: string, prefix: string): Response | Promise<Response> {
-    const match = this.#router.match(pathname);
+    const method = request.method;
+    const match = this.#router.match(method, pathname);
     if (match) {
-      const method = request.method;
-      const view = match.methods.get(method) ?? (method === "HEAD" ? match.methods.get("GET") : undefined);
       const rc = ctx as RequestContext;
       rc.route = prefix + match.pattern;
-      if (view) {
-        rc.params = match.params;
-        const detector = rc.detector;
-        if (detector === undefined) return (view as unknown as View)(request, ctx);
-        const name = `${method} ${rc.route}`;
-        const result = detector.time(name, () => (view as unknown as View)(request, ctx));
-        if (!(result instanceof Promise)) {
-          detector.done(name);
-          return result;
-        }
-        return result.finally(() => detector.done(name));
+      rc.params = match.params;
+      const view = match.handler as unknown as View;
+      const detector = rc.detector;
+      if (detector === undefined) return view(request, ctx);
+      const name = `${method} ${rc.route}`;
+      let result: Response | Promise<Response> | undefined;
+      try {
+        result = detector.time(name, () => view(request, ctx));
+      } finally {
+        if (!(result instanceof Promise)) detector.done(name); // a sync answer or a sync throw ends it now
       }
-      const allow = allowed(match.methods);
-      if (method === "OPTIONS") return new Response(null, { status: 204, headers: { allow } });
-      throw new HttpError(405, `method ${method} not allowed on ${rc.route}; allowed: ${allow}`, {
-        headers: { allow },
-        details: { allow: allow.split(", ") },
-      });
+      return result instanceof Promise ? result.finally(() => detector.done(name)) : result;
     }
-    for (const mount of this.#mounts) {
-      if (pathname === mount.prefix || pathname.startsWith(`${mount.prefix}/`)) {
-        return mount.app.#handleMounted(request, ctx, pathname.slice(mount.prefix.length) || "/", prefix + mount.prefix);
-      }
+    for (const { prefix: at, app } of this.#mounts) {
+      const rest = below(at, pathname);
+      if (rest !== undefined && app.#serves(method, rest)) return app.#handleMounted(request, ctx, rest, prefix + at);
     }
-    throw new HttpError(404, `no route matches ${request.method} ${pathname}`);
+    const methods = new Set<string>();
+    this.#allow(pathname, methods);
+    if (methods.size === 0) throw new HttpError(404, `no route matches ${method} ${pathname}`);
+    const allow = allowed(methods);
+    if (method === "OPTIONS") return new Response(null, { status: 204, headers: { allow } });
+    throw new HttpError(405, `method ${method} not allowed on ${prefix}${pathname}; allowed: ${allow}`, {
+      headers: { allow },
+      details: { allow: allow.split(", ") },
+    });
+  }
+
+  /** Whether a route in this app or its mounts has `method` for `pathname`. */
+  #serves(method: string, pathname: string): boolean {
+    if (this.#router.match(method, pathname)) return true;
+    return this.#mounts.some(({ prefix, app }) => {
+      const rest = below(prefix, pathname);
+      return rest !== undefined && app.#serves(method, rest);
+    });
+  }
+
+  /** Adds the methods of every route on `pathname`, in this app and its mounts, to `into`. */
+  #allow(pathname: string, into: Set<string>): void {
+    this.#router.allow(pathname, into);
+    for (const { prefix, app } of this.#mounts) {
+      const rest = below(prefix, pathname);
+      if (rest !== undefined) app.#allow(rest, into);
+    }
   }
 
   #handleMounted(request: Request, ctx: Context, pathname: string, prefix: string): Response | Promise<Response> {
@@ -251,16 +282,29 @@ export class App {
     return errorResponse(error, this.debug);
   }
 
+  /** Closes this app and every app mounted in it, however deep, to new routes, middleware and mounts. */
+  #seal(): void {
+    this.#sealed = true;
+    for (const { app } of this.#mounts) app.#seal();
+  }
+
   #assertOpen(): void {
-    if (this.#handler) throw new Error("routes and middleware must be added before the app serves its first request");
+    if (this.#sealed) throw new Error("routes and middleware must be added before the app serves its first request");
   }
 }
 
-function allowed(methods: ReadonlyMap<string, unknown>): string {
-  const list = new Set(methods.keys());
-  if (list.has("GET")) list.add("HEAD");
-  list.add("OPTIONS");
-  return [...list].sort().join(", ");
+/** The `Allow` header for a set of methods: HEAD with GET, OPTIONS always, sorted. */
+function allowed(methods: Set<string>): string {
+  if (methods.has("GET")) methods.add("HEAD");
+  methods.add("OPTIONS");
+  return [...methods].sort().join(", ");
+}
+
+/** The path below a mount `prefix` (`/api` serves `/api` as "/" and `/api/x` as "/x"), or undefined. */
+function below(prefix: string, pathname: string): string | undefined {
+  if (pathname === prefix) return "/";
+  const under = pathname.startsWith(prefix) && pathname.charCodeAt(prefix.length) === 47; /* "/" */
+  return under ? pathname.slice(prefix.length) : undefined;
 }
 
 function describe(value: unknown): string {

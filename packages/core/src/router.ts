@@ -1,13 +1,13 @@
 // Path patterns and lookup: static segments, `:name` params and a trailing `*` wildcard.
-// A lookup finds the route for a path and every method it accepts, so the app can answer 404 vs 405.
+// A lookup matches method and path together; `allow` lists every method the routes on a path accept (404 vs 405).
 
 import { HttpError } from "./errors.ts";
 
-/** One pattern and the handler registered for each method on it. */
+/** The route chosen for a request: its pattern, the decoded params and the handler for the method. */
 export interface RouteMatch<H> {
   pattern: string;
   params: Record<string, string>;
-  methods: ReadonlyMap<string, H>;
+  handler: H;
 }
 
 interface DynamicRoute<H> {
@@ -52,47 +52,84 @@ function decodeSegment(segment: string): string {
   }
 }
 
+/** The handler `methods` has for `method`; HEAD falls back to GET. */
+function handlerFor<T>(methods: ReadonlyMap<string, T> | undefined, method: string): T | undefined {
+  return methods?.get(method) ?? (method === "HEAD" ? methods?.get("GET") : undefined);
+}
+
+/** The path's segments, percent-decoded when `encoded`. */
+function partsOf(pathname: string, encoded: boolean): string[] {
+  const parts = pathname.split("/").slice(1);
+  return encoded ? parts.map(decodeSegment) : parts;
+}
+
+/**
+ * Route order: static patterns first, then patterns with params, then wildcard patterns, each group in
+ * registration order; the first route that matches the path and has the method wins (HEAD falls back to GET).
+ * So `/users/me` beats `/users/:id`, which beats `/users/*`, whatever order they were added in, and the
+ * static map stays the first and cheapest lookup.
+ */
 export class Router<H> {
-  readonly #static = new Map<string, RouteMatch<H>>();
+  /** Static path → method → a prebuilt match, so a static hit allocates nothing. */
+  readonly #static = new Map<string, Map<string, RouteMatch<H>>>();
+  /** Param patterns, then wildcard patterns, each in registration order. */
   readonly #dynamic: DynamicRoute<H>[] = [];
 
   add(method: string, pattern: string, handler: H): void {
     const { segments, wildcard } = parsePattern(pattern);
     const upper = method.toUpperCase();
     const isStatic = !wildcard && segments.every((s) => !s.startsWith(":"));
-    let methods: Map<string, H>;
+    const twice = () => new TypeError(`route ${upper} ${pattern} is registered twice`);
     if (isStatic) {
       const key = `/${segments.map(decodeSegment).join("/")}`;
-      let entry = this.#static.get(key);
-      if (!entry) this.#static.set(key, (entry = { pattern, params: NO_PARAMS, methods: new Map() }));
-      methods = entry.methods as Map<string, H>;
-    } else {
-      let route = this.#dynamic.find((r) => r.pattern === pattern);
-      if (!route) this.#dynamic.push((route = { pattern, segments, wildcard, methods: new Map() }));
-      methods = route.methods;
+      let methods = this.#static.get(key);
+      if (!methods) this.#static.set(key, (methods = new Map()));
+      if (methods.has(upper)) throw twice();
+      methods.set(upper, { pattern, params: NO_PARAMS, handler });
+      return;
     }
-    if (methods.has(upper)) throw new TypeError(`route ${upper} ${pattern} is registered twice`);
-    methods.set(upper, handler);
+    let route = this.#dynamic.find((r) => r.pattern === pattern);
+    if (!route) {
+      route = { pattern, segments, wildcard, methods: new Map() };
+      const firstWildcard = this.#dynamic.findIndex((r) => r.wildcard);
+      if (wildcard || firstWildcard === -1) this.#dynamic.push(route);
+      else this.#dynamic.splice(firstWildcard, 0, route);
+    }
+    if (route.methods.has(upper)) throw twice();
+    route.methods.set(upper, handler);
   }
 
-  /** Finds the route for a raw (percent-encoded) pathname; throws HttpError 400 for bad encoding. */
-  match(pathname: string): RouteMatch<H> | null {
+  /**
+   * The first route (in the order above) that matches a raw (percent-encoded) pathname and has `method`, or
+   * null; throws HttpError 400 for bad encoding.
+   */
+  match(method: string, pathname: string): RouteMatch<H> | null {
     const encoded = pathname.includes("%");
     if (!encoded) {
-      const direct = this.#static.get(pathname);
+      const direct = handlerFor(this.#static.get(pathname), method);
       if (direct) return direct;
     }
-    const rawParts = pathname.split("/").slice(1);
-    const parts = encoded ? rawParts.map(decodeSegment) : rawParts;
+    const parts = partsOf(pathname, encoded);
     if (encoded) {
-      const direct = this.#static.get(`/${parts.join("/")}`);
+      const direct = handlerFor(this.#static.get(`/${parts.join("/")}`), method);
       if (direct) return direct;
     }
     for (const route of this.#dynamic) {
+      const handler = handlerFor(route.methods, method);
+      if (handler === undefined) continue;
       const params = matchSegments(route, parts);
-      if (params) return { pattern: route.pattern, params, methods: route.methods };
+      if (params) return { pattern: route.pattern, params, handler };
     }
     return null;
+  }
+
+  /** Adds to `into` every method registered on a route that matches `pathname` (the union a 405 lists). */
+  allow(pathname: string, into: Set<string>): void {
+    const parts = partsOf(pathname, pathname.includes("%"));
+    for (const method of this.#static.get(`/${parts.join("/")}`)?.keys() ?? []) into.add(method);
+    for (const route of this.#dynamic) {
+      if (matchSegments(route, parts)) for (const method of route.methods.keys()) into.add(method);
+    }
   }
 }
 

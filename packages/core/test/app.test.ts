@@ -91,6 +91,53 @@ describe("routing", () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("bad_path");
   });
 
+  it("matches method and path together: a later route with the method wins over an earlier path match", async () => {
+    const a = app()
+      .get("/files/*", (_r, ctx) => json({ route: ctx.route, params: ctx.params }))
+      .post("/files/:id", (_r, ctx) => json({ route: ctx.route, params: ctx.params }))
+      .get("/users/me", (_r, ctx) => json({ route: ctx.route }))
+      .post("/users/:id", (_r, ctx) => json({ route: ctx.route, params: ctx.params }));
+    const post = await a.fetch(req("/files/1", { method: "POST" }));
+    expect(post.status).toBe(200);
+    expect(await post.json()).toEqual({ route: "/files/:id", params: { id: "1" } });
+    expect(await (await a.fetch(req("/files/1"))).json()).toEqual({ route: "/files/*", params: { "*": "1" } });
+    const me = await a.fetch(req("/users/me", { method: "POST" }));
+    expect(me.status).toBe(200);
+    expect(await me.json()).toEqual({ route: "/users/:id", params: { id: "me" } });
+    expect(await (await a.fetch(req("/users/me"))).json()).toEqual({ route: "/users/me" });
+    const head = await a.fetch(req("/users/me", { method: "HEAD" }));
+    expect(head.status).toBe(200);
+    expect(head.body).toBeNull();
+  });
+
+  it("answers 405 with the union of every matching route's methods, and OPTIONS with the same", async () => {
+    const a = app()
+      .get("/files/*", () => text("file"))
+      .post("/files/:id", () => text("posted"))
+      .route("PUT", "/files/:name", () => text("put"));
+    const res = await a.fetch(req("/files/1", { method: "DELETE" }));
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("GET, HEAD, OPTIONS, POST, PUT");
+    const body = (await res.json()) as { error: { code: string; details: { allow: string[] } } };
+    expect(body.error.details.allow).toEqual(["GET", "HEAD", "OPTIONS", "POST", "PUT"]);
+    const options = await a.fetch(req("/files/1", { method: "OPTIONS" }));
+    expect(options.status).toBe(204);
+    expect(options.headers.get("allow")).toBe("GET, HEAD, OPTIONS, POST, PUT");
+    // Only routes that match the path count: /files/a/b matches the wildcard alone.
+    expect((await a.fetch(req("/files/a/b", { method: "POST" }))).headers.get("allow")).toBe("GET, HEAD, OPTIONS");
+  });
+
+  it("tries static routes, then params, then wildcards, each in registration order", async () => {
+    const a = app()
+      .get("/a/*", (_r, ctx) => text(ctx.route!))
+      .get("/a/:x", (_r, ctx) => text(ctx.route!))
+      .get("/a/:y", (_r, ctx) => text(ctx.route!))
+      .get("/a/b", (_r, ctx) => text(ctx.route!));
+    expect(await (await a.fetch(req("/a/b"))).text()).toBe("/a/b");
+    expect(await (await a.fetch(req("/a/c"))).text()).toBe("/a/:x");
+    expect(await (await a.fetch(req("/a/c/d"))).text()).toBe("/a/*");
+  });
+
   it("refuses new routes once it has served", async () => {
     const a = app().get("/", () => text("root"));
     await a.fetch(req("/"));
@@ -196,6 +243,50 @@ describe("mount", () => {
     expect(res.headers.get("x-api")).toBe("yes");
     expect(await res.json()).toEqual({ id: "9", route: "/api/users/:id" });
     expect((await a.fetch(req("/apiary"))).status).toBe(404);
+  });
+
+  it("lets a mounted app serve a method the parent's matching route lacks, and unites their methods for 405", async () => {
+    const api = app().post("/items", (_r, ctx) => json({ by: "api", route: ctx.route }));
+    const a = app()
+      .get("/api/*", (_r, ctx) => json({ by: "root", route: ctx.route }))
+      .mount("/api", api);
+    const post = await a.fetch(req("/api/items", { method: "POST" }));
+    expect(post.status).toBe(200);
+    expect(await post.json()).toEqual({ by: "api", route: "/api/items" });
+    expect(await (await a.fetch(req("/api/items"))).json()).toEqual({ by: "root", route: "/api/*" });
+    const res = await a.fetch(req("/api/items", { method: "DELETE" }));
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("GET, HEAD, OPTIONS, POST");
+    const options = await a.fetch(req("/api/items", { method: "OPTIONS" }));
+    expect(options.status).toBe(204);
+    expect(options.headers.get("allow")).toBe("GET, HEAD, OPTIONS, POST");
+  });
+
+  it("tries the parent's routes with the method first, then mounts in order, nested ones included", async () => {
+    const inner = app().route(["GET", "PUT"], "/x", () => text("inner"));
+    const first = app().get("/v2/x", () => text("first")).mount("/v2", inner);
+    const second = app().put("/v2/:any", () => text("second"));
+    const a = app().patch("/api/v2/x", () => text("root")).mount("/api", first).mount("/api", second);
+    expect(await (await a.fetch(req("/api/v2/x", { method: "PATCH" }))).text()).toBe("root");
+    expect(await (await a.fetch(req("/api/v2/x"))).text()).toBe("first");
+    expect(await (await a.fetch(req("/api/v2/x", { method: "PUT" }))).text()).toBe("inner");
+    const res = await a.fetch(req("/api/v2/x", { method: "DELETE" }));
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("GET, HEAD, OPTIONS, PATCH, PUT");
+    expect((await a.fetch(req("/api/v3"))).status).toBe(404);
+  });
+
+  it("refuses routes, middleware and mounts on a mounted app once the parent has served", async () => {
+    const grandchild = app();
+    const child = app().get("/", () => text("child")).mount("/deeper", grandchild);
+    const parent = app().mount("/child", child);
+    await parent.fetch(req("/child"));
+    for (const sealed of [child, grandchild]) {
+      expect(() => sealed.get("/late", () => text("late"))).toThrow(/before the app serves its first request/);
+      expect(() => sealed.use((_r, _c, next) => next())).toThrow(/before the app serves its first request/);
+      expect(() => sealed.mount("/more", app())).toThrow(/before the app serves its first request/);
+    }
+    expect((await parent.fetch(req("/child/late"))).status).toBe(404);
   });
 
   it("rejects bad prefixes and self-mounting", () => {
@@ -348,6 +439,26 @@ describe("errors", () => {
     expect(() => new HttpError(200, "nope")).toThrow(RangeError);
     expect(new HttpError(418, "teapot").code).toBe("client_error");
     expect(new HttpError(507, "full").code).toBe("server_error");
+  });
+});
+
+describe("blocking detector", () => {
+  it("no longer counts a view in flight after it threw synchronously", async () => {
+    const log = recordingLogger();
+    const a = new App({ logger: log, blockingDetector: { thresholdMs: 50 } }).get("/sync-throw", () => {
+      throw new Error("thrown before any await");
+    });
+    await a.startup();
+    try {
+      expect((await a.fetch(req("/sync-throw"))).status).toBe(500);
+      const until = performance.now() + 150;
+      while (performance.now() < until); // hold the loop outside any view so the drift sampler reports it
+      await sleep(60);
+      const stall = log.records.find((r) => r.message.startsWith("event loop blocked for about"));
+      expect(stall?.fields?.inFlight).toEqual([]);
+    } finally {
+      await a.shutdown();
+    }
   });
 });
 
