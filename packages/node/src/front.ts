@@ -2,7 +2,7 @@
 // target into an absolute URL (one Host rule), counts requests in flight, and drains or cuts them at close.
 
 import { createServer, type IncomingMessage, type RequestListener, type Server as HttpServer, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { errorResponse, HttpError } from "@asyncview/core";
 import { ABORT_GRACE_MS, listenError, type Listener, missingHost } from "@asyncview/core/adapter";
 import { writeResponse } from "./response.ts";
@@ -31,6 +31,46 @@ export function requestUrl(req: IncomingMessage, scheme: string): string | HttpE
   return new HttpError(400, `unsupported request target ${JSON.stringify(target.slice(0, 100))}`, { code: "bad_request_target" });
 }
 
+const HTTP09_BODY = JSON.stringify({ error: { status: 400, code: "http09", message: "HTTP/0.9 requests are not served" } });
+const REFUSE_HTTP09 =
+  "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json; charset=utf-8\r\nconnection: close\r\n" +
+  `content-length: ${Buffer.byteLength(HTTP09_BODY)}\r\n\r\n${HTTP09_BODY}`;
+
+/** True when the first request line in `head` is complete and carries no ` HTTP/x.y` (HTTP/0.9, or not HTTP). */
+function versionless(head: string): boolean {
+  const start = head.search(/[^\r\n]/); // RFC 9112 §2.2: empty lines before a request line are ignored
+  if (start < 0) return false;
+  const end = head.indexOf("\n", start);
+  return end >= 0 && !/ HTTP\/\d\.\d\r?$/.test(head.slice(start, end));
+}
+
+/**
+ * Node's parser takes an HTTP/0.9 line (`GET /path` and CRLF) for a request whose headers are still coming and waits
+ * for them (Bun answers 505, Deno 400). So each connection's first bytes are looked at once, before the parser
+ * takes the socket: a request line without a version is answered 400 and the connection closed; anything else is
+ * handed back untouched. A connection that sends nothing gets the server's `headersTimeout`, as it would inside.
+ */
+function refuseHttp09(server: HttpServer): void {
+  const parsers = server.listeners("connection") as ((socket: Socket) => void)[];
+  server.removeAllListeners("connection");
+  server.on("connection", (socket: Socket) => {
+    const idle = () => socket.destroy();
+    socket.setTimeout(server.headersTimeout, idle);
+    socket.once("data", (chunk: Buffer) => {
+      socket.setTimeout(0, idle);
+      socket.off("timeout", idle);
+      if (versionless(chunk.toString("latin1", 0, Math.min(chunk.byteLength, 8192)))) {
+        socket.end(REFUSE_HTTP09);
+        return;
+      }
+      socket.pause();
+      socket.unshift(chunk);
+      for (const parse of parsers) parse.call(server, socket);
+      socket.resume();
+    });
+  });
+}
+
 export class NodeFront implements Omit<Listener, "release"> {
   readonly runtime: Listener["runtime"];
   readonly server: HttpServer;
@@ -53,6 +93,7 @@ export class NodeFront implements Omit<Listener, "release"> {
       this.leave();
     };
     this.server = createServer({ requireHostHeader: false }, wrap(accept));
+    refuseHttp09(this.server);
   }
 
   /** Binds; throws `cannot listen on HOST:PORT: CODE`. */
