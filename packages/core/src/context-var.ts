@@ -78,6 +78,14 @@ export function runInRequestScope<R>(request: Request, fn: () => R): R {
   return s ? s.run({ vars: new Map(), request, id: undefined }, fn) : fn();
 }
 
+/**
+ * An object standing for the current request, shared by the tasks it starts (gather, spawn); undefined outside a
+ * request. Key per-request resources by it in a WeakMap: the entry goes when the request and its tasks are gone.
+ */
+export function requestKey(): object | undefined {
+  return store()?.getStore()?.request;
+}
+
 /** Runs `fn` in a copy of the current context (what a spawned task gets, as asyncio copies it at create_task). */
 export function runInCopiedScope<R>(fn: () => R): R {
   const s = store();
