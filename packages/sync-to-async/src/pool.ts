@@ -4,6 +4,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { HttpError } from "@asyncview/core";
+import { uncopyableCall } from "./copy.ts";
 import type { CallMessage, ResultMessage, SerializedError } from "./protocol.ts";
 
 /** Calls that may wait for a thread before a call is refused. */
@@ -88,9 +89,7 @@ export class ThreadPool implements AsyncDisposable {
     return new Promise((resolve, reject) => {
       const call: Call = { message: { id: nextId++, module, exportName, args, context: options.context }, resolve, reject, options };
       const thread = this.#idle.pop() ?? this.#spawnIfRoom();
-      if (thread) this.#start(thread, call);
-      else if (this.#queue.length < this.queueSize) this.#queue.push(call);
-      else {
+      if (!thread && this.#queue.length >= this.queueSize) {
         reject(
           new HttpError(503, `${this.name} is full: ${this.size} threads busy and ${this.queueSize} calls waiting`, {
             code: "thread_pool_full",
@@ -104,6 +103,8 @@ export class ThreadPool implements AsyncDisposable {
         call.onAbort = () => this.#cancel(call, signal.reason);
         signal.addEventListener("abort", call.onAbort, { once: true });
       }
+      if (thread) this.#start(thread, call);
+      else this.#queue.push(call);
     });
   }
 
@@ -155,9 +156,15 @@ export class ThreadPool implements AsyncDisposable {
   }
 
   #start(thread: Thread, call: Call): void {
+    try {
+      thread.worker.postMessage(call.message);
+    } catch (error) {
+      // Nothing was sent (an argument cannot be copied): the thread stays free and the call fails, naming why.
+      this.#settle(call, undefined, uncopyableCall(call.message, error));
+      return this.#release(thread);
+    }
     thread.call = call;
     thread.worker.ref();
-    thread.worker.postMessage(call.message);
   }
 
   #release(thread: Thread): void {

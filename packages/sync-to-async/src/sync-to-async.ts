@@ -2,6 +2,7 @@
 // awaits it, so the event loop keeps serving. Inside a blocking-baseline thread it runs inline, as under WSGI.
 
 import { blockingAllowed, contextSnapshot, type ContextVar } from "@asyncview/core";
+import { callCopied } from "./copy.ts";
 import { callExport } from "./load.ts";
 import { type CancelMode, ThreadPool } from "./pool.ts";
 
@@ -43,7 +44,8 @@ export function defaultPools(): { threadSensitive: ThreadPool; shared: ThreadPoo
 
 /**
  * Wraps the blocking function exported as `exportName` by `module` (a file: URL or URL string; the thread
- * imports it, so it must be importable by path). Arguments and results cross threads by structured clone.
+ * imports it, so it must be importable by path). Arguments and results are copied (structured clone), inline too:
+ * what cannot be copied (a function, a class's methods, a connection) rejects the call with a DataCloneError.
  */
 export function syncToAsync<A extends unknown[], R>(
   module: string | URL,
@@ -53,7 +55,7 @@ export function syncToAsync<A extends unknown[], R>(
   const href = String(module);
   const run = (callOptions: CallOptions, args: A): Promise<Awaited<R>> => {
     // In a blocking thread (or a pool thread), blocking is the point: call it right here.
-    if (blockingAllowed()) return callExport(href, exportName, args) as Promise<Awaited<R>>;
+    if (blockingAllowed()) return callCopied(href, exportName, args, (copied) => callExport(href, exportName, copied)) as Promise<Awaited<R>>;
     const pool = options.pool ?? (options.threadSensitive === false ? defaultPools().shared : defaultPools().threadSensitive);
     const context = options.context ? contextSnapshot(options.context) : undefined;
     return pool.run(href, exportName, args, { signal: callOptions.signal, onCancel: options.onCancel, context }) as Promise<Awaited<R>>;

@@ -5,6 +5,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { parentPort } from "node:worker_threads";
 import { runWithValues } from "@asyncview/core";
 import { installRuntime } from "@asyncview/core/adapter";
+import { uncopyableResult } from "./copy.ts";
 import { callExport } from "./load.ts";
 import type { CallMessage, ResultMessage } from "./protocol.ts";
 
@@ -24,8 +25,8 @@ port.on("message", async (call: CallMessage) => {
   try {
     port.postMessage(reply);
   } catch (error) {
-    // The value could not be cloned (a function, a class instance with private state...): say so.
-    const message = `${call.exportName} returned a value that cannot be sent between threads: ${(error as Error).message}`;
-    port.postMessage({ id: call.id, ok: false, error: { name: "DataCloneError", message, stack: undefined } } satisfies ResultMessage);
+    // The value could not be copied (a function, a class's methods, a connection): say what it was.
+    const { name, message } = uncopyableResult(call.module, call.exportName, reply.ok ? reply.value : undefined, error);
+    port.postMessage({ id: call.id, ok: false, error: { name, message, stack: undefined } } satisfies ResultMessage);
   }
 });

@@ -1,12 +1,21 @@
 // syncToAsync in this runtime (node, bun or deno, whichever runs this file): results, errors with their stack,
-// thread sensitivity, the queue limit, both cancellation modes, context sent along, the event loop kept free.
+// thread sensitivity, the queue limit, both cancellation modes, context, uncopyable arguments.
 
 import { ContextVar, HttpError } from "@asyncview/core";
 import { syncToAsync, ThreadPool } from "@asyncview/sync-to-async";
-import { assert, assertEqual, check, delay, installAdapter, rejection, runChecks } from "../../src/checks.ts";
+import { assert, assertEqual, check, CheckFailure, delay, installAdapter, rejection, runChecks } from "../../src/checks.ts";
 
 await installAdapter();
 const WORK = new URL("./fixtures/blocking-work.ts", import.meta.url);
+
+/** `promise`, or a CheckFailure after `ms`: a wedged call fails its check instead of hanging the file. */
+function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CheckFailure(`${what} did not settle within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
 
 check("returns the function's result", async () => {
   const add = syncToAsync<[number, number], number>(WORK, "add");
@@ -115,6 +124,42 @@ check("await using ends the pool's threads", async () => {
   }
   const error = (await rejection(pool.run(String(WORK), "add", [1, 1]))) as Error;
   assert(/closed/.test(error.message), error.message);
+});
+
+// ---- issue 9 -------------------------------------------------------------------------------------------
+
+check("an uncopyable argument rejects that call with a DataCloneError naming the argument", async () => {
+  const add = syncToAsync<[unknown, unknown], unknown>(WORK, "add");
+  const error = (await rejection(within(5000, add(1, { method() {} }), "the call"))) as Error;
+  assertEqual(error.name, "DataCloneError");
+  assert(/^syncToAsync\(blocking-work\.ts#add\): argument 2 cannot be copied to a worker thread: ./.test(error.message), error.message);
+});
+
+check("after an uncopyable argument, thread-sensitive calls still complete (the thread was released)", async () => {
+  const add = syncToAsync<[unknown, unknown], unknown>(WORK, "add");
+  await rejection(within(5000, add(() => 1, 2), "the uncopyable call"));
+  assertEqual(await within(5000, add(2, 2), "the next thread-sensitive call"), 4);
+});
+
+check("a result that cannot be copied back rejects the call with a DataCloneError naming the part", async () => {
+  const callback = syncToAsync<[], unknown>(WORK, "withCallback");
+  const error = (await rejection(within(5000, callback(), "the call"))) as Error;
+  assertEqual(error.name, "DataCloneError");
+  assert(/^syncToAsync\(blocking-work\.ts#withCallback\): the result cannot be copied from the worker thread: the result\.done is a function/.test(error.message), error.message);
+  assertEqual(await within(5000, syncToAsync<[number, number], number>(WORK, "add")(1, 1), "the next call"), 2);
+});
+
+check("a queued call with an uncopyable argument is rejected at its turn and the next queued call runs", async () => {
+  await using pool = new ThreadPool({ threads: 1 });
+  const sleep = syncToAsync<[unknown], { slept: unknown }>(WORK, "blockingSleep", { pool });
+  const running = sleep(100);
+  const uncopyable = sleep({ at: Symbol("not copyable") });
+  const next = sleep(1);
+  const error = (await rejection(within(5000, uncopyable, "the uncopyable call"))) as Error;
+  assert(/argument 1 cannot be copied/.test(error.message), error.message);
+  assertEqual((await within(5000, next, "the call queued after it")).slept, 1);
+  await running;
+  assertEqual(pool.busy + pool.queued, 0, "calls held by the pool");
 });
 
 await runChecks();
