@@ -1,5 +1,5 @@
-// A fixed pool of worker threads with a bounded FIFO queue, running one call per thread at a time.
-// `await using pool = new ThreadPool(...)` ends its threads on leaving the scope; idle threads never hold a process open.
+// A fixed pool of worker threads with a bounded FIFO queue, running one call per thread at a time; calls with the same
+// affinity key keep to one thread. `await using pool = new ThreadPool(...)` ends its threads; idle threads never hold a process open.
 
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
@@ -26,6 +26,11 @@ export interface RunOptions {
   signal?: AbortSignal;
   onCancel?: CancelMode;
   context?: Record<string, unknown>;
+  /**
+   * Calls with the same key run on the same thread, the one first chosen for it (the least busy): what keeps a
+   * request's thread-sensitive calls together. Held weakly: the binding goes with the key.
+   */
+  affinity?: object;
 }
 
 interface Call {
@@ -39,6 +44,8 @@ interface Call {
 interface Thread {
   worker: Worker;
   call: Call | undefined;
+  /** Calls bound to this thread by their affinity, waiting for it. */
+  waiting: Call[];
 }
 
 const WORKER_URL = new URL("./worker.ts", import.meta.url);
@@ -57,8 +64,8 @@ export class ThreadPool implements AsyncDisposable {
   readonly queueSize: number;
   readonly name: string;
   readonly #threads = new Set<Thread>();
-  readonly #idle: Thread[] = [];
   readonly #queue: Call[] = [];
+  readonly #bound = new WeakMap<object, Thread>();
   #closed = false;
 
   constructor(options: ThreadPoolOptions = {}) {
@@ -71,7 +78,9 @@ export class ThreadPool implements AsyncDisposable {
 
   /** Calls waiting for a thread. */
   get queued(): number {
-    return this.#queue.length;
+    let n = this.#queue.length;
+    for (const t of this.#threads) n += t.waiting.length;
+    return n;
   }
 
   /** Calls running on a thread. */
@@ -88,8 +97,9 @@ export class ThreadPool implements AsyncDisposable {
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
       const call: Call = { message: { id: nextId++, module, exportName, args, context: options.context }, resolve, reject, options };
-      const thread = this.#idle.pop() ?? this.#spawnIfRoom();
-      if (!thread && this.#queue.length >= this.queueSize) {
+      const thread = options.affinity ? this.#boundTo(options.affinity) : this.#free();
+      const startsNow = thread !== undefined && thread.call === undefined;
+      if (!startsNow && this.queued >= this.queueSize) {
         reject(
           new HttpError(503, `${this.name} is full: ${this.size} threads busy and ${this.queueSize} calls waiting`, {
             code: "thread_pool_full",
@@ -103,8 +113,8 @@ export class ThreadPool implements AsyncDisposable {
         call.onAbort = () => this.#cancel(call, signal.reason);
         signal.addEventListener("abort", call.onAbort, { once: true });
       }
-      if (thread) this.#start(thread, call);
-      else this.#queue.push(call);
+      if (startsNow) this.#start(thread, call);
+      else (thread?.waiting ?? this.#queue).push(call);
     });
   }
 
@@ -115,22 +125,38 @@ export class ThreadPool implements AsyncDisposable {
     for (const call of this.#queue.splice(0)) this.#settle(call, undefined, reason);
     await Promise.all(
       [...this.#threads].map((t) => {
+        for (const call of t.waiting.splice(0)) this.#settle(call, undefined, reason);
         if (t.call) this.#settle(t.call, undefined, reason);
         return t.worker.terminate();
       }),
     );
     this.#threads.clear();
-    this.#idle.length = 0;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
 
+  /** An idle thread, else a new one while there is room. */
+  #free(): Thread | undefined {
+    for (const t of this.#threads) if (!t.call) return t;
+    return this.#spawnIfRoom();
+  }
+
+  /** The thread `key` is bound to; a key seen first (or whose thread exited) is bound to the least busy thread. */
+  #boundTo(key: object): Thread {
+    let thread = this.#bound.get(key);
+    if (thread && this.#threads.has(thread)) return thread;
+    thread = this.#free();
+    if (!thread) for (const t of this.#threads) if (!thread || t.waiting.length < thread.waiting.length) thread = t;
+    this.#bound.set(key, thread!);
+    return thread!;
+  }
+
   #spawnIfRoom(): Thread | undefined {
     if (this.#threads.size >= this.size) return undefined;
     const worker = new Worker(WORKER_URL);
-    const thread: Thread = { worker, call: undefined };
+    const thread: Thread = { worker, call: undefined, waiting: [] };
     this.#threads.add(thread);
     worker.on("message", (reply: ResultMessage) => {
       const call = thread.call;
@@ -143,16 +169,19 @@ export class ThreadPool implements AsyncDisposable {
       if (thread.call) this.#settle(thread.call, undefined, error);
     });
     worker.on("exit", () => {
-      this.#threads.delete(thread);
-      const at = this.#idle.indexOf(thread);
-      if (at !== -1) this.#idle.splice(at, 1);
       if (thread.call) this.#settle(thread.call, undefined, new Error(`${this.name}: a thread exited while running ${thread.call.message.exportName}`));
-      if (!this.#closed && this.#queue.length > 0) {
-        const next = this.#spawnIfRoom();
-        if (next) this.#start(next, this.#queue.shift()!);
-      }
+      this.#retire(thread);
     });
     return thread;
+  }
+
+  /** Takes an exiting thread out of the pool; calls bound to it go first to whichever thread is free (their keys bind anew). */
+  #retire(thread: Thread): void {
+    this.#threads.delete(thread);
+    this.#queue.unshift(...thread.waiting.splice(0));
+    for (let next: Thread | undefined; !this.#closed && this.#queue.length > 0 && (next = this.#free()); ) {
+      this.#start(next, this.#queue.shift()!);
+    }
   }
 
   #start(thread: Thread, call: Call): void {
@@ -169,24 +198,25 @@ export class ThreadPool implements AsyncDisposable {
 
   #release(thread: Thread): void {
     thread.call = undefined;
-    const next = this.#queue.shift();
+    const next = thread.waiting.shift() ?? this.#queue.shift();
     if (next) return this.#start(thread, next);
     thread.worker.unref(); // an idle pool never keeps the process alive
-    this.#idle.push(thread);
   }
 
   #cancel(call: Call, reason: unknown): void {
-    const queuedAt = this.#queue.indexOf(call);
-    if (queuedAt !== -1) {
-      this.#queue.splice(queuedAt, 1);
+    for (const queue of [this.#queue, ...[...this.#threads].map((t) => t.waiting)]) {
+      const queuedAt = queue.indexOf(call);
+      if (queuedAt === -1) continue;
+      queue.splice(queuedAt, 1);
       this.#settle(call, undefined, reason);
       return;
     }
     const thread = [...this.#threads].find((t) => t.call === call);
     this.#settle(call, undefined, reason);
     if (thread && call.options.onCancel === "terminate") {
-      // The thread is ended mid-call; the exit handler replaces it when work is waiting.
+      // The thread is ended mid-call and leaves the pool now; a new one replaces it when work is waiting.
       thread.call = undefined;
+      this.#retire(thread);
       void thread.worker.terminate();
     }
     // "detach": the thread finishes the call and its answer is dropped; it stays busy until then.

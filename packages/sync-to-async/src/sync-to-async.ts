@@ -1,16 +1,25 @@
 // syncToAsync(module, exportName): asgiref's sync_to_async. The function runs in a worker thread and the caller
 // awaits it, so the event loop keeps serving. Inside a blocking-baseline thread it runs inline, as under WSGI.
 
-import { blockingAllowed, contextSnapshot, type ContextVar } from "@asyncview/core";
+import { availableParallelism } from "node:os";
+import { blockingAllowed, contextSnapshot, type ContextVar, requestKey } from "@asyncview/core";
 import { callCopied } from "./copy.ts";
 import { callExport } from "./load.ts";
 import { type CancelMode, ThreadPool } from "./pool.ts";
 
+/** Threads for thread-sensitive calls: Python's ThreadPoolExecutor default, min(32, cores + 4). */
+export const THREAD_SENSITIVE_THREADS = Math.min(32, availableParallelism() + 4);
+
+/** The affinity of thread-sensitive calls made outside any request (startup hooks, app tasks): one shared thread. */
+const OUTSIDE_REQUESTS = {};
+
 export interface SyncToAsyncOptions {
   /**
-   * Run every call on one dedicated thread shared by all thread-sensitive functions (asgiref's default:
-   * code that is not thread-safe, such as one database connection, stays on one thread). Default true.
-   * With false, calls go to the shared pool (one thread per core), or to `pool`.
+   * Keep calls on one thread, as asgiref's default does under Django's ASGI handler (code that is not thread-safe,
+   * such as a database connection, stays on its thread): the thread-sensitive calls of one request (and of the
+   * tasks it starts) all run on one thread, different requests spread over THREAD_SENSITIVE_THREADS threads, and
+   * calls outside a request share one thread. Default true. With false, calls go to the shared pool (one thread
+   * per core), or to `pool`.
    */
   threadSensitive?: boolean;
   /** A pool of your own (`new ThreadPool({ threads, queueSize })`); implies threadSensitive: false. */
@@ -37,7 +46,7 @@ let shared: ThreadPool | undefined;
 
 /** The pools behind thread-sensitive and ordinary calls, made on first use. */
 export function defaultPools(): { threadSensitive: ThreadPool; shared: ThreadPool } {
-  sensitive ??= new ThreadPool({ threads: 1, name: "syncToAsync thread-sensitive thread" });
+  sensitive ??= new ThreadPool({ threads: THREAD_SENSITIVE_THREADS, name: "syncToAsync thread-sensitive pool" });
   shared ??= new ThreadPool({ name: "syncToAsync shared pool" });
   return { threadSensitive: sensitive, shared };
 }
@@ -56,9 +65,11 @@ export function syncToAsync<A extends unknown[], R>(
   const run = (callOptions: CallOptions, args: A): Promise<Awaited<R>> => {
     // In a blocking thread (or a pool thread), blocking is the point: call it right here.
     if (blockingAllowed()) return callCopied(href, exportName, args, (copied) => callExport(href, exportName, copied)) as Promise<Awaited<R>>;
-    const pool = options.pool ?? (options.threadSensitive === false ? defaultPools().shared : defaultPools().threadSensitive);
+    const sensitive = options.pool === undefined && options.threadSensitive !== false;
+    const pool = options.pool ?? (sensitive ? defaultPools().threadSensitive : defaultPools().shared);
     const context = options.context ? contextSnapshot(options.context) : undefined;
-    return pool.run(href, exportName, args, { signal: callOptions.signal, onCancel: options.onCancel, context }) as Promise<Awaited<R>>;
+    const affinity = sensitive ? (requestKey() ?? OUTSIDE_REQUESTS) : undefined;
+    return pool.run(href, exportName, args, { signal: callOptions.signal, onCancel: options.onCancel, context, affinity }) as Promise<Awaited<R>>;
   };
   const fn = ((...args: A) => run({}, args)) as AsyncFunction<A, Awaited<R>>;
   fn.with = (callOptions: CallOptions) => (...args: A) => run(callOptions, args);

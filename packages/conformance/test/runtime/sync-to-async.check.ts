@@ -1,12 +1,15 @@
 // syncToAsync in this runtime (node, bun or deno, whichever runs this file): results, errors with their stack,
-// thread sensitivity, the queue limit, both cancellation modes, context, uncopyable arguments.
+// thread sensitivity (per request), the queue limit, both cancellation modes, context, uncopyable arguments.
 
-import { ContextVar, HttpError } from "@asyncview/core";
-import { syncToAsync, ThreadPool } from "@asyncview/sync-to-async";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { App, ContextVar, gather, HttpError, json } from "@asyncview/core";
+import { defaultPools, syncToAsync, ThreadPool } from "@asyncview/sync-to-async";
 import { assert, assertEqual, check, CheckFailure, delay, installAdapter, rejection, runChecks } from "../../src/checks.ts";
 
 await installAdapter();
 const WORK = new URL("./fixtures/blocking-work.ts", import.meta.url);
+const req = (path: string) => new Request(`http://test.local${path}`);
 
 /** `promise`, or a CheckFailure after `ms`: a wedged call fails its check instead of hanging the file. */
 function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
@@ -15,6 +18,14 @@ function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
     timer = setTimeout(() => reject(new CheckFailure(`${what} did not settle within ${ms} ms`)), ms);
   });
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/** A full garbage collection: Bun's own, else V8's gc exposed at run time (Node and Deno). */
+function collectGarbage(): void {
+  const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
+  if (bun) return bun.gc(true);
+  setFlagsFromString("--expose-gc");
+  (runInNewContext("gc") as () => void)();
 }
 
 check("returns the function's result", async () => {
@@ -36,7 +47,7 @@ check("names a missing export", async () => {
   assert(/no function export named "nope"/.test(error.message), error.message);
 });
 
-check("runs thread-sensitive calls on one dedicated thread", async () => {
+check("outside a request, thread-sensitive calls share one thread", async () => {
   const which = syncToAsync<[], number>(WORK, "whichThread");
   const ids = await Promise.all([which(), which(), which()]);
   assertEqual(new Set(ids).size, 1, "threads used");
@@ -159,6 +170,53 @@ check("a queued call with an uncopyable argument is rejected at its turn and the
   assert(/argument 1 cannot be copied/.test(error.message), error.message);
   assertEqual((await within(5000, next, "the call queued after it")).slept, 1);
   await running;
+  assertEqual(pool.busy + pool.queued, 0, "calls held by the pool");
+});
+
+check("thread-sensitive calls from one request, and the tasks it starts, keep to one thread", async () => {
+  const which = syncToAsync<[], number>(WORK, "whichThread");
+  const app = new App().get("/which", async () => {
+    const first = await which();
+    const [a, b] = await gather([() => which(), () => which()]);
+    return json([first, a, b, await which()]);
+  });
+  const ids = (await (await app.fetch(req("/which"))).json()) as number[];
+  assertEqual(new Set(ids).size, 1, `threads used by one request (${ids})`);
+});
+
+check("concurrent requests run thread-sensitive calls on different threads, in parallel (4 x 200 ms)", async () => {
+  const sleep = syncToAsync<[number], { threadId: number }>(WORK, "blockingSleep");
+  const app = new App().get("/sleep", async () => json(await sleep(200)));
+  const concurrently = async (n: number) => {
+    const started = performance.now();
+    const answers = await Promise.all(Array.from({ length: n }, async () => (await app.fetch(req("/sleep"))).json()));
+    return { ms: performance.now() - started, threads: new Set(answers.map((a) => (a as { threadId: number }).threadId)).size };
+  };
+  await concurrently(4); // starts the threads
+  const one = await concurrently(1);
+  const four = await concurrently(4);
+  assertEqual(four.threads, 4, "threads used by 4 concurrent requests");
+  assert(four.ms < one.ms * 2.5, `4 concurrent requests took ${four.ms.toFixed(0)} ms, one took ${one.ms.toFixed(0)} ms`);
+});
+
+check("10,000 requests leave no thread binding behind", async () => {
+  const add = syncToAsync<[number, number], number>(WORK, "add");
+  const app = new App().get("/add", async () => json(await add(1, 2)));
+  const firsts: WeakRef<Request>[] = [];
+  // Batch 0 starts the pool's threads (a thread's events keep the context it was started in); batch 1 is watched.
+  for (let batch = 0; batch < 100; batch++) {
+    await Promise.all(
+      Array.from({ length: 100 }, async () => {
+        const request = req("/add");
+        if (batch === 1) firsts.push(new WeakRef(request));
+        assertEqual(await (await app.fetch(request)).json(), 3);
+      }),
+    );
+  }
+  await delay(10);
+  collectGarbage();
+  assertEqual(firsts.filter((ref) => ref.deref() !== undefined).length, 0, "requests of batch 1 still held");
+  const pool = defaultPools().threadSensitive;
   assertEqual(pool.busy + pool.queued, 0, "calls held by the pool");
 });
 
