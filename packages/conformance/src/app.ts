@@ -2,6 +2,7 @@
 // `/_probe/events` reports what happened inside the server (a generator's finally, an aborted signal).
 
 import { App, HttpError, intParam, json, ndjson, readBytes, readJson, redirect, sleep, sse, text } from "@asyncview/core";
+import { syncToAsync } from "@asyncview/sync-to-async";
 
 /** Things the server saw, read back by the suite through GET /_probe/events. */
 const events: string[] = [];
@@ -134,6 +135,14 @@ app.get("/headers/after-body", () => {
   response.headers.set("x-after-body", "1");
   return response;
 });
+
+// ---- issue 9 -------------------------------------------------------------------------------------------
+
+// Bug 2: a thread-sensitive syncToAsync call with an argument that cannot be copied (a function under the key `id`),
+// and a normal one: the first must fail alone, the second must still be answered.
+const add = syncToAsync<[unknown, unknown], number>(new URL("./sync-work.ts", import.meta.url), "add");
+app.get("/sync/uncopyable", async (_req, ctx) => json({ sum: await add(1, { [ctx.query.get("id") ?? "callback"]: () => 1 }) }));
+app.get("/sync/add", async () => json({ sum: await add(2, 3) }));
 
 // Bug 8: the shutdown hook announces itself, so a test can tell it ran (every blocking thread prints it once).
 app.onShutdown(() => console.log("conformance app: onShutdown ran"));

@@ -521,6 +521,17 @@ export function defineConformanceSuite(adapter: AdapterUnderTest): void {
       });
     });
 
+    describe("issue 9", () => {
+      it("bug 2: an uncopyable syncToAsync argument is a 500 naming it in the log, and thread-sensitive calls still complete", async () => {
+        const id = uid("uncopyable");
+        const failed = await raw(`${base}/sync/uncopyable?id=${id}`);
+        expect(failed.status).toBe(500);
+        expect(JSON.parse(failed.body.toString())).toEqual({ error: { status: 500, code: "internal_error", message: "Internal Server Error" } });
+        for (let i = 0; i < 3; i++) expect(await getJson(`${base}/sync/add`)).toMatchObject({ status: 200, body: { sum: 5 } });
+        expect((await logLinesFor(server, id)).join("\n")).toContain(`argument 2 cannot be copied to a worker thread: argument 2.${id} is a function`);
+      }, 20_000);
+    });
+
     describe("shutdown", () => {
       check(
         "graceful-close",
