@@ -138,3 +138,30 @@ describe("the asyncview command", () => {
     expect(run.stderr).toMatch(/error: (missing the command|unknown command "frobnicate")/);
   });
 });
+
+describe("a runtime entry", () => {
+  it("closes gracefully once and exits 0 when the signal arrives twice (process group + the launcher's copy)", async () => {
+    const entry = fileURLToPath(new URL("../src/entries/node.ts", import.meta.url));
+    const child = spawn(process.execPath, [entry, "--port", "0", APP], { stdio: ["ignore", "pipe", "pipe"], env });
+    const exited = once(child, "exit");
+    let stdout = "";
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on("data", (chunk: Buffer) => {
+          stdout += chunk;
+          if (stdout.includes("listening on")) resolve();
+        });
+        child.once("exit", () => reject(new Error(`exited before listening: ${stderr}`)));
+      });
+      child.kill("SIGTERM");
+      child.kill("SIGTERM");
+      const [code, signal] = await exited;
+      expect({ code, signal }).toEqual({ code: 0, signal: null });
+      expect(stderr.match(/shutting down gracefully/g)).toHaveLength(1);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+});
