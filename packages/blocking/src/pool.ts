@@ -18,7 +18,7 @@ interface Slot {
   job: Job | undefined;
 }
 
-const WORKER_URL = new URL("./worker.ts", import.meta.url);
+const WORKER_URL = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url); // dist/ ships .js
 
 export interface PoolOptions {
   size: number;
