@@ -2,6 +2,7 @@
 // `pathOf` extracts the pathname from a request URL without building a URL object.
 
 import type { BlockingDetector } from "./blocking-detector.ts";
+import { requestId } from "./context-var.ts";
 import { TaskGroup } from "./task-group.ts";
 import type { TaskTracker } from "./tasks.ts";
 import type { Task } from "./timeout.ts";
@@ -55,6 +56,7 @@ export class RequestContext implements Context {
   }
 
   waitUntil(promise: Promise<unknown>): void {
+    requestId(); // fixed now, while the request can still be read: the work's log lines carry it after the response
     this.#tasks.track(promise, `waitUntil (${this.route ?? "no route"})`);
   }
 
