@@ -49,7 +49,7 @@ function versionless(head: string): boolean {
   return end >= 0 && !/ HTTP\/\d\.\d\r?$/.test(head.slice(start, end));
 }
 
-export class NodeFront implements Omit<Listener, "release"> {
+export class NodeFront implements Omit<Listener, "release" | "logger"> {
   readonly runtime: Listener["runtime"];
   readonly server: HttpServer;
   readonly scheme = "http";
