@@ -12,8 +12,7 @@ const idOf = (url: URL): string => url.searchParams.get("id") ?? "anonymous";
 app.use(async (_request, ctx, next) => {
   const response = await next();
   response.headers.set("x-seen-status", String(response.status));
-  const error = (ctx as { error?: unknown }).error;
-  if (error !== undefined) response.headers.set("x-seen-error", error instanceof Error ? error.name : typeof error);
+  if (ctx.error !== undefined) response.headers.set("x-seen-error", ctx.error instanceof Error ? ctx.error.name : typeof ctx.error);
   return response;
 });
 
