@@ -2,7 +2,7 @@
 // service, and /hello latency on one connection while /cpu or /cpu-offload runs on another.
 
 import { parseArgs } from "node:util";
-import { asyncviewTarget, fmt, onCore, ROOT, type Running, start, type TargetSpec } from "./lib.ts";
+import { asyncviewTarget, fmt, onCore, type Running, start, type TargetSpec, UPSTREAM } from "./lib.ts";
 
 const HELP = `Usage: pnpm bench:io [--runtimes node,bun,deno] [--requests 30] [--cpu-n 2000000] [--seconds 5]
 
@@ -59,7 +59,7 @@ async function helloWhile(base: string, heavy: string): Promise<number[]> {
   return latencies;
 }
 
-const upstreamSpec: TargetSpec = { name: "upstream", command: process.execPath, args: [`${ROOT}apps/demo/src/upstream.ts`, "--port", "0"] };
+const upstreamSpec: TargetSpec = { name: "upstream", command: process.execPath, args: [UPSTREAM, "--port", "0"] };
 const upstream = await startOn(1, upstreamSpec);
 
 async function startOn(core: number, spec: TargetSpec): Promise<Running> {

@@ -2,11 +2,14 @@
 // core 0 and waiting for their "listening on" line. Every target listens on 127.0.0.1.
 
 import { spawn, spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
 import { runtimeCommand } from "@asyncview/cli/runtime-command";
 import type { RuntimeName } from "@asyncview/cli/args";
 
-export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const require = createRequire(import.meta.url);
+/** The demo app the asyncview targets serve, and the demo's upstream service, found through @asyncview/demo. */
+export const DEMO_APP = require.resolve("@asyncview/demo");
+export const UPSTREAM = require.resolve("@asyncview/demo/upstream");
 const HAS_TASKSET = spawnSync("taskset", ["-c", "0", "true"]).status === 0;
 
 /** The command run on one core (server on core 0, load generator on core 1) when taskset exists. */
@@ -24,7 +27,7 @@ export interface TargetSpec {
 export function asyncviewTarget(runtime: RuntimeName, extra: string[] = []): TargetSpec {
   const { command, args } = runtimeCommand(runtime);
   const label = runtime === "blocking" ? `asyncview/blocking (${extra[extra.indexOf("--threads") + 1] ?? "default"} threads)` : `asyncview/${runtime}`;
-  return { name: label, command, args: [...args, "--port", "0", ...extra] };
+  return { name: label, command, args: [...args, "--port", "0", ...extra, DEMO_APP] };
 }
 
 export interface Running {

@@ -1,7 +1,7 @@
 // The bare Fetch-API handler behind bare-bun.ts and bare-deno.ts: the demo's views by hand on Request and
 // Response (no framework, no prebuilt Response), routed on the raw path. Each runtime passes its own timer.
 
-import { countPrimes } from "../../apps/demo/src/cpu.ts";
+import { countPrimes } from "@asyncview/demo/cpu";
 import {
   cpuParams,
   fanoutParams,

@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
-import { countPrimes } from "../../apps/demo/src/cpu.ts";
+import { countPrimes } from "@asyncview/demo/cpu";
 import {
   BODY_LIMIT,
   cpuParams,

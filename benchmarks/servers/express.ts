@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import express, { type NextFunction, type Request, type Response } from "express";
-import { countPrimes } from "../../apps/demo/src/cpu.ts";
+import { countPrimes } from "@asyncview/demo/cpu";
 import {
   BODY_LIMIT,
   cpuParams,

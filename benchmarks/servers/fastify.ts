@@ -5,7 +5,7 @@ import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import Fastify, { type FastifyRequest } from "fastify";
-import { countPrimes } from "../../apps/demo/src/cpu.ts";
+import { countPrimes } from "@asyncview/demo/cpu";
 import {
   BODY_LIMIT,
   cpuParams,

@@ -5,7 +5,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { stream } from "hono/streaming";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { countPrimes } from "../../apps/demo/src/cpu.ts";
+import { countPrimes } from "@asyncview/demo/cpu";
 import {
   BODY_LIMIT,
   cpuParams,

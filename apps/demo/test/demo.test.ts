@@ -1,15 +1,17 @@
 // The demo app's four views, exactly as documented, on a real `pnpm serve --runtime node` process:
 // /hello, /sleep?ms=N (400 on bad N), /echo (400 malformed, 413 too large), /stream?n=N&ms=M (NDJSON).
 
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { startServerProcess, type ServerProcess } from "@asyncview/conformance";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-const launcher = fileURLToPath(new URL("../../../packages/cli/src/serve.ts", import.meta.url));
+const launcher = createRequire(import.meta.url).resolve("@asyncview/cli/serve");
+const app = fileURLToPath(new URL("../src/app.ts", import.meta.url));
 let server: ServerProcess;
 
 beforeAll(async () => {
-  server = await startServerProcess({ command: process.execPath, args: [launcher, "--runtime", "node", "--port", "0"] });
+  server = await startServerProcess({ command: process.execPath, args: [launcher, "--runtime", "node", "--port", "0", app] });
 });
 afterAll(async () => {
   await server?.stop();

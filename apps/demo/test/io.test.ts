@@ -56,7 +56,7 @@ describe.each(["node", "bun", "deno", "blocking"] as const)("demo I/O views on %
     const { command, args } = runtimeCommand(runtime);
     server = await startServerProcess({
       command,
-      args: [...args, "--port", "0"],
+      args: [...args, "--port", "0", fileURLToPath(new URL("../src/app.ts", import.meta.url))],
       env: { ASYNCVIEW_DEMO_DB: DB, ASYNCVIEW_UPSTREAM: upstream.url, ASYNCVIEW_DEBUG: "1" },
     });
   }, 60_000);

@@ -3,8 +3,8 @@
 // <out>/<date>.json and <out>/<date>.html. Exit 0 when it ran, 2 on a usage error, 1 when it could not run.
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { dirname, join, relative } from "node:path";
 import { helpText, parseBenchArgs, UsageError } from "./args.ts";
 import { renderHtml } from "./report-html.ts";
 import { stopAll } from "./processes.ts";
@@ -13,8 +13,8 @@ import { resultTables } from "./table.ts";
 import { type BenchResult, validateResult } from "./schema.ts";
 import { wrkVersion } from "./wrk.ts";
 
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const DEFAULT_OUT = join(ROOT, "benchmarks", "results");
+/** benchmarks/results, found through the benchmarks package. */
+const DEFAULT_OUT = join(dirname(createRequire(import.meta.url).resolve("@asyncview/benchmarks/package.json")), "results");
 
 /** `<dir>/<YYYY-MM-DD>`, with `-2`, `-3`, ... when that day already has a result. */
 function resultBase(dir: string, date: string): string {

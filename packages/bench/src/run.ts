@@ -1,7 +1,7 @@
 // One benchmark run from options to result: start the upstream service and the targets, check every answer,
 // check the load generator, then measure each load point with warm-up, repeats and interleaved targets.
 
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
 import type { BenchOptions } from "./args.ts";
 import { checkAnswer } from "./check.ts";
 import { runGenerator } from "./generator.ts";
@@ -15,7 +15,7 @@ import { int as fmt } from "./table.ts";
 import { targetById, type TargetDef } from "./targets.ts";
 import { type LoadResult, runWrk } from "./wrk.ts";
 
-const UPSTREAM = fileURLToPath(new URL("../../../apps/demo/src/upstream.ts", import.meta.url));
+const UPSTREAM = createRequire(import.meta.url).resolve("@asyncview/demo/upstream");
 /** A generator above this share of its core may be what is measured. */
 export const SATURATED_CPU_PCT = 90;
 /** An open-loop run that completes less than this share of its offered rate did not keep up. */

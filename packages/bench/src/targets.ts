@@ -1,7 +1,7 @@
 // The targets: asyncview on its four adapters, each runtime's bare server, and the frameworks people use today,
 // each with the command that starts it as its own process and the scenarios it does not implement.
 
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
 import { pinned, runtimeCommand } from "@asyncview/cli/runtime-command";
 import type { TargetKind } from "./schema.ts";
 
@@ -20,18 +20,20 @@ export interface TargetDef {
 
 /**
  * The runtime binary: $ASYNCVIEW_BENCH_BUN or $ASYNCVIEW_BENCH_DENO when set (to measure another build),
- * else the pinned one from node_modules.
+ * else the pinned one from node_modules (the `bun` / `deno` npm packages).
  */
 export function runtimeBinary(runtime: "bun" | "deno"): string {
   return process.env[`ASYNCVIEW_BENCH_${runtime.toUpperCase()}`] || pinned(runtime);
 }
 
-const SERVERS = fileURLToPath(new URL("../../../benchmarks/servers/", import.meta.url));
+const require = createRequire(import.meta.url);
+/** The demo app every asyncview target serves, found through its package (@asyncview/demo). */
+export const DEMO_APP = require.resolve("@asyncview/demo");
 /** The bare servers and frameworks have no thread pool: the db and cpu-offload views need syncToAsync. */
 const NO_POOL = ["db", "cpu-offload"];
 
 function script(runtime: "node" | "bun" | "deno", file: string): { command: string; args: string[] } {
-  const path = `${SERVERS}${file}`;
+  const path = require.resolve(`@asyncview/benchmarks/servers/${file}`);
   switch (runtime) {
     case "node":
       return { command: process.execPath, args: [path, "--port", "0"] };
@@ -52,7 +54,7 @@ function asyncview(adapter: "node" | "bun" | "deno"): TargetDef {
     lacks: [],
     command: () => {
       const { command, args } = runtimeCommand(adapter);
-      return { command: adapter === "node" ? command : runtimeBinary(adapter), args: [...args, "--port", "0", "--host", "127.0.0.1"] };
+      return { command: adapter === "node" ? command : runtimeBinary(adapter), args: [...args, "--port", "0", "--host", "127.0.0.1", DEMO_APP] };
     },
   };
 }
@@ -74,7 +76,7 @@ export const TARGETS: readonly TargetDef[] = [
     lacks: [],
     command: ({ threads }) => {
       const { command, args } = runtimeCommand("blocking");
-      return { command, args: [...args, "--port", "0", "--host", "127.0.0.1", "--threads", String(threads)] };
+      return { command, args: [...args, "--port", "0", "--host", "127.0.0.1", "--threads", String(threads), DEMO_APP] };
     },
   },
   other("bare-node", "bare node:http", "node", "bare", "bare-node.ts"),

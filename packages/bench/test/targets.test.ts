@@ -1,7 +1,7 @@
 // Every target, started as its own process exactly as `pnpm bench` starts it, answers every scenario it claims
 // correctly, and fails the ones it lists as lacking (so the list stays true). Real runtimes, real sockets.
 
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_THREADS } from "../src/args.ts";
 import { checkAnswer } from "../src/check.ts";
@@ -9,7 +9,7 @@ import { LOAD_CORE, SERVER_CORE, type Server, startServer } from "../src/process
 import { SCENARIOS } from "../src/scenarios.ts";
 import { TARGETS } from "../src/targets.ts";
 
-const UPSTREAM = fileURLToPath(new URL("../../../apps/demo/src/upstream.ts", import.meta.url));
+const UPSTREAM = createRequire(import.meta.url).resolve("@asyncview/demo/upstream");
 const servers = new Map<string, Server>();
 let upstream: Server;
 

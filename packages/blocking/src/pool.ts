@@ -18,7 +18,7 @@ interface Slot {
   job: Job | undefined;
 }
 
-const WORKER_URL = new URL("./worker.ts", import.meta.url);
+const WORKER_URL = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url); // dist/ ships .js
 
 export interface PoolOptions {
   size: number;
@@ -26,6 +26,8 @@ export interface PoolOptions {
   /** file: URL of the app module every thread imports. */
   appModule: string;
   logger: Logger;
+  /** ServeOptions.crashOnUnhandled: a thread that dies ends the process (exit 1) instead of being replaced. */
+  crashOnUnhandled: boolean;
 }
 
 export class WorkerPool {
@@ -89,7 +91,7 @@ export class WorkerPool {
   }
 
   #spawn(): Promise<void> {
-    const data: WorkerData = { appModule: this.#options.appModule };
+    const data: WorkerData = { appModule: this.#options.appModule, crashOnUnhandled: this.#options.crashOnUnhandled };
     const worker = new Worker(WORKER_URL, { workerData: data });
     const slot: Slot = { worker, job: undefined };
     this.#slots.add(slot);
@@ -124,6 +126,10 @@ export class WorkerPool {
         const at = this.#idle.indexOf(slot);
         if (at !== -1) this.#idle.splice(at, 1);
         if (!ready || this.#stopping) return;
+        if (this.#options.crashOnUnhandled) {
+          this.#options.logger.error("blocking: a worker thread exited; exiting (crashOnUnhandled)", { code });
+          process.exit(1);
+        }
         this.#options.logger.error("blocking: a worker thread exited; starting a new one", { code });
         slot.job?.exchange.write({ type: "fail", id: slot.job.message.id }, () => {});
         this.#spawn().catch((error: unknown) => this.#options.logger.error("blocking: cannot replace a worker thread", { error }));

@@ -5,6 +5,8 @@
 export interface WorkerData {
   /** file: URL of the app module; its default export, or its `app` export, is an App. */
   appModule: string;
+  /** ServeOptions.crashOnUnhandled: an error nobody handled ends the thread, and the pool then ends the process. */
+  crashOnUnhandled: boolean;
 }
 
 // ---- main thread -> worker --------------------------------------------------------------------------

@@ -10,10 +10,6 @@ export class BoundedQueue<T> {
     this.capacity = capacity;
   }
 
-  get size(): number {
-    return this.#items.size;
-  }
-
   /** Appends `item`; false (and nothing changes) when the queue is full. */
   offer(item: T): boolean {
     if (this.#items.size >= this.capacity) return false;

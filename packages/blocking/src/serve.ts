@@ -3,7 +3,7 @@
 
 import express from "express";
 import { consoleLogger, errorResponse, HttpError } from "@asyncview/core";
-import { DEFAULT_HOSTNAME, DEFAULT_PORT, serverHandle } from "@asyncview/core/adapter";
+import { DEFAULT_HOSTNAME, DEFAULT_PORT, installRuntime, processHooks, serverHandle } from "@asyncview/core/adapter";
 import { NodeFront } from "@asyncview/node/front";
 import { Exchange } from "./exchange.ts";
 import {
@@ -16,6 +16,9 @@ import {
   RETRY_AFTER_SECONDS,
 } from "./options.ts";
 import { type Job, WorkerPool } from "./pool.ts";
+
+// The main thread guards errors nobody handled like any server; each worker thread guards its own (worker.ts).
+installRuntime(processHooks(process));
 
 function queueFull(queueSize: number): Response {
   return errorResponse(
@@ -37,7 +40,8 @@ export async function serve(appModule: string | URL, options: BlockingServeOptio
   const maxBodySize = integerOption("maxBodySize", options.maxBodySize, 0, DEFAULT_MAX_BODY_SIZE);
   const logger = options.logger ?? consoleLogger;
 
-  const pool = new WorkerPool({ size: threads, queueSize, appModule: String(appModule), logger });
+  const crashOnUnhandled = options.crashOnUnhandled ?? false;
+  const pool = new WorkerPool({ size: threads, queueSize, appModule: String(appModule), logger, crashOnUnhandled });
   await pool.start();
 
   let nextId = 0;
@@ -73,6 +77,7 @@ export async function serve(appModule: string | URL, options: BlockingServeOptio
   const server = serverHandle(
     {
       runtime: "blocking",
+      logger,
       hostname: front.hostname,
       port: front.port,
       drain: () => front.drain(),

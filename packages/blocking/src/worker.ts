@@ -4,14 +4,22 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { parentPort, workerData } from "node:worker_threads";
 import type { App } from "@asyncview/core";
-import { BODY_TEXT, headerPairs, installRuntime, loadAppModule, logResponseFailure } from "@asyncview/core/adapter";
+import {
+  BODY_TEXT,
+  guardUnhandled,
+  headerPairs,
+  installRuntime,
+  loadAppModule,
+  logResponseFailure,
+  processHooks,
+} from "@asyncview/core/adapter";
 import type { RequestMessage, ResponseMessage, ToWorker, WorkerData } from "./protocol.ts";
 
 // A blocking thread is where blocking is the point: syncToAsync runs inline here, asyncUnsafe allows the call.
-installRuntime({ AsyncLocalStorage, env: (name) => process.env[name], blockingAllowed: true });
+installRuntime({ AsyncLocalStorage, env: (name) => process.env[name], blockingAllowed: true, ...processHooks(process) });
 
 const port = parentPort!;
-const { appModule } = workerData as WorkerData;
+const { appModule, crashOnUnhandled } = workerData as WorkerData;
 
 /** The request this thread holds, if any. */
 interface Held {
@@ -93,6 +101,8 @@ let app: App;
 try {
   app = await loadAppModule(appModule);
   await app.startup();
+  // An error nobody handled is logged and this thread keeps serving; with crashOnUnhandled the thread exits (pool.ts).
+  guardUnhandled(app.logger, crashOnUnhandled);
 } catch (error) {
   port.postMessage({ type: "failed", message: (error as Error).message });
   throw error;

@@ -10,12 +10,13 @@ import {
   listenError,
   missingHost,
   nativeResponse,
+  processHooks,
   type ServeInfo,
   serverHandle,
   toFetchResponse,
 } from "@asyncview/core/adapter";
 
-installRuntime({ AsyncLocalStorage, env: (name) => process.env[name] });
+installRuntime({ AsyncLocalStorage, env: (name) => process.env[name], ...processHooks(process) });
 
 /** Bun's native cap on request bodies, set by this adapter: 64 MiB (Bun's own default is 128 MiB). */
 export const DEFAULT_MAX_BODY_SIZE = 64 * 1024 * 1024;
@@ -72,6 +73,7 @@ export async function serve(app: App, options: BunServeOptions = {}): Promise<Se
   return serverHandle(
     {
       runtime: "bun",
+      logger: app.logger,
       hostname,
       port: server.port ?? 0,
       // Stop accepting; idle keep-alive connections close now, busy ones after their response.

@@ -1,19 +1,19 @@
 // Parses `asyncview serve` arguments into one options object shared by the launcher and every runtime entry.
 // Unknown flags and bad values are errors that say what is wrong, never silently ignored.
 
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 export const RUNTIMES = ["node", "bun", "deno", "blocking"] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
 
-/** The app served when none is named: the demo views (an absolute path, so it works from any directory). */
-export const DEFAULT_APP = fileURLToPath(new URL("../../../apps/demo/src/app.ts", import.meta.url));
+/** The environment variable naming the app module when no argument does (Flask's FLASK_APP); `pnpm serve` sets it to the demo. */
+export const APP_ENV = "ASYNCVIEW_APP";
 
 export interface ServeArgs {
   runtime: RuntimeName;
   port: number;
   host: string;
+  /** The app module's path as given (resolved later against where the command ran); "" only with --help. */
   app: string;
   /** Worker threads for the blocking baseline; undefined means its default (2 x cores + 1). */
   threads: number | undefined;
@@ -22,13 +22,18 @@ export interface ServeArgs {
   help: boolean;
 }
 
-export const HELP = `Usage: pnpm serve [options] [app module]
+export const HELP = `Usage: asyncview serve [options] <app module>
+       (in the asyncview repository: pnpm serve [options] [app module])
 
 Start an asyncview app on one runtime adapter and print "listening on http://HOST:PORT".
+The app runs in the chosen runtime's own process: node and blocking on this Node,
+bun and deno on the binary of the "bun" / "deno" npm package installed in your
+project, else the one on PATH.
 
 Arguments:
-  app module          path to a module whose default (or "app") export is an App
-                      (default: apps/demo/src/app.ts, the demo views)
+  app module          path to a module whose default (or "app") export is an App,
+                      e.g. app.ts (default: $ASYNCVIEW_APP; pnpm serve in the
+                      repository sets it to the demo views, apps/demo/src/app.ts)
 
 Options:
   --runtime <name>    adapter to serve with: ${RUNTIMES.join(", ")} (default: node)
@@ -85,11 +90,13 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
     if (runtime !== "blocking") throw new UsageError("--threads applies only to --runtime blocking");
   }
   if (positionals.length > 1) throw new UsageError(`expected at most one app module, got ${positionals.join(" ")}`);
+  const app = positionals[0] ?? process.env[APP_ENV] ?? "";
+  if (!app && !values.help) throw new UsageError(`missing the app module (a path such as app.ts, or set ${APP_ENV})`);
   return {
     runtime: runtime as RuntimeName,
     port,
     host: values.host as string,
-    app: positionals[0] ?? DEFAULT_APP,
+    app,
     threads,
     reload: values.reload as boolean,
     help: values.help as boolean,

@@ -29,13 +29,20 @@ export async function runEntry(start: StartFn, argv: readonly string[] = process
     return;
   }
   const server = await start(args);
-  console.log(`listening on ${server.url}`);
-  const stop = (signal: string) => {
+  // The first SIGINT/SIGTERM closes gracefully (within the server's shutdown deadline); later ones are ignored, as
+  // the same signal often arrives twice: Ctrl-C or `kill -<pgid>` signals the whole process group, and the
+  // launcher forwards its copy too. (With `once`, the second copy would kill the process mid-shutdown.)
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
     console.error(`${signal}: shutting down gracefully`);
     void server.close();
   };
-  process.once("SIGINT", () => stop("SIGINT"));
-  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  // Only now: whoever waits for this line may signal at once, and must find the handlers in place.
+  console.log(`listening on ${server.url}`);
   await server.closed;
   process.exit(0);
 }

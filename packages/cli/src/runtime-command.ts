@@ -1,34 +1,53 @@
 // The command that starts each runtime on its CLI entry, in that runtime's own process.
-// Shared by the `pnpm serve` launcher, the conformance tests and the benchmarks, so all start servers the same way.
+// Shared by the `asyncview serve` launcher, the conformance tests and the benchmarks, so all start servers the same way.
 
 import { existsSync } from "node:fs";
-import { dirname } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_APP, type RuntimeName } from "./args.ts";
+import type { RuntimeName } from "./args.ts";
 import { resolveAppPath } from "./load-app.ts";
 
-/** Where each pinned runtime's npm package keeps its real binary (not the node_modules/.bin shim). */
-const BINARIES = { bun: "bun/bin/bun.exe", deno: "deno/deno" } as const;
+/** Where each runtime's npm package keeps its real binary (not the node_modules/.bin shim). */
+const BINARIES = { bun: "bin/bun.exe", deno: "deno" } as const;
+/** The entries' extension: `.ts` when running from source (the workspace), `.js` from the published dist/. */
+const EXT = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
 
 /**
- * The pinned runtime's own executable, else the one on PATH. Never the node_modules/.bin shim: the npm
- * packages' shims run the binary as a child of a Node process that does not forward signals, so SIGTERM
- * would kill the shim and orphan the server.
+ * The runtime's own executable from its npm package ("bun" or "deno") as installed in the user's project
+ * (where the command runs), else as seen from this package, else the one on PATH. Never the node_modules/.bin
+ * shim: the npm packages' shims run the binary as a child of a Node process that does not forward signals,
+ * so SIGTERM would kill the shim and orphan the server.
  */
 export function pinned(name: keyof typeof BINARIES): string {
-  const local = fileURLToPath(new URL(`../../../node_modules/${BINARIES[name]}`, import.meta.url));
-  return existsSync(local) ? local : name;
+  const project = join(process.env.INIT_CWD ?? process.cwd(), "package.json");
+  for (const from of [project, fileURLToPath(import.meta.url)]) {
+    let manifest: string;
+    try {
+      manifest = createRequire(from).resolve(`${name}/package.json`);
+    } catch {
+      continue; // not installed there
+    }
+    const binary = join(dirname(manifest), BINARIES[name]);
+    if (existsSync(binary)) return binary;
+  }
+  return name;
+}
+
+/** The folder of an installed package's main module (src/ in the workspace, dist/ once published). */
+function packageDir(specifier: string): string {
+  return dirname(fileURLToPath(import.meta.resolve(specifier)));
 }
 
 /**
- * The command that starts `runtime` on its entry module, in that runtime's own process.
- * With `reload`, the runtime's own watcher restarts it when a module it loaded changes; the blocking
- * baseline loads the app in worker threads, which Node's watcher does not follow, so it watches the
- * app's directory and the packages instead.
+ * The command that starts `runtime` on its entry module, in that runtime's own process; the caller appends the
+ * serve arguments (the app module among them). With `reload`, the runtime's own watcher restarts it when a module
+ * it loaded changes; the blocking baseline loads the app in worker threads, which Node's watcher does not follow,
+ * so it watches the app's directory (`app`) and the asyncview packages it runs instead.
  */
-export function runtimeCommand(runtime: RuntimeName, reload = false, app = DEFAULT_APP): { command: string; args: string[] } {
+export function runtimeCommand(runtime: RuntimeName, reload = false, app?: string): { command: string; args: string[] } {
   // The entry gets `--runtime` too, so runtime-specific flags (--threads) are accepted however it was started.
-  const entry = (name: string) => [fileURLToPath(new URL(`./entries/${name}.ts`, import.meta.url)), "--runtime", name];
+  const entry = (name: string) => [fileURLToPath(new URL(`./entries/${name}${EXT}`, import.meta.url)), "--runtime", name];
   const watch = reload ? ["--watch"] : [];
   switch (runtime) {
     case "node":
@@ -38,11 +57,8 @@ export function runtimeCommand(runtime: RuntimeName, reload = false, app = DEFAU
     case "deno":
       return { command: pinned("deno"), args: ["run", ...watch, "--allow-all", "--unstable-no-legacy-abort", ...entry("deno")] };
     case "blocking": {
-      const paths = reload
-        ? [dirname(resolveAppPath(app)), fileURLToPath(new URL("../../", import.meta.url))].map((p) => `--watch-path=${p}`)
-        : [];
-      return { command: process.execPath, args: [...paths, ...entry("blocking")] };
+      const dirs = reload ? [...(app ? [dirname(resolveAppPath(app))] : []), packageDir("@asyncview/blocking"), packageDir("@asyncview/core")] : [];
+      return { command: process.execPath, args: [...dirs.map((dir) => `--watch-path=${dir}`), ...entry("blocking")] };
     }
   }
 }
-

@@ -1,18 +1,44 @@
-// The serve CLI: argument parsing and errors, --help, and `serve.ts` starting a real runtime process
-// that prints "listening on URL", serves the demo app, and exits 0 on SIGINT.
+// The serve CLI: argument parsing and errors, --help, the `asyncview` command, and `serve.ts` starting a real
+// runtime process that prints "listening on URL", serves the app, and exits 0 on SIGINT.
 
 import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_APP, parseServeArgs, UsageError } from "../src/args.ts";
+import { existsSync } from "node:fs";
+import { APP_ENV, parseServeArgs, UsageError } from "../src/args.ts";
+import { pinned } from "../src/runtime-command.ts";
 
 const launcher = fileURLToPath(new URL("../src/serve.ts", import.meta.url));
+const command = fileURLToPath(new URL("../src/asyncview.ts", import.meta.url));
+const APP = fileURLToPath(new URL("./fixtures/app.ts", import.meta.url));
+/** The environment without $ASYNCVIEW_APP, so a test sees the CLI's own behaviour whatever the caller set. */
+const { [APP_ENV]: _unset, ...env } = process.env;
 
 describe("parseServeArgs", () => {
   it("fills in the documented defaults", () => {
-    expect(parseServeArgs([])).toEqual({ runtime: "node", port: 8000, host: "127.0.0.1", app: DEFAULT_APP, threads: undefined, reload: false, help: false });
-    expect(DEFAULT_APP).toMatch(/apps\/demo\/src\/app\.ts$/);
+    expect(parseServeArgs(["app.ts"])).toEqual({ runtime: "node", port: 8000, host: "127.0.0.1", app: "app.ts", threads: undefined, reload: false, help: false });
+  });
+
+  it("takes the app module from $ASYNCVIEW_APP when no argument names one, and requires one otherwise", () => {
+    const saved = process.env[APP_ENV];
+    try {
+      delete process.env[APP_ENV];
+      expect(() => parseServeArgs([])).toThrow(/missing the app module/);
+      expect(parseServeArgs(["--help"]).help).toBe(true);
+      process.env[APP_ENV] = "/somewhere/app.ts";
+      expect(parseServeArgs([]).app).toBe("/somewhere/app.ts");
+      expect(parseServeArgs(["mine.ts"]).app).toBe("mine.ts");
+    } finally {
+      if (saved === undefined) delete process.env[APP_ENV];
+      else process.env[APP_ENV] = saved;
+    }
+  });
+
+  it("finds the bun and deno binaries of their npm packages, not the node_modules/.bin shims", () => {
+    expect(pinned("bun")).toMatch(/node_modules\/bun\/bin\/bun\.exe$/);
+    expect(pinned("deno")).toMatch(/node_modules\/deno\/deno$/);
+    expect(existsSync(pinned("bun")) && existsSync(pinned("deno"))).toBe(true);
   });
 
   it("reads every option and the app module", () => {
@@ -25,17 +51,17 @@ describe("parseServeArgs", () => {
       reload: false,
       help: false,
     });
-    expect(parseServeArgs(["--runtime", "blocking", "--threads", "8"]).threads).toBe(8);
+    expect(parseServeArgs(["--runtime", "blocking", "--threads", "8", "app.ts"]).threads).toBe(8);
   });
 
   it.each([
     [["--runtime", "python"], /--runtime must be one of node, bun, deno, blocking/],
     [["--port", "http"], /--port must be an integer in 0\.\.65535/],
     [["--port", "70000"], /--port must be an integer/],
-    [["--frobnicate"], /Unknown option '--frobnicate'/],
+    [["--frobnicate", "app.ts"], /Unknown option '--frobnicate'/],
     [["a.ts", "b.ts"], /at most one app module/],
-    [["--runtime", "blocking", "--threads", "0"], /--threads must be an integer in 1\.\.1024/],
-    [["--threads", "4"], /--threads applies only to --runtime blocking/],
+    [["--runtime", "blocking", "--threads", "0", "app.ts"], /--threads must be an integer in 1\.\.1024/],
+    [["--threads", "4", "app.ts"], /--threads applies only to --runtime blocking/],
   ])("rejects %j with a message that names the problem", (argv, message) => {
     expect(() => parseServeArgs(argv)).toThrow(UsageError);
     expect(() => parseServeArgs(argv)).toThrow(message);
@@ -44,27 +70,27 @@ describe("parseServeArgs", () => {
 
 describe("serve.ts", () => {
   it("prints help and exits 0", () => {
-    const run = spawnSync(process.execPath, [launcher, "--help"], { encoding: "utf8" });
+    const run = spawnSync(process.execPath, [launcher, "--help"], { encoding: "utf8", env });
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain("Usage: pnpm serve");
+    expect(run.stdout).toContain("Usage: asyncview serve");
     expect(run.stdout).toContain("--runtime <name>");
   });
 
   it("exits 2 with the problem and the usage on a bad flag", () => {
-    const run = spawnSync(process.execPath, [launcher, "--port", "nope"], { encoding: "utf8" });
+    const run = spawnSync(process.execPath, [launcher, "--port", "nope"], { encoding: "utf8", env });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain("error: --port must be an integer");
-    expect(run.stderr).toContain("Usage: pnpm serve");
+    expect(run.stderr).toContain("Usage: asyncview serve");
   });
 
   it("exits 1 naming the module when the app cannot be loaded", () => {
-    const run = spawnSync(process.execPath, [launcher, "--port", "0", "does/not/exist.ts"], { encoding: "utf8" });
+    const run = spawnSync(process.execPath, [launcher, "--port", "0", "does/not/exist.ts"], { encoding: "utf8", env });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain("does/not/exist.ts");
   });
 
-  it("serves the demo app on node and exits 0 on SIGINT", async () => {
-    const child = spawn(process.execPath, [launcher, "--runtime", "node", "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+  it("serves the app on node and exits 0 on SIGINT", async () => {
+    const child = spawn(process.execPath, [launcher, "--runtime", "node", "--port", "0", APP], { stdio: ["ignore", "pipe", "pipe"], env });
     const exited = once(child, "exit");
     let stdout = "";
     let stderr = "";
@@ -83,6 +109,57 @@ describe("serve.ts", () => {
       const [code, signal] = await exited;
       expect({ code, signal }).toEqual({ code: 0, signal: null });
       expect(stderr).toContain("SIGINT: shutting down gracefully");
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+});
+
+describe("the asyncview command", () => {
+  it("explains itself with --help and exits 0", () => {
+    const run = spawnSync(process.execPath, [command, "--help"], { encoding: "utf8", env });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("Usage: asyncview <command>");
+    expect(run.stdout).toContain("Usage: asyncview serve [options] <app module>");
+  });
+
+  it("passes `serve` to the launcher: --help, and a missing app module is a usage error", () => {
+    const help = spawnSync(process.execPath, [command, "serve", "--help"], { encoding: "utf8", env });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain("--runtime <name>");
+    const missing = spawnSync(process.execPath, [command, "serve", "--runtime", "bun"], { encoding: "utf8", env });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain("error: missing the app module");
+  });
+
+  it.each([[[]], [["frobnicate"]]])("exits 2 naming the problem for %j", (argv) => {
+    const run = spawnSync(process.execPath, [command, ...argv], { encoding: "utf8", env });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/error: (missing the command|unknown command "frobnicate")/);
+  });
+});
+
+describe("a runtime entry", () => {
+  it("closes gracefully once and exits 0 when the signal arrives twice (process group + the launcher's copy)", async () => {
+    const entry = fileURLToPath(new URL("../src/entries/node.ts", import.meta.url));
+    const child = spawn(process.execPath, [entry, "--port", "0", APP], { stdio: ["ignore", "pipe", "pipe"], env });
+    const exited = once(child, "exit");
+    let stdout = "";
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on("data", (chunk: Buffer) => {
+          stdout += chunk;
+          if (stdout.includes("listening on")) resolve();
+        });
+        child.once("exit", () => reject(new Error(`exited before listening: ${stderr}`)));
+      });
+      child.kill("SIGTERM");
+      child.kill("SIGTERM");
+      const [code, signal] = await exited;
+      expect({ code, signal }).toEqual({ code: 0, signal: null });
+      expect(stderr.match(/shutting down gracefully/g)).toHaveLength(1);
     } finally {
       child.kill("SIGKILL");
     }

@@ -2,6 +2,7 @@
 // An adapter provides `start()` (a server of src/app.ts in its runtime's own process) and, rarely, a skip with its reason.
 
 import { request as httpRequest, Agent, type IncomingHttpHeaders } from "node:http";
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeRaw, parseRawResponse, rawExchange } from "./differential.ts";
 import type { ServerProcess } from "./process.ts";
@@ -533,6 +534,27 @@ export function defineConformanceSuite(adapter: AdapterUnderTest): void {
     });
 
     describe("shutdown", () => {
+      it("SIGTERM with an idle keep-alive connection and one that never sent a byte exits well before the deadline", async () => {
+        const own = await adapter.start();
+        const url = new URL(own.url);
+        const silent = connect({ host: url.hostname, port: Number(url.port) });
+        const idle = connect({ host: url.hostname, port: Number(url.port) });
+        try {
+          await Promise.all([silent, idle].map((s) => new Promise((resolve) => s.once("connect", resolve))));
+          idle.write(`GET /hello HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`);
+          await new Promise((resolve) => idle.once("data", resolve));
+          const started = Date.now();
+          const exit = await own.stop("SIGTERM", 25_000);
+          expect(exit, own.output()).toEqual({ code: 0, signal: null });
+          // The deadline is the CLI's 10 s; neither connection has anything in flight to wait for.
+          expect(Date.now() - started).toBeLessThan(5_000);
+        } finally {
+          silent.destroy();
+          idle.destroy();
+          await own.stop("SIGKILL");
+        }
+      }, 30_000);
+
       check(
         "graceful-close",
         "SIGTERM finishes in-flight requests, refuses new ones, and exits 0",

@@ -3,21 +3,22 @@
 
 import { fileURLToPath } from "node:url";
 import { runtimeCommand } from "@asyncview/cli/runtime-command";
-import type { AdapterUnderTest } from "../src/index.ts";
+import type { AdapterUnderTest, ServerProcess } from "../src/index.ts";
 import { startServerProcess } from "../src/index.ts";
 import type { RuntimeName } from "@asyncview/cli/args";
 
 export const CONFORMANCE_APP = fileURLToPath(new URL("../src/app.ts", import.meta.url));
+/** The fault-injection app (src/faults.ts), served the same way by test/faults.test.ts. */
+export const FAULTS_APP = fileURLToPath(new URL("../src/faults.ts", import.meta.url));
+
+/** A real server process of `app` on the `name` adapter, on a free port. */
+export function serveApp(name: RuntimeName, app: string, extra: string[] = []): Promise<ServerProcess> {
+  const { command, args } = runtimeCommand(name);
+  return startServerProcess({ command, args: [...args, "--port", "0", ...extra, app] });
+}
 
 function adapter(name: RuntimeName, extra: string[] = [], skips: AdapterUnderTest["skips"] = {}): AdapterUnderTest {
-  return {
-    name,
-    skips,
-    start: () => {
-      const { command, args } = runtimeCommand(name);
-      return startServerProcess({ command, args: [...args, "--port", "0", ...extra, CONFORMANCE_APP] });
-    },
-  };
+  return { name, skips, start: () => serveApp(name, CONFORMANCE_APP, extra) };
 }
 
 export const node = adapter("node");

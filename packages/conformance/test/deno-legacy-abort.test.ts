@@ -2,16 +2,16 @@
 // successful response ("legacy abort"). `pnpm serve` opts out with --unstable-no-legacy-abort; code that calls
 // @asyncview/deno's serve() under plain `deno run` must behave the same, and this run proves it does.
 
-import { fileURLToPath } from "node:url";
-import { pinned } from "@asyncview/cli/runtime-command";
+import { runtimeCommand } from "@asyncview/cli/runtime-command";
 import { defineConformanceSuite, startServerProcess } from "../src/index.ts";
 import { CONFORMANCE_APP } from "./adapters.ts";
 
-const entry = fileURLToPath(new URL("../../cli/src/entries/deno.ts", import.meta.url));
+// Exactly `pnpm serve --runtime deno`'s command, without its opt-out of the legacy abort.
+const { command, args } = runtimeCommand("deno");
+const plain = args.filter((arg) => arg !== "--unstable-no-legacy-abort");
 
 defineConformanceSuite({
   name: "deno",
   label: "deno (default legacy request.signal)",
-  start: () =>
-    startServerProcess({ command: pinned("deno"), args: ["run", "--allow-all", entry, "--port", "0", CONFORMANCE_APP] }),
+  start: () => startServerProcess({ command, args: [...plain, "--port", "0", CONFORMANCE_APP] }),
 });

@@ -53,6 +53,8 @@ export class App {
   #group: TaskGroup | undefined;
   #started: Promise<void> | undefined;
   #stopped: Promise<void> | undefined;
+  /** Turns what a layer threw into its response; made once, handed to every request's context. */
+  readonly #recover = (error: unknown, request: Request, ctx: Context): Response => this.#fail(error, request, ctx);
 
   constructor(options: AppOptions = {}) {
     this.debug = options.debug ?? false;
@@ -176,13 +178,13 @@ export class App {
   }
 
   #handle(request: Request, info: ServeInfo): Response | Promise<Response> {
-    const ctx = new RequestContext(request, info, this.tasks, this.logger);
+    const ctx = new RequestContext(request, info, this.tasks, this.logger, this.#recover);
     ctx.detector = this.blocking;
     let result: Response | Promise<Response>;
     try {
       if (!this.#handler) {
         this.#seal();
-        this.#handler = compose(this.#middleware, (req, c) => this.#dispatch(req, c, pathOf(req.url), ""));
+        this.#handler = compose(this.#middleware, (req, c) => this.#dispatch(req, c, pathOf(req.url), ""), this.#recover);
       }
       result = this.#handler(request, ctx);
     } catch (error) {
@@ -267,16 +269,23 @@ export class App {
 
   #handleMounted(request: Request, ctx: Context, pathname: string, prefix: string): Response | Promise<Response> {
     const inner: Dispatch = (req, c) => this.#dispatch(req, c, pathname, prefix);
-    return compose(this.#middleware, inner)(request, ctx);
+    return compose(this.#middleware, inner, (ctx as RequestContext).recover)(request, ctx);
   }
 
+  /**
+   * The response for what a layer threw, recorded as `ctx.error` for the middleware outside it. Logged once: an error
+   * a middleware rethrows after reading it from `ctx.error` is not logged again.
+   */
   #fail(error: unknown, request: Request, ctx: Context): Response {
+    const rc = ctx as RequestContext;
+    const seen = error !== undefined && rc.error === error;
+    rc.error = error;
     // Cancelled through ctx.signal (the client left, or shutdown gave up on it): expected, not logged;
     // nobody is listening for the answer, which is nginx's 499 for the record.
     if (ctx.signal.aborted && (error === ctx.signal.reason || (error instanceof Error && error.name === "AbortError"))) {
       return errorResponse(new HttpError(499, "the request was cancelled before it finished", { code: "request_cancelled" }));
     }
-    if (!(error instanceof HttpError) || error.status >= 500) {
+    if (!seen && (!(error instanceof HttpError) || error.status >= 500)) {
       this.logger.error("request failed", { method: request.method, url: request.url, route: ctx.route, error });
     }
     return errorResponse(error, this.debug);

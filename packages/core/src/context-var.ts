@@ -68,8 +68,9 @@ export class ContextVar<T> {
   }
 }
 
+/** A copy of `scope` (what a spawned task runs in), with the request id fixed now, while the request is alive. */
 function copy(scope: Scope): Scope {
-  return { vars: new Map(scope.vars), request: scope.request, id: scope.id };
+  return { vars: new Map(scope.vars), request: scope.request, id: idOf(scope) };
 }
 
 /** Runs `fn` (a whole request) in a fresh context; `fn` runs directly when no AsyncLocalStorage is installed. */
@@ -118,14 +119,21 @@ const SAFE_ID = /^[A-Za-z0-9._:\-]{1,128}$/;
 
 /**
  * The current request's id: its `x-request-id` header when that is a safe token, else a random UUID,
- * made on first use. Undefined outside a request or without AsyncLocalStorage.
+ * made on first use. Undefined outside a request or without AsyncLocalStorage. Never throws.
  */
 export function requestId(): string | undefined {
   const scope = store()?.getStore();
-  if (!scope?.request) return undefined;
-  if (scope.id === undefined) {
-    const given = scope.request.headers.get("x-request-id");
-    scope.id = given !== null && SAFE_ID.test(given) ? given : crypto.randomUUID();
+  return scope ? idOf(scope) : undefined;
+}
+
+function idOf(scope: Scope): string | undefined {
+  if (scope.id !== undefined || !scope.request) return scope.id;
+  let given: string | null;
+  try {
+    given = scope.request.headers.get("x-request-id");
+  } catch {
+    // The request already closed (Deno: "Request closed"): its header cannot be read any more.
+    given = null;
   }
-  return scope.id;
+  return (scope.id = given !== null && SAFE_ID.test(given) ? given : crypto.randomUUID());
 }

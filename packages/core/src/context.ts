@@ -2,6 +2,8 @@
 // `pathOf` extracts the pathname from a request URL without building a URL object.
 
 import type { BlockingDetector } from "./blocking-detector.ts";
+import type { Recover } from "./compose.ts";
+import { requestId } from "./context-var.ts";
 import { TaskGroup } from "./task-group.ts";
 import type { TaskTracker } from "./tasks.ts";
 import type { Task } from "./timeout.ts";
@@ -13,8 +15,11 @@ const noop = (): void => {};
 export class RequestContext implements Context {
   params: Params = NO_PARAMS;
   route: string | null = null;
+  error: unknown = undefined;
   /** The root app's blocking detector, when enabled (mounted apps report to it too). */
   detector: BlockingDetector | undefined;
+  /** The root app's error-to-response conversion, used by every middleware layer (mounted apps' too). */
+  readonly recover: Recover;
   readonly #request: Request;
   readonly #info: ServeInfo;
   readonly #tasks: TaskTracker;
@@ -23,7 +28,8 @@ export class RequestContext implements Context {
   #state: Map<string, unknown> | undefined;
   #group: TaskGroup | undefined;
 
-  constructor(request: Request, info: ServeInfo, tasks: TaskTracker, logger: Logger) {
+  constructor(request: Request, info: ServeInfo, tasks: TaskTracker, logger: Logger, recover: Recover) {
+    this.recover = recover;
     this.#request = request;
     this.#info = info;
     this.#tasks = tasks;
@@ -55,6 +61,7 @@ export class RequestContext implements Context {
   }
 
   waitUntil(promise: Promise<unknown>): void {
+    requestId(); // fixed now, while the request can still be read: the work's log lines carry it after the response
     this.#tasks.track(promise, `waitUntil (${this.route ?? "no route"})`);
   }
 

@@ -3,7 +3,7 @@
 
 export { App, type AppOptions, type ShutdownOptions } from "./app.ts";
 export { readBytes, readJson, readText, DEFAULT_BODY_LIMIT, type BodyOptions } from "./body.ts";
-export { compose } from "./compose.ts";
+export { compose, type Recover } from "./compose.ts";
 export { errorResponse, HttpError, type HttpErrorOptions } from "./errors.ts";
 export { consoleLogger, silentLogger } from "./logger.ts";
 export { html, json, redirect, text, type ResponseOptions } from "./responses.ts";

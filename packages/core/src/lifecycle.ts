@@ -1,8 +1,9 @@
-// The server lifecycle every adapter shares: one `close()` state machine (drain within the deadline, cut what
-// is left, a short grace to unwind, then release the app) and one wording for a port that cannot be bound.
+// The server lifecycle every adapter shares: one `close()` state machine (drain within the deadline, cut what is left, a
+// short grace to unwind, then release the app), errors nobody handled guarded while it runs, one listen-error wording.
 
-import { DEFAULT_SHUTDOWN_TIMEOUT, formatUrl, type CloseOptions, type Server } from "./server.ts";
-import type { Runtime } from "./types.ts";
+import { DEFAULT_SHUTDOWN_TIMEOUT, formatUrl, type CloseOptions, type ServeOptions, type Server } from "./server.ts";
+import type { Logger, Runtime } from "./types.ts";
+import { guardUnhandled } from "./unhandled.ts";
 
 /** After the shutdown deadline cut the requests still running, how long they get to unwind, in ms. */
 export const ABORT_GRACE_MS = 1000;
@@ -12,6 +13,8 @@ export interface Listener {
   readonly runtime: Runtime;
   readonly hostname: string;
   readonly port: number;
+  /** Where the server reports errors nobody handled while it runs (the app's logger). */
+  readonly logger: Logger;
   /** Stop accepting; resolve once every in-flight request (and its response body) finished. */
   drain(): Promise<void>;
   /** The deadline passed: cut every connection still open (their views' `ctx.signal` aborts); resolve once unwound. */
@@ -20,12 +23,8 @@ export interface Listener {
   release(timeLeft: number): Promise<void>;
 }
 
-export interface LifecycleOptions {
-  /** Graceful-shutdown deadline in ms. Default {@link DEFAULT_SHUTDOWN_TIMEOUT}. */
-  shutdownTimeout?: number;
-  /** Aborting it closes the server gracefully. */
-  signal?: AbortSignal;
-}
+/** The ServeOptions the lifecycle acts on: the deadline, the abort signal, what an error nobody handled does. */
+export type LifecycleOptions = Pick<ServeOptions, "shutdownTimeout" | "signal" | "crashOnUnhandled">;
 
 /** Resolves true when `promise` settles within `ms`, false otherwise (its rejection counts as settled). */
 async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
@@ -45,6 +44,8 @@ export function serverHandle<L extends Listener>(listener: L, options: Lifecycle
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
   let closing: Promise<void> | undefined;
+  // From now until closed, an error nobody handled is logged instead of ending the process (unless crashOnUnhandled).
+  const unguard = guardUnhandled(listener.logger, options.crashOnUnhandled);
 
   const close = (closeOptions: CloseOptions = {}): Promise<void> => {
     closing ??= (async () => {
@@ -54,6 +55,7 @@ export function serverHandle<L extends Listener>(listener: L, options: Lifecycle
       // grace to unwind before the app's shutdown hooks release what they share.
       if (!(await within(listener.drain(), timeout))) await within(listener.cut(), ABORT_GRACE_MS);
       await listener.release(Math.max(0, timeout - (Date.now() - started)));
+      unguard();
       resolveClosed();
     })();
     return closing;

@@ -1,5 +1,7 @@
-// Services a runtime adapter installs into core so runtime-neutral code can use them: AsyncLocalStorage
-// (present in Node, Bun and Deno through node:async_hooks) and environment variables. Core never imports them.
+// Services a runtime adapter installs into core so runtime-neutral code can use them: AsyncLocalStorage (node:async_hooks
+// in Node, Bun and Deno), environment variables, the hook for errors nobody handled, exit. Core never imports them.
+
+import type { UnhandledHook } from "./unhandled.ts";
 
 /** The part of AsyncLocalStorage core uses. */
 export interface AsyncStorage<T> {
@@ -14,6 +16,10 @@ export interface RuntimeServices {
   env?: (name: string) => string | undefined;
   /** True inside a thread where blocking is the point (a syncToAsync worker, a blocking-baseline thread). */
   blockingAllowed?: boolean;
+  /** Hooks errors nobody handled (see `guardUnhandled`), in place of the runtime's default of ending the process. */
+  onUnhandled?: UnhandledHook;
+  /** Ends the process (or, in a worker thread, the thread) with `code`: crash-on-unhandled. */
+  exit?: (code: number) => never;
 }
 
 const services: RuntimeServices = {};

@@ -17,6 +17,13 @@ export interface ServeOptions {
   signal?: AbortSignal;
   /** Graceful-shutdown deadline in ms. Default 10,000. */
   shutdownTimeout?: number;
+  /**
+   * What an error nobody handled does (a promise nobody awaited that rejects, a timer callback that throws). Default
+   * false: it is logged (with the request id when the runtime still knows the request) and the server keeps serving,
+   * as asyncio logs "Task exception was never retrieved". True: it is logged, then the process exits with code 1,
+   * for a supervisor to restart (Node's own default).
+   */
+  crashOnUnhandled?: boolean;
 }
 
 export interface CloseOptions {

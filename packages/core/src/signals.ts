@@ -41,8 +41,3 @@ export function linkSignals(...parents: (AbortSignal | undefined)[]): LinkedSign
   }
   return link;
 }
-
-/** The error a task sees when its signal aborted: the signal's reason, or an AbortError naming it. */
-export function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException("the operation was aborted", "AbortError");
-}

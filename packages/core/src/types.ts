@@ -50,6 +50,12 @@ export interface Context<P = Params> {
   readonly route: string | null;
   /** Free-form per-request storage shared by middleware and the view. */
   readonly state: Map<string, unknown>;
+  /**
+   * What was thrown below the middleware reading it, when the response `next()` returned was made from it: an
+   * `HttpError` (the router's 404 and 405 included) or any other exception (a 500). Undefined when nothing failed.
+   * `unknown`, since anything can be thrown.
+   */
+  readonly error: unknown;
   /** Keep `promise` running after the response: tracked, failures logged, awaited at shutdown. */
   waitUntil(promise: Promise<unknown>): void;
   /**
@@ -63,7 +69,10 @@ export interface Context<P = Params> {
 /** An async view: the unit asyncview serves on every runtime. */
 export type View<P = Params> = (request: Request, ctx: Context<P>) => Response | Promise<Response>;
 
-/** Onion middleware: code before `next()` runs on the way in, code after it on the way out. */
+/**
+ * Onion middleware: code before `next()` runs on the way in, code after it on the way out. `next()` resolves to the
+ * response, error responses included (read `response.status`; the error itself is `ctx.error`).
+ */
 export type Middleware = (
   request: Request,
   ctx: Context,

@@ -185,20 +185,72 @@ describe("middleware", () => {
     expect(viewRan).toBe(false);
   });
 
-  it("sees 404s and errors as thrown HttpErrors it may turn into responses", async () => {
-    const a = app()
+  it("gets error responses from next(): an HttpError, the router's 404 and 405, a 500; ctx.error is what was thrown", async () => {
+    const log = recordingLogger();
+    const seen: [number, unknown][] = [];
+    const a = new App({ logger: log })
+      .use(async (_r, ctx, next) => {
+        const res = await next();
+        seen.push([res.status, ctx.error]);
+        return res;
+      })
+      .get("/", () => text("root"))
+      .get("/teapot", () => {
+        throw new HttpError(418, "short and stout");
+      })
+      .get("/boom", async () => {
+        await sleep(1);
+        throw new Error("kaboom");
+      });
+    for (const [path, method] of [["/", "GET"], ["/teapot", "GET"], ["/missing", "GET"], ["/", "POST"], ["/boom", "GET"]]) {
+      await a.fetch(req(path!, { method }));
+    }
+    expect(seen.map(([status]) => status)).toEqual([200, 418, 404, 405, 500]);
+    expect(seen[0]![1]).toBeUndefined();
+    expect(seen.slice(1, 4).map(([, error]) => (error as HttpError).status)).toEqual([418, 404, 405]);
+    expect((seen[4]![1] as Error).message).toBe("kaboom");
+    // Logged once, as without middleware: the 500 only.
+    expect(log.records.map((r) => [r.message, (r.fields?.error as Error).message])).toEqual([["request failed", "kaboom"]]);
+  });
+
+  it("may replace an error response, and a rethrown ctx.error is not logged twice", async () => {
+    const log = recordingLogger();
+    const a = new App({ logger: log })
+      .use(async (_r, ctx, next) => {
+        const res = await next();
+        if (res.status === 404) return text("custom not found", 404);
+        if (ctx.error !== undefined) throw ctx.error;
+        return res;
+      })
+      .get("/boom", () => {
+        throw new Error("kaboom");
+      });
+    const missing = await a.fetch(req("/missing"));
+    expect([missing.status, await missing.text()]).toEqual([404, "custom not found"]);
+    expect((await a.fetch(req("/boom"))).status).toBe(500);
+    expect(log.records).toHaveLength(1);
+  });
+
+  it("turns a failing inner middleware into a 500 for the outer one; a cancelled request's 499 is not logged", async () => {
+    const log = recordingLogger();
+    const statuses: number[] = [];
+    const gone = new AbortController();
+    gone.abort(new DOMException("client disconnected", "AbortError"));
+    const a = new App({ logger: log })
       .use(async (_r, _c, next) => {
-        try {
-          return await next();
-        } catch (error) {
-          if (error instanceof HttpError && error.status === 404) return text("custom not found", 404);
-          throw error;
-        }
+        const res = await next();
+        statuses.push(res.status);
+        return res;
+      })
+      .use((r) => {
+        if (r.headers.has("x-fail")) throw new Error("inner middleware failed");
+        throw gone.signal.reason;
       })
       .get("/", () => text("root"));
-    const res = await a.fetch(req("/missing"));
-    expect(res.status).toBe(404);
-    expect(await res.text()).toBe("custom not found");
+    expect((await a.fetch(req("/", { headers: { "x-fail": "1" } }))).status).toBe(500);
+    expect((await a.fetch(req("/"), { signal: gone.signal })).status).toBe(499);
+    expect(statuses).toEqual([500, 499]);
+    expect(log.records.map((r) => (r.fields?.error as Error).message)).toEqual(["inner middleware failed"]);
   });
 
   it("refuses next() called twice", async () => {

@@ -17,7 +17,28 @@ import {
 
 import "./interop.ts";
 
-installRuntime({ AsyncLocalStorage, env: (name) => Deno.env.get(name) });
+installRuntime({
+  AsyncLocalStorage,
+  env: (name) => Deno.env.get(name),
+  // Deno dispatches errors nobody handled to globalThis; preventDefault() keeps the process running.
+  onUnhandled(handler) {
+    const rejection = (event: PromiseRejectionEvent) => {
+      event.preventDefault();
+      handler(event.reason, "rejection");
+    };
+    const exception = (event: ErrorEvent) => {
+      event.preventDefault();
+      handler(event.error, "exception");
+    };
+    globalThis.addEventListener("unhandledrejection", rejection);
+    globalThis.addEventListener("error", exception);
+    return () => {
+      globalThis.removeEventListener("unhandledrejection", rejection);
+      globalThis.removeEventListener("error", exception);
+    };
+  },
+  exit: (code) => Deno.exit(code),
+});
 
 /**
  * Per-request info for the app, with a `signal` that aborts only when the client leaves or the shutdown deadline
@@ -102,6 +123,7 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
   return serverHandle(
     {
       runtime: "deno",
+      logger: app.logger,
       hostname,
       port: server.addr.port,
       // shutdown(): stop accepting, let in-flight requests (and their response bodies) finish.

@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server as HttpServer, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { errorResponse, HttpError } from "@asyncview/core";
-import { ABORT_GRACE_MS, listenError, type Listener, missingHost } from "@asyncview/core/adapter";
+import { ABORT_GRACE_MS, BODY_TEXT, headerPairs, listenError, type Listener, missingHost } from "@asyncview/core/adapter";
 import { writeResponse } from "./response.ts";
 
 /** A request the front accepted: its absolute URL, built once. */
@@ -31,10 +31,15 @@ export function requestUrl(req: IncomingMessage, scheme: string): string | HttpE
   return new HttpError(400, `unsupported request target ${JSON.stringify(target.slice(0, 100))}`, { code: "bad_request_target" });
 }
 
-const HTTP09_BODY = JSON.stringify({ error: { status: 400, code: "http09", message: "HTTP/0.9 requests are not served" } });
-const REFUSE_HTTP09 =
-  "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json; charset=utf-8\r\nconnection: close\r\n" +
-  `content-length: ${Buffer.byteLength(HTTP09_BODY)}\r\n\r\n${HTTP09_BODY}`;
+/** The 400 for an HTTP/0.9 request line, as raw bytes: it is written before the HTTP parser owns the socket. */
+const HTTP09 = (() => {
+  const response = errorResponse(new HttpError(400, "HTTP/0.9 requests are not served", { code: "http09" }));
+  const body = (response as unknown as Record<symbol, string>)[BODY_TEXT]!;
+  const pairs = [...headerPairs(response), "connection", "close", "content-length", String(Buffer.byteLength(body))];
+  let head = "HTTP/1.1 400 Bad Request\r\n";
+  for (let i = 0; i < pairs.length; i += 2) head += `${pairs[i]}: ${pairs[i + 1]}\r\n`;
+  return `${head}\r\n${body}`;
+})();
 
 /** True when the first request line in `head` is complete and carries no ` HTTP/x.y` (HTTP/0.9, or not HTTP). */
 function versionless(head: string): boolean {
@@ -44,34 +49,7 @@ function versionless(head: string): boolean {
   return end >= 0 && !/ HTTP\/\d\.\d\r?$/.test(head.slice(start, end));
 }
 
-/**
- * Node's parser takes an HTTP/0.9 line (`GET /path` and CRLF) for a request whose headers are still coming and waits
- * for them (Bun answers 505, Deno 400). So each connection's first bytes are looked at once, before the parser
- * takes the socket: a request line without a version is answered 400 and the connection closed; anything else is
- * handed back untouched. A connection that sends nothing gets the server's `headersTimeout`, as it would inside.
- */
-function refuseHttp09(server: HttpServer): void {
-  const parsers = server.listeners("connection") as ((socket: Socket) => void)[];
-  server.removeAllListeners("connection");
-  server.on("connection", (socket: Socket) => {
-    const idle = () => socket.destroy();
-    socket.setTimeout(server.headersTimeout, idle);
-    socket.once("data", (chunk: Buffer) => {
-      socket.setTimeout(0, idle);
-      socket.off("timeout", idle);
-      if (versionless(chunk.toString("latin1", 0, Math.min(chunk.byteLength, 8192)))) {
-        socket.end(REFUSE_HTTP09);
-        return;
-      }
-      socket.pause();
-      socket.unshift(chunk);
-      for (const parse of parsers) parse.call(server, socket);
-      socket.resume();
-    });
-  });
-}
-
-export class NodeFront implements Omit<Listener, "release"> {
+export class NodeFront implements Omit<Listener, "release" | "logger"> {
   readonly runtime: Listener["runtime"];
   readonly server: HttpServer;
   readonly scheme = "http";
@@ -79,6 +57,8 @@ export class NodeFront implements Omit<Listener, "release"> {
   port = 0;
   /** True once `drain()` began: responses then carry `Connection: close`, and signals say "server shutting down". */
   closing = false;
+  /** Connections that have not sent a byte yet (outside the HTTP server's own bookkeeping). */
+  readonly #silent = new Set<Socket>();
   #inflight = 0;
   #idle: (() => void) | undefined;
   #listenerClosed: Promise<void> | undefined;
@@ -93,7 +73,39 @@ export class NodeFront implements Omit<Listener, "release"> {
       this.leave();
     };
     this.server = createServer({ requireHostHeader: false }, wrap(accept));
-    refuseHttp09(this.server);
+    this.#lookFirst();
+  }
+
+  /**
+   * Node's parser takes an HTTP/0.9 line (`GET /path` and CRLF) for a request whose headers are still coming and
+   * waits for them (Bun answers 505, Deno 400). So each connection's first bytes are looked at once, before the
+   * parser takes the socket: a request line without a version is answered 400 and the connection closed; anything
+   * else is handed back untouched. Until its first bytes a connection is idle: close() ends it, and one that sends
+   * nothing gets the server's `headersTimeout`, as it would inside the parser.
+   */
+  #lookFirst(): void {
+    const { server } = this;
+    const parsers = server.listeners("connection") as ((socket: Socket) => void)[];
+    server.removeAllListeners("connection");
+    server.on("connection", (socket: Socket) => {
+      const silent = () => socket.destroy();
+      this.#silent.add(socket);
+      socket.setTimeout(server.headersTimeout, silent);
+      socket.once("close", () => this.#silent.delete(socket));
+      socket.once("data", (chunk: Buffer) => {
+        this.#silent.delete(socket);
+        socket.setTimeout(0);
+        socket.off("timeout", silent);
+        if (versionless(chunk.toString("latin1", 0, Math.min(chunk.byteLength, 8192)))) {
+          socket.end(HTTP09);
+          return;
+        }
+        socket.pause();
+        socket.unshift(chunk);
+        for (const parse of parsers) parse.call(server, socket);
+        socket.resume();
+      });
+    });
   }
 
   /** Binds; throws `cannot listen on HOST:PORT: CODE`. */
@@ -126,6 +138,7 @@ export class NodeFront implements Omit<Listener, "release"> {
     this.closing = true;
     this.#listenerClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
+    for (const socket of this.#silent) socket.destroy();
     await this.#untilIdle();
     // Keep-alive connections that went idle after close began are closed now; one still sending a request
     // that will never count as in flight (a stalled client) gets a short grace, then it is cut.

@@ -4,12 +4,20 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { ServerResponse } from "node:http";
 import { type App, errorResponse, type ServeOptions, type Server } from "@asyncview/core";
-import { DEFAULT_HOSTNAME, DEFAULT_PORT, installRuntime, logResponseFailure, type ServeInfo, serverHandle } from "@asyncview/core/adapter";
+import {
+  DEFAULT_HOSTNAME,
+  DEFAULT_PORT,
+  installRuntime,
+  logResponseFailure,
+  processHooks,
+  type ServeInfo,
+  serverHandle,
+} from "@asyncview/core/adapter";
 import { NodeFront } from "./front.ts";
 import { NodeRequest } from "./request.ts";
 import { writeResponse } from "./response.ts";
 
-installRuntime({ AsyncLocalStorage, env: (name) => process.env[name] });
+installRuntime({ AsyncLocalStorage, env: (name) => process.env[name], ...processHooks(process) });
 
 /**
  * One request in flight. Its AbortController, and the socket listener that fires it on disconnect,
@@ -76,6 +84,7 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
   return serverHandle(
     {
       runtime: "node",
+      logger: app.logger,
       hostname: front.hostname,
       port: front.port,
       drain: () => front.drain(),

@@ -48,7 +48,7 @@ interface Thread {
   waiting: Call[];
 }
 
-const WORKER_URL = new URL("./worker.ts", import.meta.url);
+const WORKER_URL = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url); // dist/ ships .js
 let nextId = 0;
 
 /** The error a thread threw, rebuilt here with its name, message and the thread's stack. */

@@ -211,6 +211,50 @@ check("request id: taken from x-request-id or generated, and carried by the log 
   }
 });
 
+check("request id: fixed while the request is alive; reading a closed request never makes the logger throw", async () => {
+  const printed: string[] = [];
+  const original = console.error;
+  console.error = (line: string) => void printed.push(line);
+  let closed = false;
+  // Deno's Request throws "Request closed" when its headers are first read after the response has gone.
+  class Closing extends Request {
+    override get headers(): Headers {
+      if (closed) throw new TypeError("Request closed");
+      return super.headers;
+    }
+  }
+  let release!: () => void;
+  const later = new Promise<void>((resolve) => (release = resolve));
+  try {
+    const app = new App({ logger: consoleLogger }).get("/bg", (_r, ctx) => {
+      ctx.waitUntil(later.then(() => consoleLogger.warn("in waitUntil")));
+      void ctx.spawn(async () => {
+        await later;
+        consoleLogger.warn("in spawn");
+      });
+      return json({ ok: true });
+    });
+    const plain = new App({ logger: consoleLogger }).get("/untracked", () => {
+      void later.then(() => consoleLogger.warn("untracked"));
+      return json({ ok: true });
+    });
+    const headers = { "x-request-id": "alive-1" };
+    await app.fetch(new Closing("http://test.local/bg", { headers }));
+    await plain.fetch(new Closing("http://test.local/untracked", { headers }));
+    closed = true;
+    release();
+    await app.tasks.drain(1000);
+    await delay(10);
+    const lines = printed.map((line) => JSON.parse(line) as { msg: string; requestId?: string });
+    const idOf = (msg: string) => lines.find((line) => line.msg === msg)?.requestId;
+    assertEqual(idOf("in waitUntil"), "alive-1", "the waitUntil line's request id");
+    assertEqual(idOf("in spawn"), "alive-1", "the spawned task's request id");
+    assert(lines.some((line) => line.msg === "untracked"), `the untracked line was logged: ${JSON.stringify(printed)}`);
+  } finally {
+    console.error = original;
+  }
+});
+
 check("asyncUnsafe: refuses on the event loop, allowed by the environment variable", async () => {
   const query = asyncUnsafe(() => "rows", "User.objects.get");
   let error: unknown;

@@ -1,0 +1,32 @@
+// The `asyncview serve` launcher: validates the arguments, then starts the chosen runtime's own process on its
+// entry, forwarding SIGINT/SIGTERM to it and exiting with its exit code.
+
+import { spawn } from "node:child_process";
+import { HELP, parseServeArgs, UsageError } from "./args.ts";
+import { runtimeCommand } from "./runtime-command.ts";
+
+/** Runs `asyncview serve` with `argv` (the arguments after `serve`); exits the process when the server does. */
+export function launch(argv: readonly string[]): void {
+  try {
+    const args = parseServeArgs(argv);
+    if (args.help) {
+      console.log(HELP);
+      process.exit(0);
+    }
+    const { command, args: prefix } = runtimeCommand(args.runtime, args.reload, args.app);
+    // --reload means development: the app's debug defaults (blocking detector on) follow ASYNCVIEW_DEBUG.
+    const env = args.reload ? { ASYNCVIEW_DEBUG: "1", ...process.env } : process.env;
+    const child = spawn(command, [...prefix, ...argv], { stdio: "inherit", env });
+    if (args.reload) console.error(`reload: watching for changes (${args.runtime})`);
+    for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
+    child.on("error", (error) => {
+      console.error(`error: cannot start ${args.runtime} (${command}): ${error.message}`);
+      process.exit(1);
+    });
+    child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`error: ${error.message}\n\n${HELP}`);
+    process.exit(2);
+  }
+}
