@@ -2,6 +2,7 @@
 // waitUntil or mid-stream, log after the response), served by each adapter for test/faults.test.ts.
 
 import { App, HttpError, json, ndjson, sleep } from "@asyncview/core";
+import { syncToAsync } from "@asyncview/sync-to-async";
 
 export const app = new App();
 
@@ -30,6 +31,12 @@ app.get("/faults/throw-async", async (_request, ctx) => {
 app.get("/faults/teapot", () => {
   throw new HttpError(418, "I am a teapot");
 });
+
+// Bug 2: a thread-sensitive syncToAsync call whose argument cannot be copied to a thread (a function under the key
+// `id`), and a normal one, which must still be answered afterwards.
+const add = syncToAsync<[unknown, unknown], number>(new URL("./sync-work.ts", import.meta.url), "add");
+app.get("/faults/uncopyable", async (_request, ctx) => json({ sum: await add(1, { [idOf(ctx.url)]: () => 1 }) }));
+app.get("/faults/thread-sensitive", async () => json({ sum: await add(2, 3) }));
 
 // Bug 1: background work after the response has gone.
 app.get("/faults/spawn-fails", (_request, ctx) => {

@@ -104,6 +104,20 @@ describe.each<RuntimeName>(["node", "bun", "deno", "blocking"])("faults: %s", (r
     }
   });
 
+  it("bug 2: an uncopyable syncToAsync argument is a 500, logged once naming it; thread-sensitive calls still complete", async () => {
+    const id = uid("uncopyable");
+    const res = await get("/faults/uncopyable", id);
+    expect(res.status).toBe(500);
+    expect(res.headers.get("x-seen-error"), "ctx.error").toBe("DataCloneError");
+    expect(await res.text()).not.toContain(id);
+    const lines = await logged(id);
+    expect(lines, server.output()).toHaveLength(1);
+    expect(lines[0]!.error?.message, server.output()).toContain(`argument 2 cannot be copied to a worker thread: argument 2.${id} is a function`);
+    const calls = await Promise.all(Array.from({ length: 3 }, () => fetch(`${server.url}/faults/thread-sensitive`).then((r) => r.json())));
+    expect(calls).toEqual([{ sum: 5 }, { sum: 5 }, { sum: 5 }]);
+    await expectAlive();
+  });
+
   it("a view that throws synchronously or asynchronously is a 500, logged once; the server lives", async () => {
     for (const path of ["/faults/throw-sync", "/faults/throw-async"]) {
       const id = uid(path.slice(8));
@@ -137,9 +151,10 @@ describe.each<RuntimeName>(["node", "bun", "deno", "blocking"])("faults: %s", (r
     await expectAlive();
   });
 
-  it("after every fault the same process answers /hello, and no thread was replaced", async () => {
+  it("after every fault the same process answers /hello and a thread-sensitive call, and no thread was replaced", async () => {
     const res = await fetch(`${server.url}/hello`);
     expect(await res.json()).toEqual({ msg: "Hello, async!" });
+    expect(await (await fetch(`${server.url}/faults/thread-sensitive`)).json()).toEqual({ sum: 5 });
     await expectAlive();
     expect(server.output()).not.toContain("worker thread exited");
     expect(server.output()).not.toContain("worker thread crashed");
