@@ -87,6 +87,15 @@ export function requestKey(): object | undefined {
   return store()?.getStore()?.request;
 }
 
+/**
+ * Runs `fn` in the top-level context, outside any request: for long-lived things made on a request's behalf (a
+ * worker thread, a connection) whose later events must not run in, nor keep alive, the request that made them.
+ */
+export function runOutsideRequests<R>(fn: () => R): R {
+  const s = store();
+  return s ? s.run(root, fn) : fn();
+}
+
 /** Runs `fn` in a copy of the current context (what a spawned task gets, as asyncio copies it at create_task). */
 export function runInCopiedScope<R>(fn: () => R): R {
   const s = store();

@@ -16,7 +16,7 @@ export { gather, type GatherOptions } from "./gather.ts";
 export { TaskGroup, TaskGroupClosedError, isAbortError, type TaskGroupOptions } from "./task-group.ts";
 export { timeout, type Task, type TimeoutOptions } from "./timeout.ts";
 export { linkSignals, type LinkedSignal } from "./signals.ts";
-export { ContextVar, contextSnapshot, contextSupported, requestId, requestKey, runWithValues } from "./context-var.ts";
+export { ContextVar, contextSnapshot, contextSupported, requestId, requestKey, runOutsideRequests, runWithValues } from "./context-var.ts";
 export { env } from "./runtime.ts";
 export { BlockingDetector, DEFAULT_BLOCKING_THRESHOLD_MS, type BlockingDetectorOptions, type BlockingStats } from "./blocking-detector.ts";
 export { ALLOW_ASYNC_UNSAFE, asyncUnsafe, blockingAllowed, SynchronousOnlyError } from "./async-unsafe.ts";
