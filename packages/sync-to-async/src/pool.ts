@@ -3,7 +3,7 @@
 
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { HttpError } from "@asyncview/core";
+import { HttpError, runOutsideRequests } from "@asyncview/core";
 import { uncopyableCall } from "./copy.ts";
 import type { CallMessage, ResultMessage, SerializedError } from "./protocol.ts";
 
@@ -155,7 +155,8 @@ export class ThreadPool implements AsyncDisposable {
 
   #spawnIfRoom(): Thread | undefined {
     if (this.#threads.size >= this.size) return undefined;
-    const worker = new Worker(WORKER_URL);
+    // Made outside the request that needs it: a thread's events would otherwise run in, and keep alive, that request.
+    const worker = runOutsideRequests(() => new Worker(WORKER_URL));
     const thread: Thread = { worker, call: undefined, waiting: [] };
     this.#threads.add(thread);
     worker.on("message", (reply: ResultMessage) => {
