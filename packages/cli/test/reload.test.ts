@@ -1,7 +1,7 @@
 // `serve --reload` on every runtime: in-place saves and atomic renames restart the server with the new code, a save
 // that does not compile is reported and the next good save recovers, and SIGTERM ends the launcher and every child.
 
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -112,4 +112,72 @@ describe.each(RUNTIMES)("serve --reload on %s", (runtime) => {
       }
     }
   }, 90_000);
+});
+
+describe("what serve --reload watches", () => {
+  it("subfolders (new ones too) and each --reload-dir, relative to where it runs, but no other files", async () => {
+    const root = `${tmp}dirs/`;
+    mkdirSync(`${root}app/lib`, { recursive: true });
+    mkdirSync(`${root}app/node_modules/dep`, { recursive: true });
+    mkdirSync(`${root}shared`, { recursive: true });
+    writeFileSync(`${root}app/lib/value.ts`, "export const v = 1;\n");
+    writeFileSync(`${root}shared/extra.ts`, "export const w = 1;\n");
+    writeFileSync(
+      `${root}app/app.ts`,
+      `import { App, json } from "@asyncview/core";\nimport { v } from "./lib/value.ts";\nimport { w } from "../shared/extra.ts";\n` +
+        `export default new App().get("/v", () => json({ v, w }));\n`,
+    );
+    const { INIT_CWD: _cwd, ...here } = env; // pnpm's INIT_CWD would win over cwd
+    const child = spawn(process.execPath, [launcher, "--reload", "--reload-dir", "app", "--reload-dir", "shared", "--port", "0", "app/app.ts"], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: here,
+      detached: true,
+    });
+    const exited = once(child, "exit");
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => (out += c));
+    child.stderr.on("data", (c: Buffer) => (out += c));
+    const serving = (expected: string, what: string) =>
+      until(async () => {
+        const url = [...out.matchAll(/listening on (http:\/\/\S+)/g)].at(-1)?.[1];
+        if (!url) return undefined;
+        const body = await (await fetch(`${url}/v`, { signal: AbortSignal.timeout(2000) })).text();
+        return body === expected ? true : undefined;
+      }, what);
+    const restarts = () => out.match(/changed; restarting/g)?.length ?? 0;
+    try {
+      await serving(`{"v":1,"w":1}`, "the first start");
+      writeFileSync(`${root}app/lib/value.ts`, "export const v = 2;\n");
+      await serving(`{"v":2,"w":1}`, "a change in a subfolder");
+      writeFileSync(`${root}shared/extra.ts`, "export const w = 2;\n");
+      await serving(`{"v":2,"w":2}`, "a change in the second --reload-dir");
+
+      const before = restarts();
+      writeFileSync(`${root}app/notes.txt`, "not source");
+      writeFileSync(`${root}app/.draft.ts`, "a dotfile");
+      writeFileSync(`${root}app/node_modules/dep/index.js`, "in node_modules");
+      await new Promise((r) => setTimeout(r, 600));
+      expect(restarts(), `restarts for files that are not watched; output:\n${out}`).toBe(before);
+
+      mkdirSync(`${root}app/later`);
+      await until(async () => (/app\/later changed; restarting/.test(out) ? true : undefined), "a restart for the new folder");
+      writeFileSync(`${root}app/later/x.ts`, "export {};\n");
+      await until(async () => (/app\/later\/x\.ts changed; restarting/.test(out) ? true : undefined), "a restart for a file in the new folder");
+    } finally {
+      child.kill("SIGTERM");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // none left
+      }
+    }
+  }, 60_000);
+
+  it("refuses a --reload-dir that is not a folder", () => {
+    const run = spawnSync(process.execPath, [launcher, "--reload", "--reload-dir", `${tmp}no-such-dir`, "--port", "0", "app.ts"], { encoding: "utf8", env });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(`cannot watch ${tmp}no-such-dir: no such folder`);
+  });
 });
