@@ -45,9 +45,10 @@ Options:
                       time (default: 2 x cores + 1, gunicorn's rule)
   --reload            restart the server when a source file (.ts .js .json ...) in
                       the app module's folder changes, subfolders included but not
-                      node_modules or dot-folders (uvicorn's --reload); a server that
-                      exits (a file that fails to load) is reported and the next
-                      save starts it again; sets ASYNCVIEW_DEBUG=1 (development: the
+                      node_modules or dot-folders (uvicorn's --reload); the server
+                      gets 3 s to close at a restart or a stop; a server that exits
+                      (a file that fails to load) is reported and the next save
+                      starts it again; sets ASYNCVIEW_DEBUG=1 (development: the
                       blocking detector is on)
   --reload-dir <dir>  with --reload: watch this folder instead of the app module's;
                       repeat it to watch several
