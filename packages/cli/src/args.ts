@@ -17,8 +17,10 @@ export interface ServeArgs {
   app: string;
   /** Worker threads for the blocking baseline; undefined means its default (2 x cores + 1). */
   threads: number | undefined;
-  /** Restart when a source file changes (uvicorn's --reload), with the runtime's own watcher. */
+  /** Restart when a source file changes (uvicorn's --reload); the launcher watches and restarts (reload.ts). */
   reload: boolean;
+  /** Folders --reload watches instead of the app module's (as given, resolved like the app module); repeatable. */
+  reloadDirs: string[];
   help: boolean;
 }
 
@@ -41,10 +43,15 @@ Options:
   --host <addr>       interface to bind (default: 127.0.0.1)
   --threads <n>       blocking only: worker threads, each holding one request at a
                       time (default: 2 x cores + 1, gunicorn's rule)
-  --reload            restart when a source file changes (uvicorn's --reload), with
-                      the runtime's own watcher (node/bun/deno --watch); a file that
-                      fails to load is reported and the next good save recovers;
-                      sets ASYNCVIEW_DEBUG=1 (development: the blocking detector is on)
+  --reload            restart the server when a source file (.ts .js .json ...) in
+                      the app module's folder changes, subfolders included but not
+                      node_modules or dot-folders (uvicorn's --reload); the server
+                      gets 3 s to close at a restart or a stop; a server that exits
+                      (a file that fails to load) is reported and the next save
+                      starts it again; sets ASYNCVIEW_DEBUG=1 (development: the
+                      blocking detector is on)
+  --reload-dir <dir>  with --reload: watch this folder instead of the app module's;
+                      repeat it to watch several
   -h, --help          show this help
 
 SIGINT or SIGTERM closes gracefully: no new connections, in-flight requests get
@@ -66,6 +73,7 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
         host: { type: "string", default: "127.0.0.1" },
         threads: { type: "string" },
         reload: { type: "boolean", default: false },
+        "reload-dir": { type: "string", multiple: true, default: [] },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -89,6 +97,8 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
     }
     if (runtime !== "blocking") throw new UsageError("--threads applies only to --runtime blocking");
   }
+  const reloadDirs = values["reload-dir"] as string[];
+  if (reloadDirs.length > 0 && !values.reload) throw new UsageError("--reload-dir applies only with --reload");
   if (positionals.length > 1) throw new UsageError(`expected at most one app module, got ${positionals.join(" ")}`);
   const app = positionals[0] ?? process.env[APP_ENV] ?? "";
   if (!app && !values.help) throw new UsageError(`missing the app module (a path such as app.ts, or set ${APP_ENV})`);
@@ -99,6 +109,7 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
     app,
     threads,
     reload: values.reload as boolean,
+    reloadDirs,
     help: values.help as boolean,
   };
 }

@@ -1,8 +1,10 @@
 // The `asyncview serve` launcher: validates the arguments, then starts the chosen runtime's own process on its
-// entry, forwarding SIGINT/SIGTERM to it and exiting with its exit code.
+// entry, forwarding SIGINT/SIGTERM to it and exiting with its exit code; with --reload it supervises it (reload.ts).
 
 import { spawn } from "node:child_process";
+import { statSync } from "node:fs";
 import { HELP, parseServeArgs, UsageError } from "./args.ts";
+import { reloadDirs, superviseWithReload } from "./reload.ts";
 import { runtimeCommand } from "./runtime-command.ts";
 
 /** Runs `asyncview serve` with `argv` (the arguments after `serve`); exits the process when the server does. */
@@ -13,16 +15,26 @@ export function launch(argv: readonly string[]): void {
       console.log(HELP);
       process.exit(0);
     }
-    const { command, args: prefix } = runtimeCommand(args.runtime, args.reload, args.app);
+    const dirs = args.reload ? reloadDirs(args.app, args.reloadDirs) : [];
+    const missing = dirs.find((dir) => !statSync(dir, { throwIfNoEntry: false })?.isDirectory());
+    if (missing !== undefined) throw new UsageError(`--reload: cannot watch ${missing}: no such folder`);
+    const { command, args: prefix } = runtimeCommand(args.runtime);
     // --reload means development: the app's debug defaults (blocking detector on) follow ASYNCVIEW_DEBUG.
     const env = args.reload ? { ASYNCVIEW_DEBUG: "1", ...process.env } : process.env;
-    const child = spawn(command, [...prefix, ...argv], { stdio: "inherit", env });
-    if (args.reload) console.error(`reload: watching for changes (${args.runtime})`);
+    const start = () => {
+      const child = spawn(command, [...prefix, ...argv], { stdio: "inherit", env });
+      child.on("error", (error) => {
+        console.error(`error: cannot start ${args.runtime} (${command}): ${error.message}`);
+        process.exit(1);
+      });
+      return child;
+    };
+    if (args.reload) {
+      superviseWithReload(start, dirs);
+      return;
+    }
+    const child = start();
     for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
-    child.on("error", (error) => {
-      console.error(`error: cannot start ${args.runtime} (${command}): ${error.message}`);
-      process.exit(1);
-    });
     child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;

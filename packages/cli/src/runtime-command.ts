@@ -6,7 +6,6 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { RuntimeName } from "./args.ts";
-import { resolveAppPath } from "./load-app.ts";
 
 /** Where each runtime's npm package keeps its real binary (not the node_modules/.bin shim). */
 const BINARIES = { bun: "bin/bun.exe", deno: "deno" } as const;
@@ -34,31 +33,21 @@ export function pinned(name: keyof typeof BINARIES): string {
   return name;
 }
 
-/** The folder of an installed package's main module (src/ in the workspace, dist/ once published). */
-function packageDir(specifier: string): string {
-  return dirname(fileURLToPath(import.meta.resolve(specifier)));
-}
-
 /**
  * The command that starts `runtime` on its entry module, in that runtime's own process; the caller appends the
- * serve arguments (the app module among them). With `reload`, the runtime's own watcher restarts it when a module
- * it loaded changes; the blocking baseline loads the app in worker threads, which Node's watcher does not follow,
- * so it watches the app's directory (`app`) and the asyncview packages it runs instead.
+ * serve arguments (the app module among them). `--reload` is the launcher's own (reload.ts), never the runtime's.
  */
-export function runtimeCommand(runtime: RuntimeName, reload = false, app?: string): { command: string; args: string[] } {
+export function runtimeCommand(runtime: RuntimeName): { command: string; args: string[] } {
   // The entry gets `--runtime` too, so runtime-specific flags (--threads) are accepted however it was started.
   const entry = (name: string) => [fileURLToPath(new URL(`./entries/${name}${EXT}`, import.meta.url)), "--runtime", name];
-  const watch = reload ? ["--watch"] : [];
   switch (runtime) {
     case "node":
-      return { command: process.execPath, args: [...watch, ...entry("node")] };
+      return { command: process.execPath, args: entry("node") };
     case "bun":
-      return { command: pinned("bun"), args: [...watch, ...entry("bun")] };
+      return { command: pinned("bun"), args: entry("bun") };
     case "deno":
-      return { command: pinned("deno"), args: ["run", ...watch, "--allow-all", "--unstable-no-legacy-abort", ...entry("deno")] };
-    case "blocking": {
-      const dirs = reload ? [...(app ? [dirname(resolveAppPath(app))] : []), packageDir("@asyncview/blocking"), packageDir("@asyncview/core")] : [];
-      return { command: process.execPath, args: [...dirs.map((dir) => `--watch-path=${dir}`), ...entry("blocking")] };
-    }
+      return { command: pinned("deno"), args: ["run", "--allow-all", "--unstable-no-legacy-abort", ...entry("deno")] };
+    case "blocking":
+      return { command: process.execPath, args: entry("blocking") };
   }
 }

@@ -17,7 +17,7 @@ const { [APP_ENV]: _unset, ...env } = process.env;
 
 describe("parseServeArgs", () => {
   it("fills in the documented defaults", () => {
-    expect(parseServeArgs(["app.ts"])).toEqual({ runtime: "node", port: 8000, host: "127.0.0.1", app: "app.ts", threads: undefined, reload: false, help: false });
+    expect(parseServeArgs(["app.ts"])).toEqual({ runtime: "node", port: 8000, host: "127.0.0.1", app: "app.ts", threads: undefined, reload: false, reloadDirs: [], help: false });
   });
 
   it("takes the app module from $ASYNCVIEW_APP when no argument names one, and requires one otherwise", () => {
@@ -49,9 +49,11 @@ describe("parseServeArgs", () => {
       app: "my/app.ts",
       threads: undefined,
       reload: false,
+      reloadDirs: [],
       help: false,
     });
     expect(parseServeArgs(["--runtime", "blocking", "--threads", "8", "app.ts"]).threads).toBe(8);
+    expect(parseServeArgs(["--reload", "--reload-dir", "src", "--reload-dir", "lib", "app.ts"]).reloadDirs).toEqual(["src", "lib"]);
   });
 
   it.each([
@@ -62,6 +64,7 @@ describe("parseServeArgs", () => {
     [["a.ts", "b.ts"], /at most one app module/],
     [["--runtime", "blocking", "--threads", "0", "app.ts"], /--threads must be an integer in 1\.\.1024/],
     [["--threads", "4", "app.ts"], /--threads applies only to --runtime blocking/],
+    [["--reload-dir", "src", "app.ts"], /--reload-dir applies only with --reload/],
   ])("rejects %j with a message that names the problem", (argv, message) => {
     expect(() => parseServeArgs(argv)).toThrow(UsageError);
     expect(() => parseServeArgs(argv)).toThrow(message);
