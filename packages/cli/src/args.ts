@@ -21,6 +21,8 @@ export interface ServeArgs {
   reload: boolean;
   /** Folders --reload watches instead of the app module's (as given, resolved like the app module); repeatable. */
   reloadDirs: string[];
+  /** End the process on an error nobody handled instead of logging it and serving on (ServeOptions.crashOnUnhandled). */
+  crashOnUnhandled: boolean;
   help: boolean;
 }
 
@@ -42,7 +44,8 @@ Options:
   --port <n>          TCP port, 0 for any free port (default: 8000)
   --host <addr>       interface to bind (default: 127.0.0.1)
   --threads <n>       blocking only: worker threads, each holding one request at a
-                      time (default: 2 x cores + 1, gunicorn's rule)
+                      time, like gunicorn's gthread --threads (default: 2 x cores
+                      + 1, gunicorn's rule for worker processes, not threads)
   --reload            restart the server when a source file (.ts .js .json ...) in
                       the app module's folder changes, subfolders included but not
                       node_modules or dot-folders (uvicorn's --reload); the server
@@ -52,6 +55,10 @@ Options:
                       blocking detector is on)
   --reload-dir <dir>  with --reload: watch this folder instead of the app module's;
                       repeat it to watch several
+  --crash-on-unhandled
+                      exit 1 on an error nobody handled (a rejected promise nobody
+                      awaited, a throwing timer callback); by default it is logged
+                      with its request id and the server keeps serving
   -h, --help          show this help
 
 SIGINT or SIGTERM closes gracefully: no new connections, in-flight requests get
@@ -74,6 +81,7 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
         threads: { type: "string" },
         reload: { type: "boolean", default: false },
         "reload-dir": { type: "string", multiple: true, default: [] },
+        "crash-on-unhandled": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -110,6 +118,7 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
     threads,
     reload: values.reload as boolean,
     reloadDirs,
+    crashOnUnhandled: values["crash-on-unhandled"] as boolean,
     help: values.help as boolean,
   };
 }

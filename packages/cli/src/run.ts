@@ -12,7 +12,7 @@ export type StartFn = (args: ServeArgs) => Promise<Server>;
 
 /** A StartFn that loads the app module in this process and serves it with `serve`. */
 export function withLoadedApp(serve: ServeFn): StartFn {
-  return async (args) => serve(await loadApp(args.app), { port: args.port, hostname: args.host });
+  return async (args) => serve(await loadApp(args.app), { port: args.port, hostname: args.host, crashOnUnhandled: args.crashOnUnhandled });
 }
 
 export async function runEntry(start: StartFn, argv: readonly string[] = process.argv.slice(2)): Promise<void> {

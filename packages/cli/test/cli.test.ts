@@ -17,7 +17,7 @@ const { [APP_ENV]: _unset, ...env } = process.env;
 
 describe("parseServeArgs", () => {
   it("fills in the documented defaults", () => {
-    expect(parseServeArgs(["app.ts"])).toEqual({ runtime: "node", port: 8000, host: "127.0.0.1", app: "app.ts", threads: undefined, reload: false, reloadDirs: [], help: false });
+    expect(parseServeArgs(["app.ts"])).toEqual({ runtime: "node", port: 8000, host: "127.0.0.1", app: "app.ts", threads: undefined, reload: false, reloadDirs: [], crashOnUnhandled: false, help: false });
   });
 
   it("takes the app module from $ASYNCVIEW_APP when no argument names one, and requires one otherwise", () => {
@@ -50,8 +50,10 @@ describe("parseServeArgs", () => {
       threads: undefined,
       reload: false,
       reloadDirs: [],
+      crashOnUnhandled: false,
       help: false,
     });
+    expect(parseServeArgs(["--crash-on-unhandled", "app.ts"]).crashOnUnhandled).toBe(true);
     expect(parseServeArgs(["--runtime", "blocking", "--threads", "8", "app.ts"]).threads).toBe(8);
     expect(parseServeArgs(["--reload", "--reload-dir", "src", "--reload-dir", "lib", "app.ts"]).reloadDirs).toEqual(["src", "lib"]);
   });

@@ -8,7 +8,7 @@ import { runEntry } from "../run.ts";
 
 try {
   await runEntry((args) =>
-    serve(pathToFileURL(resolveAppPath(args.app)), { port: args.port, hostname: args.host, threads: args.threads }),
+    serve(pathToFileURL(resolveAppPath(args.app)), { port: args.port, hostname: args.host, threads: args.threads, crashOnUnhandled: args.crashOnUnhandled }),
   );
 } catch (error) {
   console.error(`error: ${(error as Error).message}`);
