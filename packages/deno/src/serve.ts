@@ -97,6 +97,7 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
   const port = options.port ?? DEFAULT_PORT;
   await app.startup();
   const live = new Set<AbortController>();
+  let localhost = "http://localhost:";
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
     server = Deno.serve(
@@ -111,7 +112,10 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
         },
       },
       (request, info) => {
-        if (request.headers.get("host") === null) return toFetchResponse(errorResponse(missingHost()));
+        // Deno fills a missing Host with localhost:PORT, so only such a URL costs a header lookup.
+        if (request.url.startsWith(localhost) && request.headers.get("host") === null) {
+          return toFetchResponse(errorResponse(missingHost()));
+        }
         const state = new DenoInfo(request, info, live);
         const result = app.handle(request, state);
         return result instanceof Promise ? result.then((response) => state.answer(app, response)) : state.answer(app, result);
@@ -120,6 +124,7 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
   } catch (error) {
     throw listenError(hostname, port, error);
   }
+  localhost = `http://localhost:${server.addr.port}/`;
   return serverHandle(
     {
       runtime: "deno",
