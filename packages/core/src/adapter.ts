@@ -11,4 +11,4 @@ export { DEFAULT_HOSTNAME, DEFAULT_PORT } from "./server.ts";
 export type { ServeInfo } from "./types.ts";
 export { logResponseFailure, nativeResponse, type Reporter } from "./native-response.ts";
 export { missingHost } from "./host.ts";
-export { guardUnhandled, processHooks, type ProcessEvents, type UnhandledHook, type UnhandledKind } from "./unhandled.ts";
+export { globalEventHooks, guardUnhandled, processHooks, type GlobalEvents, type ProcessEvents, type UnhandledHook, type UnhandledKind } from "./unhandled.ts";

@@ -37,6 +37,37 @@ export function processHooks(events: ProcessEvents): { onUnhandled: UnhandledHoo
   };
 }
 
+/** The part of a Web global (`globalThis` on Deno) its hook uses: the `unhandledrejection` and `error` events. */
+export interface GlobalEvents {
+  addEventListener(type: "unhandledrejection" | "error", listener: (event: Event) => void): void;
+  removeEventListener(type: "unhandledrejection" | "error", listener: (event: Event) => void): void;
+}
+
+/**
+ * The hook of a runtime that dispatches errors nobody handled as Web events on its global (Deno):
+ * `preventDefault()` keeps the process running, as a Node listener does.
+ */
+export function globalEventHooks(target: GlobalEvents): { onUnhandled: UnhandledHook } {
+  return {
+    onUnhandled(handler) {
+      const rejection = (event: Event) => {
+        event.preventDefault();
+        handler((event as PromiseRejectionEvent).reason, "rejection");
+      };
+      const exception = (event: Event) => {
+        event.preventDefault();
+        handler((event as ErrorEvent).error, "exception");
+      };
+      target.addEventListener("unhandledrejection", rejection);
+      target.addEventListener("error", exception);
+      return () => {
+        target.removeEventListener("unhandledrejection", rejection);
+        target.removeEventListener("error", exception);
+      };
+    },
+  };
+}
+
 const WHAT: Record<UnhandledKind, string> = {
   rejection: "unhandled rejection: a promise nobody awaited failed",
   exception: "uncaught exception: thrown where nothing could catch it (a timer or event callback)",

@@ -6,6 +6,7 @@ import { type App, errorResponse, type Runtime, type ServeOptions, type Server }
 import {
   DEFAULT_HOSTNAME,
   DEFAULT_PORT,
+  globalEventHooks,
   installRuntime,
   listenError,
   missingHost,
@@ -17,28 +18,7 @@ import {
 
 import "./interop.ts";
 
-installRuntime({
-  AsyncLocalStorage,
-  env: (name) => Deno.env.get(name),
-  // Deno dispatches errors nobody handled to globalThis; preventDefault() keeps the process running.
-  onUnhandled(handler) {
-    const rejection = (event: PromiseRejectionEvent) => {
-      event.preventDefault();
-      handler(event.reason, "rejection");
-    };
-    const exception = (event: ErrorEvent) => {
-      event.preventDefault();
-      handler(event.error, "exception");
-    };
-    globalThis.addEventListener("unhandledrejection", rejection);
-    globalThis.addEventListener("error", exception);
-    return () => {
-      globalThis.removeEventListener("unhandledrejection", rejection);
-      globalThis.removeEventListener("error", exception);
-    };
-  },
-  exit: (code) => Deno.exit(code),
-});
+installRuntime({ AsyncLocalStorage, env: (name) => Deno.env.get(name), ...globalEventHooks(globalThis), exit: (code) => Deno.exit(code) });
 
 /**
  * Per-request info for the app, with a `signal` that aborts only when the client leaves or the shutdown deadline
@@ -97,7 +77,6 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
   const port = options.port ?? DEFAULT_PORT;
   await app.startup();
   const live = new Set<AbortController>();
-  let localhost = "http://localhost:";
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
     server = Deno.serve(
@@ -112,10 +91,9 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
         },
       },
       (request, info) => {
-        // Deno fills a missing Host with localhost:PORT, so only such a URL costs a header lookup.
-        if (request.url.startsWith(localhost) && request.headers.get("host") === null) {
-          return toFetchResponse(errorResponse(missingHost()));
-        }
+        // Reading the headers now also keeps them readable once Deno has closed the request, so a line logged
+        // later (a background failure, an unhandled rejection) still finds the request's x-request-id.
+        if (request.headers.get("host") === null) return toFetchResponse(errorResponse(missingHost()));
         const state = new DenoInfo(request, info, live);
         const result = app.handle(request, state);
         return result instanceof Promise ? result.then((response) => state.answer(app, response)) : state.answer(app, result);
@@ -124,7 +102,6 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
   } catch (error) {
     throw listenError(hostname, port, error);
   }
-  localhost = `http://localhost:${server.addr.port}/`;
   return serverHandle(
     {
       runtime: "deno",
