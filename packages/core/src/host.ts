@@ -1,5 +1,5 @@
 // One Host rule on every adapter: a request without a Host header is answered 400. RFC 9112 §3.2 requires it of
-// HTTP/1.1; asyncview asks it of HTTP/1.0 too, because Deno.serve cannot tell the two versions apart.
+// HTTP/1.1; asyncview asks it of HTTP/1.0 too, because Deno's server cannot tell the two versions apart.
 
 import { HttpError } from "./errors.ts";
 

@@ -1,4 +1,4 @@
-// What a Fetch-native server (Bun.serve, Deno.serve) is handed: helper responses materialised, and a streamed body
+// What a Fetch-native server (Bun's, Deno's) is handed: helper responses materialised, and a streamed body
 // read to its first chunk before the headers go, so a body that fails at once is a logged 500, one that fails later is logged once.
 
 import { errorResponse } from "./errors.ts";
