@@ -133,16 +133,17 @@ describe("readJson nesting limit", () => {
 
   it("honours escaped quotes and backslashes inside strings", async () => {
     // An escaped quote does not end the string, so the brackets after it are still inside it.
-    const escapedQuote = JSON.stringify(['a \" [[[[ " {{{{', 'x\\']);
-    expect(await readJson(post(escapedQuote), { maxDepth: 1 })).toEqual(JSON.parse(escapedQuote));
+    const escapedQuote = String.raw`["a \" [[[[ \" {{{{", "x\\"]`;
+    expect(await readJson(post(escapedQuote), { maxDepth: 1 })).toEqual(["a \" [[[[ \" {{{{", "x\\"]);
     // An escaped backslash right before the closing quote: the string ends there, and the brackets after it count.
-    const afterBackslash = '["\\\\", [[1]]]';
-    expect(await readJson(post(afterBackslash), { maxDepth: 3 })).toEqual(["\\\\", [[1]]]);
+    const afterBackslash = String.raw`["\\", [[1]]]`;
+    expect(await readJson(post(afterBackslash), { maxDepth: 3 })).toEqual(["\\", [[1]]]);
     expect((await failure(readJson(post(afterBackslash), { maxDepth: 2 }))).code).toBe("json_too_deep");
-    // A string ending in an escaped quote followed by real nesting: the scan must not stay "inside a string".
-    const tricky = '["\\"' + ", " + nested(3) + "]";
-    expect(await readJson(post(tricky), { maxDepth: 4 })).toEqual(JSON.parse(tricky));
-    expect((await failure(readJson(post(tricky), { maxDepth: 3 }))).code).toBe("json_too_deep");
+    // Escaped quote, then escaped backslash, then the closing quote: a scan that ignored escapes (or handled only one
+    // kind) would end or stay in the string at the wrong place and count the wrong brackets.
+    const mixed = String.raw`["q\"b\\", "[[[[", ` + nested(3) + "]";
+    expect(await readJson(post(mixed), { maxDepth: 4 })).toEqual(["q\"b\\", "[[[[", [[[]]]]);
+    expect((await failure(readJson(post(mixed), { maxDepth: 3 }))).code).toBe("json_too_deep");
   });
 
   it("refuses 100,000-deep JSON with a 400 quickly, arrays or objects, balanced or not", async () => {
