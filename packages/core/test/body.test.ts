@@ -166,6 +166,10 @@ describe("readJson nesting limit", () => {
     expect((await failure(readJson(post('["unterminated [[[[')))).code).toBe("bad_json");
   });
 
+  it("has no limit with maxDepth: Infinity", async () => {
+    expect(await readJson(post(nested(1_000)), { maxDepth: Infinity })).toBeInstanceOf(Array);
+  });
+
   it("refuses a maxDepth that is not a whole number", async () => {
     await expect(readJson(post("[]"), { maxDepth: -1 })).rejects.toThrow(TypeError);
     await expect(readJson(post("[]"), { maxDepth: 1.5 })).rejects.toThrow(TypeError);
