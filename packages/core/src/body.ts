@@ -110,23 +110,28 @@ const QUOTE = 0x22; // "
 const BACKSLASH = 0x5c; // \
 
 /**
- * Whether `text` nests arrays/objects more than `maxDepth` deep: one pass over the characters, counting `[` and `{`
- * outside strings (a backslash escapes the next character inside one), allocating nothing. It runs before JSON.parse,
- * so neither the parser nor anything that walks the value recurses that deep. Malformed text is judged by the
- * brackets it opens (the depth never goes below 0), so a stray `]` cannot buy more room; JSON.parse then rejects it.
+ * Whether `text` nests arrays/objects more than `maxDepth` deep: one pass counting `[` and `{` outside strings,
+ * allocating nothing. It runs before JSON.parse, so neither the parser nor anything that walks the value recurses
+ * that deep. A string is skipped with indexOf to its closing quote (one not escaped by an odd run of backslashes),
+ * so long strings cost almost nothing. Malformed text is judged by the brackets it opens (the depth never goes below
+ * 0), so a stray `]` cannot buy more room; JSON.parse then rejects it.
  */
 export function jsonTooDeep(text: string, maxDepth: number): boolean {
-  // A text shorter than the limit cannot open more brackets than it has characters: the small-body fast path.
+  // A text no longer than the limit cannot open more brackets than it has characters: the small-body fast path.
   if (text.length <= maxDepth) return false;
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) inString = false;
-    } else if (c === QUOTE) inString = true;
-    else if (c === OPEN_BRACKET || c === OPEN_BRACE) {
+    if (c === QUOTE) {
+      for (;;) {
+        const end = text.indexOf('"', i + 1);
+        if (end < 0) return false; // an unterminated string: malformed, and nothing after it nests
+        let before = end - 1;
+        while (text.charCodeAt(before) === BACKSLASH) before--; // stops at the opening quote at the latest
+        i = end;
+        if ((end - 1 - before) % 2 === 0) break; // an even run of backslashes: this quote closes the string
+      }
+    } else if (c === OPEN_BRACKET || c === OPEN_BRACE) {
       if (++depth > maxDepth) return true;
     } else if ((c === CLOSE_BRACKET || c === CLOSE_BRACE) && depth > 0) depth--;
   }

@@ -144,6 +144,14 @@ describe("readJson nesting limit", () => {
     const mixed = String.raw`["q\"b\\", "[[[[", ` + nested(3) + "]";
     expect(await readJson(post(mixed), { maxDepth: 4 })).toEqual(["q\"b\\", "[[[[", [[[]]]]);
     expect((await failure(readJson(post(mixed), { maxDepth: 3 }))).code).toBe("json_too_deep");
+    // Runs of backslashes: three escaped backslashes then an escaped quote stay inside the string; four then a quote end it.
+    const oddRun = String.raw`["\\\\\\\"[[[", [[1]]]`;
+    expect(await readJson(post(oddRun), { maxDepth: 3 })).toEqual(['\\\\\\"[[[', [[1]]]);
+    const evenRun = String.raw`["\\\\\\\\", [[1]]]`;
+    expect(await readJson(post(evenRun), { maxDepth: 3 })).toEqual(["\\\\\\\\", [[1]]]);
+    expect((await failure(readJson(post(evenRun), { maxDepth: 2 }))).code).toBe("json_too_deep");
+    // An unterminated string is malformed JSON, not a nesting problem.
+    expect((await failure(readJson(post('["abc\\" [[[['), { maxDepth: 2 }))).code).toBe("bad_json");
   });
 
   it("refuses 100,000-deep JSON with a 400 quickly, arrays or objects, balanced or not", async () => {
