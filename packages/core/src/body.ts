@@ -8,8 +8,8 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
 /**
  * Default JSON nesting limit of `readJson`: 100 arrays/objects inside one another (Ruby's JSON `max_nesting` default;
- * serde_json's is 128, .NET's 64). Real documents rarely pass 20 levels, and 100 leaves the runtimes' own recursion
- * (JSON.stringify of the value, a validator walking it) far from the stack's end on Node, Bun and Deno alike.
+ * serde_json's is 128, .NET's 64). Ample for real documents, and far from where recursion over the value fails:
+ * JSON.stringify overflows the stack at about 4,400 levels on Node 24 (fewer inside a deep call stack), 40,000 on Bun.
  */
 export const DEFAULT_JSON_MAX_DEPTH = 100;
 
