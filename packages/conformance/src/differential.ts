@@ -34,6 +34,9 @@ export const COMPARED_HEADERS = [
 
 const invalidUtf8 = new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]); // {"a":"\xff\xfe"}
 
+/** 100,000 arrays inside each other (200,000 bytes, within the 1 MiB body limit): deeper than any JSON nesting limit. */
+export const DEEP_JSON = "[".repeat(100_000) + "]".repeat(100_000);
+
 export const PROBES: Probe[] = [
   { name: "hello", method: "GET", path: "/hello" },
   { name: "head", method: "HEAD", path: "/hello" },
@@ -64,6 +67,7 @@ export const PROBES: Probe[] = [
   { name: "echo two JSON documents", method: "POST", path: "/echo", body: "{} {}" },
   { name: "echo near the limit", method: "POST", path: "/echo", body: JSON.stringify("x".repeat(1024 * 1024 - 10)) },
   { name: "echo over the limit", method: "POST", path: "/echo", body: "y".repeat(2 * 1024 * 1024) },
+  { name: "echo 100,000-deep JSON", method: "POST", path: "/echo", headers: ["content-type", "application/json"], body: DEEP_JSON },
   { name: "view throws", method: "GET", path: "/boom" },
   { name: "HttpError", method: "GET", path: "/teapot" },
   { name: "several cookies", method: "GET", path: "/cookies" },
@@ -255,6 +259,27 @@ function answers(status: number, body?: string): (o: RawObservation) => string[]
   };
 }
 
+/** A JSON error answer: this status, and a body `{"error":{"status","code",...}}` whose fields include `error`. */
+function answersJsonError(status: number, error: Record<string, unknown>): (o: RawObservation) => string[] {
+  return (o) => {
+    if (o.response === null) return [`expected ${status}, got no parsable response (${describeRaw(o)})`];
+    const seen = `${o.response.statusLine} ${JSON.stringify(o.response.body.slice(0, 160))}`;
+    if (o.response.status !== status) return [`expected status ${status}, got ${seen}`];
+    let body: unknown;
+    try {
+      body = JSON.parse(o.response.body);
+    } catch {
+      return [`expected a JSON error body, got ${seen}`];
+    }
+    const got = (body as { error?: Record<string, unknown> } | null)?.error ?? {};
+    const problems: string[] = [];
+    for (const [key, value] of Object.entries({ status, ...error })) {
+      if (JSON.stringify(got[key]) !== JSON.stringify(value)) problems.push(`expected error.${key} ${JSON.stringify(value)}, got ${seen}`);
+    }
+    return problems;
+  };
+}
+
 /** HTTP/0.9 cannot be answered in kind: the server must close the connection promptly and never serve the resource. */
 function refusedPromptly(withinMs: number): (o: RawObservation) => string[] {
   return (o) => {
@@ -303,6 +328,14 @@ export const RAW_PROBES: RawProbe[] = [
     name: "HTTP/1.0 with Host is served",
     request: (hp) => `GET /users/7 HTTP/1.0\r\nHost: ${hp}\r\n\r\n`,
     check: answers(200, '{"id":"7","route":"/users/:id"}'),
+  },
+  {
+    // issue 10: on node, bun and blocking this was a 500 (JSON.stringify overflowed the stack), on deno a 200.
+    name: "100,000-deep JSON to /echo is 400 json_too_deep (a nesting limit, not a stack overflow)",
+    request: (hp) =>
+      `POST /echo HTTP/1.1\r\nHost: ${hp}\r\nContent-Type: application/json\r\nContent-Length: ${DEEP_JSON.length}\r\nConnection: close\r\n\r\n${DEEP_JSON}`,
+    timeoutMs: 10_000,
+    check: answersJsonError(400, { code: "json_too_deep", details: { maxDepth: 100 } }),
   },
   {
     name: "HTTP/0.9 request line: closed promptly, never served",

@@ -273,6 +273,22 @@ export function defineConformanceSuite(adapter: AdapterUnderTest): void {
         expect(JSON.parse(res.body.toString()).error.message).toMatch(/empty/);
       });
 
+      it("answers 400 json_too_deep for 100,000-deep JSON (a nesting limit, not a stack overflow), and keeps serving", async () => {
+        for (const body of ["[".repeat(100_000) + "]".repeat(100_000), '{"a":'.repeat(100_000) + "1" + "}".repeat(100_000)]) {
+          const res = await raw(`${base}/echo`, { method: "POST", body, headers: ["content-type", "application/json"] });
+          expect(res.status, res.body.toString().slice(0, 200)).toBe(400);
+          const error = JSON.parse(res.body.toString()).error;
+          expect(error).toMatchObject({ status: 400, code: "json_too_deep", details: { maxDepth: 100 } });
+          expect(error.message).toMatch(/nesting deeper than 100 levels/);
+        }
+        // Exactly at the limit is still echoed.
+        const atLimit = "[".repeat(100) + "]".repeat(100);
+        const res = await raw(`${base}/echo`, { method: "POST", body: atLimit, headers: ["content-type", "application/json"] });
+        expect(res.status).toBe(200);
+        expect(res.body.toString()).toBe(atLimit);
+        expect((await getJson(`${base}/hello`)).status).toBe(200);
+      });
+
       it("answers 413 past the body limit and keeps serving", async () => {
         const res = await raw(`${base}/echo`, { method: "POST", body: "x".repeat(2 * 1024 * 1024) });
         expect(res.status).toBe(413);
