@@ -2,7 +2,7 @@
 // Everything exported here runs unchanged on Node, Bun, Deno and the blocking baseline.
 
 export { App, type AppOptions, type ShutdownOptions } from "./app.ts";
-export { readBytes, readJson, readText, DEFAULT_BODY_LIMIT, type BodyOptions } from "./body.ts";
+export { readBytes, readJson, readText, DEFAULT_BODY_LIMIT, DEFAULT_JSON_MAX_DEPTH, type BodyOptions } from "./body.ts";
 export { compose, type Recover } from "./compose.ts";
 export { errorResponse, HttpError, type HttpErrorOptions } from "./errors.ts";
 export { consoleLogger, silentLogger } from "./logger.ts";
