@@ -2,7 +2,7 @@
 // detached; no record (not an error) outside a checkout or without git at all; and how the tables and the report show it.
 
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -16,7 +16,7 @@ const work = mkdtempSync(join(tmpdir(), "asyncview-bench-git-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const git = (repo: string, ...args: string[]) =>
-  execFileSync("git", ["-C", repo, "-c", "user.name=bench", "-c", "user.email=bench@example.invalid", ...args], { encoding: "utf8" }).trim();
+  execFileSync("git", ["-C", repo, "-c", "user.name=bench", "-c", "user.email=bench@example.invalid", "-c", "commit.gpgsign=false", ...args], { encoding: "utf8" }).trim();
 
 describe("gitInfo", () => {
   it("records the commit, the branch and whether the tree is dirty", () => {
@@ -42,7 +42,7 @@ describe("gitInfo", () => {
 
   it("is null outside a git checkout, and when git is not installed", () => {
     const plain = join(work, "plain");
-    execFileSync("mkdir", [plain]);
+    mkdirSync(plain);
     expect(gitInfo(plain)).toBeNull();
     const path = process.env.PATH;
     process.env.PATH = join(work, "no-such-bin");
