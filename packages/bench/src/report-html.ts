@@ -164,7 +164,7 @@ function renderAnswer(result: BenchResult, colors: Record<string, string>): stri
 
 /** The commit that ran, and whether the tree had uncommitted changes. */
 function renderCommit(git: GitInfo | undefined): string {
-  if (!git) return "no git commit recorded (not run from a git checkout)";
+  if (!git) return "no git commit recorded (an older result, or not run from a git checkout)";
   const branch = git.branch ? ` (${escapeHtml(git.branch)})` : "";
   return `commit <code>${escapeHtml(git.commit)}</code>${branch}${git.dirty ? ` with <span class="bad">uncommitted changes</span>: not the code of any commit` : ", clean tree"}`;
 }

@@ -70,7 +70,7 @@ export function scenarioTable(result: BenchResult, scenario: string, format: Tab
 /** The commit the run measured, and whether uncommitted changes ran instead. */
 function codeLine(result: BenchResult, format: TableFormat): string {
   const git = result.provenance.git;
-  if (!git) return "code: no git commit recorded (not run from a git checkout)";
+  if (!git) return "code: no git commit recorded (an older result, or not run from a git checkout)";
   const commit = format === "markdown" ? `\`${git.commit.slice(0, 12)}\`` : git.commit.slice(0, 12);
   const branch = git.branch ? ` (${git.branch})` : "";
   return `code: commit ${commit}${branch}${git.dirty ? " with UNCOMMITTED CHANGES: not the code of any commit" : ", clean tree"}`;

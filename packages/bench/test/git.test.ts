@@ -79,7 +79,7 @@ describe("the commit in the tables and the report", () => {
 
   it("says when no commit was recorded", () => {
     const result = withGit(undefined);
-    expect(resultTables(result)).toMatch(/^code: no git commit recorded \(not run from a git checkout\)$/m);
-    expect(renderHtml(result)).toContain("<dt>code</dt><dd>no git commit recorded (not run from a git checkout)</dd>");
+    expect(resultTables(result)).toMatch(/^code: no git commit recorded \(an older result, or not run from a git checkout\)$/m);
+    expect(renderHtml(result)).toContain("<dt>code</dt><dd>no git commit recorded (an older result, or not run from a git checkout)</dd>");
   });
 });
