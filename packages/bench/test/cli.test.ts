@@ -69,6 +69,8 @@ describe("pnpm bench", () => {
     expect(row.rssPeakMiB).toBeGreaterThan(0);
     expect(result.checks.filter((c) => c.ok)).toHaveLength(4);
     expect(result.provenance.runtimes.node).toBe(process.version);
+    expect(result.provenance.git?.commit, "run from this checkout, the result names its commit").toMatch(/^[0-9a-f]{40}$/);
+    expect(run.stdout).toMatch(/^code: commit [0-9a-f]{12}/m);
 
     // --from re-reads the file: the same tables, here as Markdown, without running anything.
     const again = bench(["--from", join(out, json), "--markdown"]);
