@@ -1,8 +1,11 @@
 // The command line of `pnpm bench`: every option, its default, and the validation that turns a bad value into
-// a clear usage error (exit 2) naming what is accepted.
+// a clear usage error (exit 2) naming what is accepted, including publishing into benchmarks/results from a dirty tree.
 
 import { availableParallelism } from "node:os";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { REPO_ROOT } from "./provenance.ts";
+import type { GitInfo } from "./schema.ts";
 import { DEFAULT_SCENARIOS, SCENARIOS } from "./scenarios.ts";
 import { DEFAULT_TARGETS, TARGETS } from "./targets.ts";
 
@@ -32,8 +35,12 @@ export class UsageError extends Error {
 }
 
 export const DEFAULT_THREADS = 2 * availableParallelism() + 1;
+/** Where a run's files go unless told otherwise: ignored by git, so a run leaves the checkout clean. */
+export const DEFAULT_OUT = join(REPO_ROOT, ".bench-results");
+/** The tracked results the READMEs cite: written only by --publish (or --out here), from a clean tree. */
+export const PUBLISHED_OUT = join(REPO_ROOT, "benchmarks", "results");
 
-export function helpText(defaultOut: string): string {
+export function helpText(defaultOut: string, publishedOut: string): string {
   const targets = TARGETS.map((t) => `      ${t.id.padEnd(20)} ${t.label}${t.lacks.length ? ` (lacks ${t.lacks.join(", ")})` : ""}`).join("\n");
   const scenarios = SCENARIOS.map(
     (s) => `      ${s.name.padEnd(12)} ${s.description}\n      ${"".padEnd(12)} default connections: ${s.connections.join(", ")}${s.rates.length ? `; open-loop rates: ${s.rates.join(", ")}` : ""}`,
@@ -71,7 +78,11 @@ ${scenarios}
   --no-generator-check   skip the check that the load tool is not the bottleneck (plain wrk vs
                          the harness's wrk against bare Bun.serve /hello, 3 alternated runs each,
                          medians compared; then the harness's own generator's ceiling)
-  --out <dir>            where results/<date>.json and .html go (default ${defaultOut})
+  --out <dir>            where <date>.json and <date>.html go (default ${defaultOut}, which git
+                         ignores)
+  --publish              write them into ${publishedOut} instead, the results the READMEs cite;
+                         refused unless the git tree is clean (no uncommitted changes or untracked
+                         files), so a published result names the commit it measured
   --from <file.json>     print the tables of an earlier result instead of running (--markdown: as
                          Markdown tables)
   -h, --help             this text
@@ -79,9 +90,10 @@ ${scenarios}
 Environment: ASYNCVIEW_BENCH_BUN, ASYNCVIEW_BENCH_DENO run the Bun and Deno targets on another binary
 (default: the pinned ones in node_modules). A target that cannot start is reported and left out.
 
-Output: a progress line on stderr, a table per scenario on stdout, <out>/<date>.json (schema
-"asyncview-bench/1", see benchmarks/README.md) and <out>/<date>.html (self-contained charts).
-Exit status: 0 when it ran (even if some targets failed, which the output says), 2 on a usage error.`;
+Output: a progress line on stderr, a table per scenario and the git commit on stdout,
+<out>/<date>.json (schema "asyncview-bench/1", see benchmarks/README.md) and <out>/<date>.html
+(self-contained charts). Exit status: 0 when it ran (even if some targets failed, which the output
+says), 2 on a usage error or a refused --publish.`;
 }
 
 function list(value: string, what: string, known: readonly string[]): string[] {
@@ -107,7 +119,15 @@ function one(value: string, what: string, min: number, max: number): number {
   return numbers(value, what, min, max)[0]!;
 }
 
-export function parseBenchArgs(argv: string[], defaults: { out: string; wrkInstalled: boolean }): BenchOptions | "help" {
+/** `out` itself, unless it is the published folder and the tree cannot be published from. */
+function publishable(out: string, git: GitInfo | null): string {
+  if (resolve(out) !== PUBLISHED_OUT) return out;
+  if (!git) throw new UsageError("refusing to publish: no git commit to record (not a git checkout, or git is missing)");
+  if (git.dirty) throw new UsageError("refusing to publish: the tree has uncommitted changes or untracked files (git status); commit or stash them first");
+  return PUBLISHED_OUT;
+}
+
+export function parseBenchArgs(argv: string[], defaults: { wrkInstalled: boolean; git: GitInfo | null }): BenchOptions | "help" {
   let values;
   try {
     ({ values } = parseArgs({
@@ -124,7 +144,8 @@ export function parseBenchArgs(argv: string[], defaults: { out: string; wrkInsta
         threads: { type: "string", default: String(DEFAULT_THREADS) },
         "load-tool": { type: "string" },
         "no-generator-check": { type: "boolean", default: false },
-        out: { type: "string", default: defaults.out },
+        out: { type: "string" },
+        publish: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
       strict: true,
@@ -134,6 +155,7 @@ export function parseBenchArgs(argv: string[], defaults: { out: string; wrkInsta
     throw new UsageError((error as Error).message);
   }
   if (values.help) return "help";
+  if (values.publish && values.out !== undefined) throw new UsageError("--publish writes to benchmarks/results; leave out --out");
   const loadTool = values["load-tool"] ?? (defaults.wrkInstalled ? "wrk" : "own");
   if (loadTool !== "wrk" && loadTool !== "own") throw new UsageError(`--load-tool must be wrk or own, got ${JSON.stringify(loadTool)}`);
   if (loadTool === "wrk" && !defaults.wrkInstalled) throw new UsageError("--load-tool wrk: wrk is not installed (apt-get install -y wrk)");
@@ -148,7 +170,7 @@ export function parseBenchArgs(argv: string[], defaults: { out: string; wrkInsta
     warmupS: numbers(values.warmup, "--warmup", 0, 600)[0]!,
     repeats: one(values.repeats, "--repeats", 1, 50),
     threads: one(values.threads, "--threads", 1, 1024),
-    out: values.out,
+    out: publishable(values.publish ? PUBLISHED_OUT : (values.out ?? DEFAULT_OUT), defaults.git),
     loadTool,
     generatorCheck: !values["no-generator-check"],
   };

@@ -1,20 +1,17 @@
 #!/usr/bin/env node
-// `pnpm bench`: parse the options, run the benchmark, print a table per scenario and write
-// <out>/<date>.json and <out>/<date>.html. Exit 0 when it ran, 2 on a usage error, 1 when it could not run.
+// `pnpm bench`: parse the options, run the benchmark, print a table per scenario and write <out>/<date>.json and
+// <out>/<date>.html (.bench-results unless --out or --publish). Exit 0 when it ran, 2 on a usage error, 1 when it could not run.
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join, relative } from "node:path";
-import { helpText, parseBenchArgs, UsageError } from "./args.ts";
+import { join, relative } from "node:path";
+import { DEFAULT_OUT, helpText, parseBenchArgs, PUBLISHED_OUT, UsageError } from "./args.ts";
+import { gitInfo, REPO_ROOT } from "./provenance.ts";
 import { renderHtml } from "./report-html.ts";
 import { stopAll } from "./processes.ts";
 import { runBench } from "./run.ts";
 import { resultTables } from "./table.ts";
 import { type BenchResult, validateResult } from "./schema.ts";
 import { wrkVersion } from "./wrk.ts";
-
-/** benchmarks/results, found through the benchmarks package. */
-const DEFAULT_OUT = join(dirname(createRequire(import.meta.url).resolve("@asyncview/benchmarks/package.json")), "results");
 
 /** `<dir>/<YYYY-MM-DD>`, with `-2`, `-3`, ... when that day already has a result. */
 function resultBase(dir: string, date: string): string {
@@ -47,14 +44,14 @@ async function main(): Promise<number> {
   if (argv.includes("--from")) return fromFile(argv);
   let options;
   try {
-    options = parseBenchArgs(argv, { out: DEFAULT_OUT, wrkInstalled: wrkVersion() !== null });
+    options = parseBenchArgs(argv, { wrkInstalled: wrkVersion() !== null, git: gitInfo(REPO_ROOT) });
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     console.error(`pnpm bench: ${error.message}\nTry pnpm bench --help`);
     return 2;
   }
   if (options === "help") {
-    console.log(helpText(relative(process.cwd(), DEFAULT_OUT) || "."));
+    console.log(helpText(relative(process.cwd(), DEFAULT_OUT) || ".", relative(process.cwd(), PUBLISHED_OUT) || "."));
     return 0;
   }
   if (options.loadTool === "own") console.error("wrk not found (apt-get install -y wrk): closed-loop load comes from the harness's own generator");
@@ -68,6 +65,7 @@ async function main(): Promise<number> {
   writeFileSync(`${base}.html`, renderHtml(result));
   console.log(`\n${resultTables(result)}\n`);
   console.log(`results: ${relative(process.cwd(), `${base}.json`)}\nreport:  ${relative(process.cwd(), `${base}.html`)} (open it in a browser)`);
+  if (options.out === DEFAULT_OUT) console.log("(a folder git ignores: to publish a run into benchmarks/results, run it with --publish from a clean tree)");
   return 0;
 }
 

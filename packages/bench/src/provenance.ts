@@ -1,5 +1,5 @@
 // Where a result came from: the machine (CPU, cores, kernel), the runtime and package versions that served the
-// targets, the load tools, the pinning and the command line. Written into every result file.
+// targets, the load tools, the pinning, the command line and the git commit (dirty or not). Written into every result.
 
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -7,7 +7,7 @@ import { cpus, platform, release, type } from "node:os";
 import { fileURLToPath } from "node:url";
 import { GENERATOR_NAME } from "./generator.ts";
 import { HAS_TASKSET, LOAD_CORE, SERVER_CORE } from "./processes.ts";
-import type { Provenance } from "./schema.ts";
+import type { GitInfo, Provenance } from "./schema.ts";
 import { runtimeBinary } from "./targets.ts";
 import { wrkVersion } from "./wrk.ts";
 
@@ -30,8 +30,27 @@ function frameworkVersions(): Record<string, string> {
   return versions;
 }
 
+/** The repository root: the code that a run measures. */
+export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+/** The commit checked out in `dir`, its branch and whether the tree is dirty; null outside a checkout or without git. */
+export function gitInfo(dir: string): GitInfo | null {
+  const git = (...args: string[]) => spawnSync("git", ["-C", dir, ...args], { encoding: "utf8" });
+  const head = git("rev-parse", "--verify", "-q", "HEAD");
+  if (head.error || head.status !== 0) return null;
+  const status = git("status", "--porcelain");
+  if (status.status !== 0) return null;
+  const branch = git("symbolic-ref", "-q", "--short", "HEAD");
+  return {
+    commit: head.stdout.trim(),
+    dirty: status.stdout.trim() !== "",
+    ...(branch.status === 0 ? { branch: branch.stdout.trim() } : {}),
+  };
+}
+
 export function provenance(command: string, loadTool: "wrk" | "own"): Provenance {
   const wrk = wrkVersion();
+  const git = gitInfo(REPO_ROOT);
   return {
     date: new Date().toISOString(),
     cpuModel: cpus()[0]?.model.trim() ?? "unknown",
@@ -47,5 +66,6 @@ export function provenance(command: string, loadTool: "wrk" | "own"): Provenance
     loadTools: { closed: loadTool === "wrk" && wrk ? wrk : GENERATOR_NAME, open: GENERATOR_NAME },
     pinning: HAS_TASKSET ? { server: String(SERVER_CORE), load: String(LOAD_CORE) } : null,
     command,
+    ...(git ? { git } : {}),
   };
 }

@@ -1,7 +1,7 @@
 // The benchmark's report: one self-contained HTML page (inline CSS and JS, the result JSON embedded) that needs no network.
 // Tables and text are rendered here; the page's own script draws the SVG charts from the embedded JSON when it loads.
 
-import type { BenchResult, Summary, TargetInfo } from "./schema.ts";
+import type { BenchResult, GitInfo, Summary, TargetInfo } from "./schema.ts";
 
 export type ChartKind = "throughput" | "latency" | "memory" | "open-loop";
 
@@ -162,6 +162,13 @@ function renderAnswer(result: BenchResult, colors: Record<string, string>): stri
   return `<div class="answer"><b>This run's answer</b> (req/s of each async adapter, and how many times the thread-per-request baseline's):<ul>${items.join("")}</ul></div>`;
 }
 
+/** The commit that ran, and whether the tree had uncommitted changes. */
+function renderCommit(git: GitInfo | undefined): string {
+  if (!git) return "no git commit recorded (an older result, or not run from a git checkout)";
+  const branch = git.branch ? ` (${escapeHtml(git.branch)})` : "";
+  return `commit <code>${escapeHtml(git.commit)}</code>${branch}${git.dirty ? ` with <span class="bad">uncommitted changes</span>: not the code of any commit` : ", clean tree"}`;
+}
+
 function renderProvenance(result: BenchResult): string {
   const p = result.provenance;
   const o = result.options;
@@ -181,6 +188,7 @@ function renderProvenance(result: BenchResult): string {
       `${escapeHtml(o.repeats)} repeats × ${escapeHtml(o.durationS)} s after ${escapeHtml(o.warmupS)} s warm-up; median, min–max over repeats; blocking baseline ${escapeHtml(o.threads)} threads`,
     ],
     ["command", `<code>${escapeHtml(p.command)}</code>`],
+    ["code", renderCommit(p.git)],
   ];
   return `<section class="card" id="provenance"><h2>Provenance</h2><dl class="facts">${items
     .map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`)

@@ -10,6 +10,15 @@ export interface Percentiles {
   max: number;
 }
 
+/** The commit the harness and the servers ran from. */
+export interface GitInfo {
+  commit: string;
+  /** Uncommitted changes or untracked files: the code that ran is not the commit. */
+  dirty: boolean;
+  /** Absent on a detached HEAD. */
+  branch?: string;
+}
+
 export interface Provenance {
   /** ISO date-time the run started. */
   date: string;
@@ -27,6 +36,8 @@ export interface Provenance {
   pinning: { server: string; load: string } | null;
   /** The command line that produced this file. */
   command: string;
+  /** The git commit of the checkout that ran; absent outside a git checkout (or without git). */
+  git?: GitInfo;
 }
 
 export type TargetKind = "asyncview" | "bare" | "framework";
@@ -150,6 +161,15 @@ export function validateResult(value: unknown): string[] {
   if (isObj(value.provenance)) {
     for (const key of ["date", "cpuModel", "kernel", "os", "command"]) need(typeof value.provenance[key] === "string", `provenance.${key} must be a string`);
     need(isObj(value.provenance.runtimes), "provenance.runtimes must be an object");
+    const git = value.provenance.git;
+    if (git !== undefined) {
+      need(isObj(git), "provenance.git must be an object");
+      if (isObj(git)) {
+        need(typeof git.commit === "string" && /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(git.commit), "provenance.git.commit must be a hex commit id");
+        need(typeof git.dirty === "boolean", "provenance.git.dirty must be true or false");
+        need(git.branch === undefined || typeof git.branch === "string", "provenance.git.branch must be a string");
+      }
+    }
   }
   need(isObj(value.options), "options must be an object");
   for (const key of ["targets", "checks", "runs", "summary"]) need(Array.isArray(value[key]), `${key} must be an array`);

@@ -1,9 +1,10 @@
-// From runs to the summary rows: the repeats of each target × scenario × load point as median and min–max,
-// the ratio to the same runtime's bare server, and the model's prediction with measured / predicted.
+// From runs to the summary rows: the repeats of each target × scenario × load point as median and min–max (a repeat
+// more than 20% from the median flagged), the ratio to the same runtime's bare server, and the model's prediction.
 
 import { predict } from "./model.ts";
 import type { Run, Summary, TargetInfo } from "./schema.ts";
 import { scenarioByName } from "./scenarios.ts";
+import { int } from "./table.ts";
 import { bareOf } from "./targets.ts";
 
 export const median = (xs: number[]): number => {
@@ -25,6 +26,20 @@ export function mergeFlags(group: Run[]): string[] {
     }
   }
   return [...kinds.values()].map(({ first, count }) => (count < group.length ? `${first} (${count} of ${group.length} repeats)` : first));
+}
+
+/** A repeat further than this share from its load point's median req/s is flagged: the median would hide it. */
+const REPEAT_SPREAD = 0.2;
+
+/** A flag for each repeat more than REPEAT_SPREAD from the median req/s of its group. */
+function outlierFlags(group: Run[], medianRps: number): string[] {
+  if (medianRps <= 0) return [];
+  return group
+    .filter((run) => Math.abs(run.rps - medianRps) / medianRps > REPEAT_SPREAD)
+    .map((run) => {
+      const off = (run.rps - medianRps) / medianRps;
+      return `repeat ${run.repeat} at ${int(run.rps)} req/s, ${Math.round(Math.abs(off) * 100)}% ${off < 0 ? "below" : "above"} the median ${int(medianRps)}`;
+    });
 }
 
 const keyOf = (r: { target: string; scenario: string; mode: string; connections: number; rate: number | null }) =>
@@ -69,7 +84,7 @@ export function summarize(runs: Run[], targets: TargetInfo[]): Summary[] {
       cpuMsPerRequest: cpu ? median(cpu) : null,
       ratioToBare: null,
       model,
-      flags: mergeFlags(group),
+      flags: [...mergeFlags(group), ...outlierFlags(group, median(rps))],
     });
   }
   // Each row against its runtime's bare server at the same point.

@@ -1,5 +1,5 @@
 // The result tables, for a terminal or as Markdown: one per scenario, a row per target and load point with req/s (median, min–max), latency
-// percentiles, errors, peak RSS, CPU per request, the ratio to the runtime's bare server and measured / model.
+// percentiles, errors, peak RSS, CPU per request, the ratio to the runtime's bare server and measured / model; then the commit that ran.
 
 import type { BenchResult, Summary } from "./schema.ts";
 import { scenarioByName } from "./scenarios.ts";
@@ -67,6 +67,15 @@ export function scenarioTable(result: BenchResult, scenario: string, format: Tab
   return lines.join("\n");
 }
 
+/** The commit the run measured, and whether uncommitted changes ran instead. */
+function codeLine(result: BenchResult, format: TableFormat): string {
+  const git = result.provenance.git;
+  if (!git) return "code: no git commit recorded (an older result, or not run from a git checkout)";
+  const commit = format === "markdown" ? `\`${git.commit.slice(0, 12)}\`` : git.commit.slice(0, 12);
+  const branch = git.branch ? ` (${git.branch})` : "";
+  return `code: commit ${commit}${branch}${git.dirty ? " with UNCOMMITTED CHANGES: not the code of any commit" : ", clean tree"}`;
+}
+
 export function resultTables(result: BenchResult, format: TableFormat = "text"): string {
   const parts = result.options.scenarios.map((s) => scenarioTable(result, s, format));
   const failed = result.targets.filter((t) => t.status === "failed");
@@ -78,5 +87,6 @@ export function resultTables(result: BenchResult, format: TableFormat = "text"):
         (g.openLoopMaxRps === null ? "" : `; own generator ceiling ${int(g.openLoopMaxRps)} req/s`),
     );
   }
+  parts.push(codeLine(result, format));
   return parts.join("\n\n");
 }

@@ -23,12 +23,14 @@ describe("pnpm bench", () => {
   it("--help names every option, target and scenario with its default", () => {
     const run = bench(["--help"]);
     expect(run.status).toBe(0);
-    for (const option of ["--targets", "--scenarios", "--connections", "--rate", "--duration", "--repeats", "--out", "--warmup", "--threads", "--load-tool"]) {
+    for (const option of ["--targets", "--scenarios", "--connections", "--rate", "--duration", "--repeats", "--out", "--warmup", "--threads", "--load-tool", "--publish"]) {
       expect(run.stdout).toContain(option);
     }
     for (const t of TARGETS) expect(run.stdout).toContain(t.id);
     for (const s of SCENARIOS) expect(run.stdout).toContain(s.name);
     expect(run.stdout).toMatch(/default 3/);
+    expect(run.stdout).toMatch(/--out <dir> .*\(default (\.\.\/)*\.bench-results, which git\s+ignores\)/);
+    expect(run.stdout).toMatch(/--publish +write them into (\.\.\/)*benchmarks\/results instead/);
   });
 
   it("a bad option is a usage error naming what is accepted", () => {
@@ -36,6 +38,9 @@ describe("pnpm bench", () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/unknown target "nginx"; known: asyncview-node/);
     expect(bench(["--duration", "soon"]).stderr).toMatch(/--duration must be/);
+    const publish = bench(["--publish", "--out", out]);
+    expect(publish.status).toBe(2);
+    expect(publish.stderr).toMatch(/--publish writes to benchmarks\/results; leave out --out/);
   });
 
   it("runs, leaves out a target that cannot start, prints the table and writes a valid JSON and HTML", () => {
@@ -64,6 +69,8 @@ describe("pnpm bench", () => {
     expect(row.rssPeakMiB).toBeGreaterThan(0);
     expect(result.checks.filter((c) => c.ok)).toHaveLength(4);
     expect(result.provenance.runtimes.node).toBe(process.version);
+    expect(result.provenance.git?.commit, "run from this checkout, the result names its commit").toMatch(/^[0-9a-f]{40}$/);
+    expect(run.stdout).toMatch(/^code: commit [0-9a-f]{12}/m);
 
     // --from re-reads the file: the same tables, here as Markdown, without running anything.
     const again = bench(["--from", join(out, json), "--markdown"]);

@@ -228,6 +228,7 @@ export function buildFixture(): BenchResult {
       loadTools: { closed: "wrk 4.1.0 [epoll]", open: "asyncview-bench open-loop generator (HDR histogram, coordinated-omission free)" },
       pinning: { server: "0", load: "1" },
       command: "pnpm bench --scenarios hello,sleep --repeats 3 --duration 10",
+      git: { commit: "6c36a38e9d1f0b7a2c4e5f60718293a4b5c6d7e8", dirty: false, branch: "main" },
     },
     options: {
       targets: targets.map((t) => t.id),

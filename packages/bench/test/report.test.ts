@@ -164,6 +164,7 @@ describe("the HTML report", () => {
       "Intel(R) Xeon(R) Processor @ 2.20GHz",
       "wrk 4.1.0",
       "pnpm bench --scenarios hello,sleep --repeats 3 --duration 10",
+      "commit <code>6c36a38e9d1f0b7a2c4e5f60718293a4b5c6d7e8</code> (main), clean tree",
       "Cannot find package 'hono'",
       'expected {"msg":"Hello, async!","slept":100}',
       "<code>db</code> <code>cpu-offload</code>",

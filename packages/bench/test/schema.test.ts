@@ -18,6 +18,11 @@ describe("validateResult", () => {
     expect(validateResult(JSON.parse(JSON.stringify(buildFixture())))).toEqual([]);
   });
 
+  it("accepts a result without a git record (not run from a checkout), and one on a detached HEAD", () => {
+    expect(validateResult(damaged((r) => delete r.provenance.git))).toEqual([]);
+    expect(validateResult(damaged((r) => delete r.provenance.git.branch))).toEqual([]);
+  });
+
   it.each([
     ["a non-object", () => 42, /result is not an object/],
     ["another schema version", () => damaged((r) => (r.schema = "asyncview-bench/0")), /schema must be "asyncview-bench\/1"/],
@@ -27,6 +32,10 @@ describe("validateResult", () => {
     ["a negative rate", () => damaged((r) => (r.runs[1].rps = -1)), /runs\[1\]\.rps must be a number >= 0/],
     ["p50 above max", () => damaged((r) => (r.runs[0].latencyMs.p50 = r.runs[0].latencyMs.max + 1)), /runs\[0\]\.latencyMs: p50 must not exceed max/],
     ["a summary without a median", () => damaged((r) => delete r.summary[0].rps.median), /summary\[0\]\.rps\.median must be a number/],
+    ["a git record without a commit", () => damaged((r) => delete r.provenance.git.commit), /provenance\.git\.commit must be a hex commit id/],
+    ["a git record with a dirty string", () => damaged((r) => (r.provenance.git.dirty = "no")), /provenance\.git\.dirty must be true or false/],
+    ["a git record with a numeric branch", () => damaged((r) => (r.provenance.git.branch = 3)), /provenance\.git\.branch must be a string/],
+    ["a git record that is not an object", () => damaged((r) => (r.provenance.git = "6c36a38")), /provenance\.git must be an object/],
     ["runs not a list", () => damaged((r) => (r.runs = {})), /runs must be an array/],
   ])("names %s", (_what, make, message) => {
     const problems = validateResult(make());
