@@ -1,0 +1,36 @@
+// Stream writer hot path: core's stream() and ndjson() read to the end, and nativeResponse's relay (what Bun and
+// Deno are handed) on a 100-chunk stream. Each op builds the Response and drains its body; ns/op is per whole stream.
+
+import { nativeResponse, ndjson, silentLogger, stream } from "./internals.ts";
+import type { Case } from "./timing.ts";
+
+const CHUNKS = 100;
+const chunk = "x".repeat(64) + "\n";
+const items = Array.from({ length: CHUNKS }, (_, i) => ({ i, name: `item ${i}` }));
+const reporter = { logger: silentLogger, debug: false };
+const request = new Request("http://127.0.0.1:8000/stream");
+
+async function* chunks(): AsyncGenerator<string> {
+  for (let i = 0; i < CHUNKS; i++) yield chunk;
+}
+
+async function drain(body: ReadableStream<Uint8Array> | null): Promise<number> {
+  if (body === null) return 0;
+  const reader = body.getReader();
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return bytes;
+    bytes += value.byteLength;
+  }
+}
+
+export const streamCases: Case[] = [
+  { group: "stream", name: "stream() 100 chunks, async gen", run: () => drain(stream(chunks()).body) },
+  { group: "stream", name: "ndjson() 100 objects, array", run: () => drain(ndjson(items).body) },
+  {
+    group: "stream",
+    name: "nativeResponse relay, 100 chunks",
+    run: async () => drain((await nativeResponse(reporter, request, stream(chunks()))).body),
+  },
+];
