@@ -4,7 +4,8 @@
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { writeResponse } from "@asyncview/node/front";
-import { headerPairs, json, toFetchResponse } from "./internals.ts";
+import { json } from "@asyncview/core";
+import { headerPairs, toFetchResponse } from "@asyncview/core/adapter";
 import type { Case } from "./timing.ts";
 
 const data = { message: "hello", id: 42, tags: ["a", "b", "c"] };

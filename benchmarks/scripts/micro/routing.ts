@@ -2,7 +2,8 @@
 // Requests built once up front; AsyncLocalStorage installed as every adapter does, so each op pays the request scope.
 
 import { AsyncLocalStorage } from "node:async_hooks";
-import { App, installRuntime, silentLogger, text } from "./internals.ts";
+import { App, silentLogger, text } from "@asyncview/core";
+import { installRuntime } from "@asyncview/core/adapter";
 import type { Case } from "./timing.ts";
 
 installRuntime({ AsyncLocalStorage });

@@ -1,7 +1,8 @@
 // Stream writer hot path: core's stream() and ndjson() read to the end, and nativeResponse's relay (what Bun and
 // Deno are handed) on a 100-chunk stream. Each op builds the Response and drains its body; ns/op is per whole stream.
 
-import { nativeResponse, ndjson, silentLogger, stream } from "./internals.ts";
+import { ndjson, silentLogger, stream } from "@asyncview/core";
+import { nativeResponse } from "@asyncview/core/adapter";
 import type { Case } from "./timing.ts";
 
 const CHUNKS = 100;
