@@ -9,7 +9,7 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 /**
  * Default JSON nesting limit of `readJson`: 100 arrays/objects inside one another (Ruby's JSON `max_nesting` default;
  * serde_json's is 128, .NET's 64). Ample for real documents, and far from where recursion over the value fails:
- * JSON.stringify overflows the stack at about 4,400 levels on Node 24 (fewer inside a deep call stack), 40,000 on Bun.
+ * JSON.stringify overflows the stack at about 4,400 levels on Node 24 (fewer inside a deep call stack), 40,000 in Bun's engine.
  */
 export const DEFAULT_JSON_MAX_DEPTH = 100;
 
