@@ -1,7 +1,9 @@
 // Parses `asyncview serve` arguments into one options object shared by the launcher and every runtime entry.
 // Unknown flags and bad values are errors that say what is wrong, never silently ignored.
 
+import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
+import type { AccessLogFormat, ServeOptions } from "@asyncview/core";
 
 export const RUNTIMES = ["node", "bun", "deno", "blocking"] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
@@ -23,6 +25,22 @@ export interface ServeArgs {
   reloadDirs: string[];
   /** End the process on an error nobody handled instead of logging it and serving on (ServeOptions.crashOnUnhandled). */
   crashOnUnhandled: boolean;
+  /** Processes serving the port (--workers; "auto" counts the cores). */
+  workers: number;
+  limitMaxRequests: number | undefined;
+  limitConcurrency: number | undefined;
+  backlog: number | undefined;
+  /** Timeouts in ms (the flags take seconds, as uvicorn's do). */
+  keepAliveTimeout: number | undefined;
+  headersTimeout: number | undefined;
+  writeTimeout: number | undefined;
+  requestTimeout: number | undefined;
+  shutdownTimeout: number | undefined;
+  maxHeaderSize: number | undefined;
+  proxyHeaders: boolean;
+  forwardedAllowIps: string[] | undefined;
+  /** The access log's format, or false (--no-access-log). On by default on the command line. */
+  accessLog: AccessLogFormat | false;
   help: boolean;
 }
 
@@ -59,6 +77,45 @@ Options:
                       exit 1 on an error nobody handled (a rejected promise nobody
                       awaited, a throwing timer callback); by default it is logged
                       with its request id and the server keeps serving
+
+Processes and overload:
+  --workers <n|auto>  processes sharing the port, each running the app's startup
+                      hooks; a supervisor restarts one that dies; auto = the
+                      machine's cores (default: 1)
+  --limit-max-requests <n>
+                      a worker retires gracefully after n requests and is
+                      replaced (default: never)
+  --limit-concurrency <n>
+                      beyond n requests in flight, answer 503 with Retry-After at
+                      once, without running the view (default: no limit)
+  --backlog <n>       pending-connection queue, where the runtime takes one
+                      (default: 2048)
+
+Timeouts and limits:
+  --timeout-keep-alive <s>
+                      close an idle keep-alive connection after s seconds
+                      (default: 5)
+  --timeout-headers <s>
+                      close a connection that has not sent its complete request
+                      head within s seconds (slowloris) (default: 10)
+  --timeout-write <s> drop a client whose response write made no progress for s
+                      seconds (default: 30)
+  --timeout-request <s>
+                      per-request deadline: ctx.signal aborts and the client gets
+                      503 (default: none)
+  --timeout-graceful-shutdown <s>
+                      how long in-flight requests get at SIGINT/SIGTERM
+                      (default: 10)
+  --max-header-size <bytes>
+                      largest request head; beyond it, 431 (default: 16384)
+
+Proxies and logging:
+  --proxy-headers     trust X-Forwarded-For/-Proto/-Host and Forwarded from
+                      --forwarded-allow-ips peers (default: off)
+  --forwarded-allow-ips <ips>
+                      comma-separated peer addresses, or "*" (default: 127.0.0.1)
+  --no-access-log     no line per request (default: one line per request)
+  --log-format <fmt>  access log format: text or json (default: text)
   -h, --help          show this help
 
 SIGINT or SIGTERM closes gracefully: no new connections, in-flight requests get
@@ -82,6 +139,20 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
         reload: { type: "boolean", default: false },
         "reload-dir": { type: "string", multiple: true, default: [] },
         "crash-on-unhandled": { type: "boolean", default: false },
+        workers: { type: "string", default: "1" },
+        "limit-max-requests": { type: "string" },
+        "limit-concurrency": { type: "string" },
+        backlog: { type: "string" },
+        "timeout-keep-alive": { type: "string" },
+        "timeout-headers": { type: "string" },
+        "timeout-write": { type: "string" },
+        "timeout-request": { type: "string" },
+        "timeout-graceful-shutdown": { type: "string" },
+        "max-header-size": { type: "string" },
+        "proxy-headers": { type: "boolean", default: false },
+        "forwarded-allow-ips": { type: "string" },
+        "no-access-log": { type: "boolean", default: false },
+        "log-format": { type: "string", default: "text" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -110,6 +181,9 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
   if (positionals.length > 1) throw new UsageError(`expected at most one app module, got ${positionals.join(" ")}`);
   const app = positionals[0] ?? process.env[APP_ENV] ?? "";
   if (!app && !values.help) throw new UsageError(`missing the app module (a path such as app.ts, or set ${APP_ENV})`);
+  const logFormat = values["log-format"] as string;
+  if (logFormat !== "text" && logFormat !== "json") throw new UsageError(`--log-format must be text or json, got ${JSON.stringify(logFormat)}`);
+  const workers = values.workers === "auto" ? availableParallelism() : integerFlag("workers", values.workers as string, 1, 1024)!;
   return {
     runtime: runtime as RuntimeName,
     port,
@@ -119,6 +193,59 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
     reload: values.reload as boolean,
     reloadDirs,
     crashOnUnhandled: values["crash-on-unhandled"] as boolean,
+    workers,
+    limitMaxRequests: integerFlag("limit-max-requests", values["limit-max-requests"] as string | undefined, 1, Number.MAX_SAFE_INTEGER),
+    limitConcurrency: integerFlag("limit-concurrency", values["limit-concurrency"] as string | undefined, 1, Number.MAX_SAFE_INTEGER),
+    backlog: integerFlag("backlog", values.backlog as string | undefined, 1, 65535),
+    keepAliveTimeout: secondsFlag("timeout-keep-alive", values["timeout-keep-alive"] as string | undefined),
+    headersTimeout: secondsFlag("timeout-headers", values["timeout-headers"] as string | undefined),
+    writeTimeout: secondsFlag("timeout-write", values["timeout-write"] as string | undefined),
+    requestTimeout: secondsFlag("timeout-request", values["timeout-request"] as string | undefined),
+    shutdownTimeout: secondsFlag("timeout-graceful-shutdown", values["timeout-graceful-shutdown"] as string | undefined),
+    maxHeaderSize: integerFlag("max-header-size", values["max-header-size"] as string | undefined, 1024, 1024 * 1024),
+    proxyHeaders: values["proxy-headers"] as boolean,
+    forwardedAllowIps: (values["forwarded-allow-ips"] as string | undefined)?.split(",").map((ip) => ip.trim()).filter(Boolean),
+    accessLog: values["no-access-log"] ? false : logFormat,
     help: values.help as boolean,
+  };
+}
+
+/** An integer flag in min..max, or undefined when absent. */
+function integerFlag(name: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) throw new UsageError(`--${name} must be an integer in ${min}..${max}, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** A duration flag in seconds (decimals allowed), returned in ms; undefined when absent. */
+function secondsFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || seconds <= 0 || seconds > 86_400) {
+    throw new UsageError(`--${name} must be a number of seconds in (0, 86400], got ${JSON.stringify(value)}`);
+  }
+  return Math.round(seconds * 1000);
+}
+
+/** The ServeOptions the flags ask for (every adapter takes the same ones). */
+export function serveOptions(args: ServeArgs): ServeOptions {
+  return {
+    port: args.port,
+    hostname: args.host,
+    crashOnUnhandled: args.crashOnUnhandled,
+    workers: args.workers,
+    limitMaxRequests: args.limitMaxRequests,
+    limitConcurrency: args.limitConcurrency,
+    backlog: args.backlog,
+    keepAliveTimeout: args.keepAliveTimeout,
+    headersTimeout: args.headersTimeout,
+    writeTimeout: args.writeTimeout,
+    requestTimeout: args.requestTimeout,
+    shutdownTimeout: args.shutdownTimeout,
+    maxHeaderSize: args.maxHeaderSize,
+    proxyHeaders: args.proxyHeaders,
+    forwardedAllowIps: args.forwardedAllowIps,
+    accessLog: args.accessLog,
   };
 }

@@ -2,7 +2,7 @@
 // Prints exactly one "listening on http://HOST:PORT" line once the server accepts connections.
 
 import type { App, ServeOptions, Server } from "@asyncview/core";
-import { HELP, parseServeArgs, type ServeArgs, UsageError } from "./args.ts";
+import { HELP, parseServeArgs, type ServeArgs, serveOptions, UsageError } from "./args.ts";
 import { loadApp } from "./load-app.ts";
 
 /** An adapter's `serve`, for adapters that take the App object (node, bun, deno). */
@@ -12,7 +12,7 @@ export type StartFn = (args: ServeArgs) => Promise<Server>;
 
 /** A StartFn that loads the app module in this process and serves it with `serve`. */
 export function withLoadedApp(serve: ServeFn): StartFn {
-  return async (args) => serve(await loadApp(args.app), { port: args.port, hostname: args.host, crashOnUnhandled: args.crashOnUnhandled });
+  return async (args) => serve(await loadApp(args.app), serveOptions(args));
 }
 
 export async function runEntry(start: StartFn, argv: readonly string[] = process.argv.slice(2)): Promise<void> {

@@ -8,7 +8,19 @@ export { errorResponse, HttpError, type HttpErrorOptions } from "./errors.ts";
 export { consoleLogger, silentLogger } from "./logger.ts";
 export { html, json, redirect, text, type ResponseOptions } from "./responses.ts";
 export { formatSse, ndjson, sse, stream, toReadableStream, type Chunk, type Source, type SseEvent, type StreamOptions } from "./stream.ts";
-export { DEFAULT_SHUTDOWN_TIMEOUT, type CloseOptions, type ServeOptions, type Server } from "./server.ts";
+export {
+  DEFAULT_BACKLOG,
+  DEFAULT_FORWARDED_ALLOW_IPS,
+  DEFAULT_HEADERS_TIMEOUT,
+  DEFAULT_KEEP_ALIVE_TIMEOUT,
+  DEFAULT_MAX_HEADER_SIZE,
+  DEFAULT_SHUTDOWN_TIMEOUT,
+  DEFAULT_WRITE_TIMEOUT,
+  type AccessLogFormat,
+  type CloseOptions,
+  type ServeOptions,
+  type Server,
+} from "./server.ts";
 export type { Context, Logger, Middleware, Params, ParamsOf, Runtime, ServeInfo, View } from "./types.ts";
 export { intParam, type IntParamOptions } from "./query.ts";
 export { sleep, type SleepOptions } from "./sleep.ts";

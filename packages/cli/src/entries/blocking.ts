@@ -4,11 +4,12 @@
 import { pathToFileURL } from "node:url";
 import { serve } from "@asyncview/blocking";
 import { resolveAppPath } from "../load-app.ts";
+import { serveOptions } from "../args.ts";
 import { runEntry } from "../run.ts";
 
 try {
   await runEntry((args) =>
-    serve(pathToFileURL(resolveAppPath(args.app)), { port: args.port, hostname: args.host, threads: args.threads, crashOnUnhandled: args.crashOnUnhandled }),
+    serve(pathToFileURL(resolveAppPath(args.app)), { ...serveOptions(args), threads: args.threads }),
   );
 } catch (error) {
   console.error(`error: ${(error as Error).message}`);
