@@ -17,7 +17,7 @@ const { [APP_ENV]: _unset, ...env } = process.env;
 
 describe("parseServeArgs", () => {
   it("fills in the documented defaults", () => {
-    expect(parseServeArgs(["app.ts"])).toEqual({ runtime: "node", port: 8000, host: "127.0.0.1", app: "app.ts", threads: undefined, reload: false, reloadDirs: [], crashOnUnhandled: false, help: false });
+    expect(parseServeArgs(["app.ts"])).toEqual({ runtime: "node", port: 8000, host: "127.0.0.1", app: "app.ts", threads: undefined, reload: false, reloadDirs: [], crashOnUnhandled: false, workers: 1, limitMaxRequests: undefined, limitConcurrency: undefined, backlog: undefined, keepAliveTimeout: undefined, headersTimeout: undefined, writeTimeout: undefined, requestTimeout: undefined, shutdownTimeout: undefined, maxHeaderSize: undefined, proxyHeaders: false, forwardedAllowIps: undefined, accessLog: "text", help: false });
   });
 
   it("takes the app module from $ASYNCVIEW_APP when no argument names one, and requires one otherwise", () => {
@@ -51,9 +51,27 @@ describe("parseServeArgs", () => {
       reload: false,
       reloadDirs: [],
       crashOnUnhandled: false,
+      workers: 1, limitMaxRequests: undefined, limitConcurrency: undefined, backlog: undefined, keepAliveTimeout: undefined, headersTimeout: undefined, writeTimeout: undefined, requestTimeout: undefined, shutdownTimeout: undefined, maxHeaderSize: undefined, proxyHeaders: false, forwardedAllowIps: undefined, accessLog: "text", 
       help: false,
     });
     expect(parseServeArgs(["--crash-on-unhandled", "app.ts"]).crashOnUnhandled).toBe(true);
+    expect(
+      parseServeArgs([
+        "--workers", "3", "--limit-max-requests", "1000", "--limit-concurrency", "50", "--backlog", "128",
+        "--timeout-keep-alive", "2.5", "--timeout-headers", "4", "--timeout-write", "7", "--timeout-request", "0.25",
+        "--timeout-graceful-shutdown", "3", "--max-header-size", "8192", "--proxy-headers",
+        "--forwarded-allow-ips", "10.0.0.1, 10.0.0.2", "--log-format", "json", "app.ts",
+      ]),
+    ).toMatchObject({
+      workers: 3, limitMaxRequests: 1000, limitConcurrency: 50, backlog: 128, keepAliveTimeout: 2500, headersTimeout: 4000,
+      writeTimeout: 7000, requestTimeout: 250, shutdownTimeout: 3000, maxHeaderSize: 8192, proxyHeaders: true,
+      forwardedAllowIps: ["10.0.0.1", "10.0.0.2"], accessLog: "json",
+    });
+    expect(parseServeArgs(["--no-access-log", "app.ts"]).accessLog).toBe(false);
+    expect(parseServeArgs(["--workers", "auto", "app.ts"]).workers).toBeGreaterThanOrEqual(1);
+    expect(() => parseServeArgs(["--workers", "0", "app.ts"])).toThrow(/--workers must be an integer in 1\.\.1024, got "0"/);
+    expect(() => parseServeArgs(["--timeout-keep-alive", "-1", "app.ts"])).toThrow(/--timeout-keep-alive must be a number of seconds/);
+    expect(() => parseServeArgs(["--log-format", "xml", "app.ts"])).toThrow(/--log-format must be text or json/);
     expect(parseServeArgs(["--runtime", "blocking", "--threads", "8", "app.ts"]).threads).toBe(8);
     expect(parseServeArgs(["--reload", "--reload-dir", "src", "--reload-dir", "lib", "app.ts"]).reloadDirs).toEqual(["src", "lib"]);
   });
