@@ -70,7 +70,7 @@ describe("parseServeArgs", () => {
     expect(parseServeArgs(["--no-access-log", "app.ts"]).accessLog).toBe(false);
     expect(parseServeArgs(["--workers", "auto", "app.ts"]).workers).toBeGreaterThanOrEqual(1);
     expect(() => parseServeArgs(["--workers", "0", "app.ts"])).toThrow(/--workers must be an integer in 1\.\.1024, got "0"/);
-    expect(() => parseServeArgs(["--timeout-keep-alive", "-1", "app.ts"])).toThrow(/--timeout-keep-alive must be a number of seconds/);
+    expect(() => parseServeArgs(["--timeout-keep-alive", "0", "app.ts"])).toThrow(/--timeout-keep-alive must be a number of seconds/);
     expect(() => parseServeArgs(["--log-format", "xml", "app.ts"])).toThrow(/--log-format must be text or json/);
     expect(parseServeArgs(["--runtime", "blocking", "--threads", "8", "app.ts"]).threads).toBe(8);
     expect(parseServeArgs(["--reload", "--reload-dir", "src", "--reload-dir", "lib", "app.ts"]).reloadDirs).toEqual(["src", "lib"]);
