@@ -1,9 +1,10 @@
 // serve(appModule) for the blocking baseline: an Express 5 front accepts connections and reads bodies; a fixed
 // pool of threads runs the views, one request per thread from start to finish; the rest wait in a bounded queue.
 
+import { spawn } from "node:child_process";
 import express from "express";
-import { consoleLogger, errorResponse, HttpError } from "@asyncview/core";
-import { DEFAULT_HOSTNAME, DEFAULT_PORT, installRuntime, processHooks, serverHandle } from "@asyncview/core/adapter";
+import { consoleLogger, errorResponse, HttpError, type Server } from "@asyncview/core";
+import { DEFAULT_HOSTNAME, installRuntime, type ListenPlan, processHooks, serverHandle, serveWorkers } from "@asyncview/core/adapter";
 import { NodeFront } from "@asyncview/node/front";
 import { Exchange } from "./exchange.ts";
 import {
@@ -32,11 +33,25 @@ function queueFull(queueSize: number): Response {
 
 /**
  * Serves the app exported by `appModule` (a path's file: URL; its default export or `app`). Each thread imports
- * the module itself, so the app must be importable by path, and each thread has its own module state.
+ * the module itself, so the app must be importable by path, and each thread has its own module state. With `workers`
+ * (or `limitMaxRequests`), worker processes of `threads` threads each under a supervisor: gunicorn's sync model.
  */
 export async function serve(appModule: string | URL, options: BlockingServeOptions = {}): Promise<BlockingServer> {
   const threads = integerOption("threads", options.threads, 1, defaultThreads());
   const queueSize = integerOption("queueSize", options.queueSize, 0, DEFAULT_QUEUE_SIZE);
+  const server = await serveWorkers(options, { runtime: "blocking", process, spawn }, (plan) =>
+    serveHere(appModule, options, plan, threads, queueSize),
+  );
+  return { ...server, runtime: "blocking", threads, queueSize };
+}
+
+async function serveHere(
+  appModule: string | URL,
+  options: BlockingServeOptions,
+  plan: ListenPlan,
+  threads: number,
+  queueSize: number,
+): Promise<Server> {
   const maxBodySize = integerOption("maxBodySize", options.maxBodySize, 0, DEFAULT_MAX_BODY_SIZE);
   const logger = options.logger ?? consoleLogger;
 
@@ -69,12 +84,13 @@ export async function serve(appModule: string | URL, options: BlockingServeOptio
   );
 
   try {
-    await front.listen(options.port ?? DEFAULT_PORT, options.hostname ?? DEFAULT_HOSTNAME);
+    await front.listen(plan.port, options.hostname ?? DEFAULT_HOSTNAME, plan.reusePort);
   } catch (error) {
     await pool.stop(0);
     throw error;
   }
-  const server = serverHandle(
+  if (plan.onRequest) front.server.on("request", plan.onRequest);
+  return serverHandle(
     {
       runtime: "blocking",
       logger,
@@ -90,5 +106,4 @@ export async function serve(appModule: string | URL, options: BlockingServeOptio
     },
     options,
   );
-  return { ...server, runtime: "blocking", threads, queueSize };
 }
