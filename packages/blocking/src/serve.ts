@@ -39,7 +39,7 @@ function queueFull(queueSize: number): Response {
 export async function serve(appModule: string | URL, options: BlockingServeOptions = {}): Promise<BlockingServer> {
   const threads = integerOption("threads", options.threads, 1, defaultThreads());
   const queueSize = integerOption("queueSize", options.queueSize, 0, DEFAULT_QUEUE_SIZE);
-  const server = await serveWorkers(options, { runtime: "blocking", process, spawn }, (plan) =>
+  const server = await serveWorkers(options, { runtime: "blocking", current: process, spawn }, (plan) =>
     serveHere(appModule, options, plan, threads, queueSize),
   );
   return { ...server, runtime: "blocking", threads, queueSize };

@@ -45,7 +45,7 @@ class BunInfo implements ServeInfo {
 
 /** Serves `app`; with `workers` (or `limitMaxRequests`) from worker processes under a supervisor (core's supervisor.ts). */
 export function serve(app: App, options: BunServeOptions = {}): Promise<Server> {
-  return serveWorkers(options, { runtime: "bun", process, spawn }, (plan) => serveHere(app, options, plan));
+  return serveWorkers(options, { runtime: "bun", current: process, spawn }, (plan) => serveHere(app, options, plan));
 }
 
 async function serveHere(app: App, options: BunServeOptions, plan: ListenPlan): Promise<Server> {

@@ -63,7 +63,8 @@ export type SpawnFn = (
 /** What an adapter hands the supervisor: its runtime's process and spawner, and flags it cannot read back. */
 export interface ProcessHost {
   readonly runtime: Runtime;
-  readonly process: ProcessApi;
+  /** This process (Node's `process`; `node:process` on Deno). */
+  readonly current: ProcessApi;
   readonly spawn: SpawnFn;
   /** The runtime flags a worker is started with when RUNTIME_FLAGS_ENV is unset; default `process.execArgv`. */
   readonly runtimeFlags?: readonly string[];
@@ -107,8 +108,8 @@ export async function serveWorkers<S extends Server>(
 ): Promise<S | Server> {
   positiveInteger("workers", options.workers);
   positiveInteger("limitMaxRequests", options.limitMaxRequests);
-  const index = host.process.env[WORKER_ENV];
-  if (index !== undefined) return runWorker(options, host.process, start);
+  const index = host.current.env[WORKER_ENV];
+  if (index !== undefined) return runWorker(options, host.current, start);
   if ((options.workers ?? 1) > 1 || options.limitMaxRequests !== undefined) return supervise(options, host);
   return start({ port: options.port ?? DEFAULT_PORT, reusePort: false, onRequest: undefined });
 }
@@ -197,7 +198,7 @@ function exitText(code: number | null, signal: string | null): string {
 }
 
 function supervise(options: ServeOptions, host: ProcessHost, logger: Logger = consoleLogger): Promise<Server> {
-  const proc = host.process;
+  const proc = host.current;
   const count = options.workers ?? 1;
   const hostname = options.hostname ?? DEFAULT_HOSTNAME;
   let port = options.port ?? DEFAULT_PORT;

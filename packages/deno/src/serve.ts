@@ -80,7 +80,7 @@ class DenoInfo implements ServeInfo {
  * Workers are `deno run` with these flags unless ASYNCVIEW_RUNTIME_FLAGS says otherwise (the CLI passes its own): Deno
  * does not tell a process the flags it was started with. `--unstable-net` is what `reusePort` needs.
  */
-const host: ProcessHost = { runtime: "deno", process, spawn, runtimeFlags: ["run", "--allow-all", "--unstable-net"] };
+const host: ProcessHost = { runtime: "deno", current: process, spawn, runtimeFlags: ["run", "--allow-all", "--unstable-net"] };
 
 /** Serves `app`; with `workers` (or `limitMaxRequests`) from worker processes under a supervisor (core's supervisor.ts). */
 export function serve(app: App, options: ServeOptions = {}): Promise<Server> {

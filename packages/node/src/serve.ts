@@ -57,7 +57,7 @@ class InFlight implements ServeInfo {
 
 /** Serves `app`; with `workers` (or `limitMaxRequests`) from worker processes under a supervisor (core's supervisor.ts). */
 export function serve(app: App, options: ServeOptions = {}): Promise<Server> {
-  return serveWorkers(options, { runtime: "node", process, spawn }, (plan) => serveHere(app, options, plan));
+  return serveWorkers(options, { runtime: "node", current: process, spawn }, (plan) => serveHere(app, options, plan));
 }
 
 async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Promise<Server> {
