@@ -5,11 +5,15 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { get } from "node:http";
 import { fileURLToPath } from "node:url";
+import { App } from "@asyncview/core";
+import { serve } from "@asyncview/node";
 import { describe, expect, it } from "vitest";
 import { APP_ENV, RUNTIMES } from "../src/args.ts";
+import { pinned } from "../src/runtime-command.ts";
 
 const launcher = fileURLToPath(new URL("../src/serve.ts", import.meta.url));
 const APP = fileURLToPath(new URL("./fixtures/workers-app.ts", import.meta.url));
+const SCRIPT = fileURLToPath(new URL("./fixtures/workers-server.ts", import.meta.url));
 const { [APP_ENV]: _unset, ...env } = process.env;
 
 interface Served {
@@ -20,11 +24,19 @@ interface Served {
 
 /** Starts `asyncview serve` (the launcher, as a user does) with `flags`; `url` once it printed "listening on". */
 function launch(runtime: string, flags: string[], extraEnv: Record<string, string> = {}): Served {
-  const threads = runtime === "blocking" ? ["--threads", "1"] : [];
-  const child = spawn(process.execPath, [launcher, "--runtime", runtime, "--port", "0", ...threads, ...flags, APP], {
-    env: { ...env, ...extraEnv },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const threads = runtime === "blocking" ? ["--threads", "4"] : [];
+  return start(process.execPath, [launcher, "--runtime", runtime, "--port", "0", ...threads, ...flags, APP], extraEnv);
+}
+
+/** Runs the server script that calls serve(app, { workers: 2 }) itself, under the runtime's own binary. */
+function runScript(runtime: string): Served {
+  const [command, ...flags] =
+    runtime === "bun" ? [pinned("bun")] : runtime === "deno" ? [pinned("deno"), "run", "--allow-all"] : [process.execPath];
+  return start(command!, [...flags, SCRIPT, runtime]);
+}
+
+function start(command: string, args: string[], extraEnv: Record<string, string> = {}): Served {
+  const child = spawn(command, args, { env: { ...env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -87,9 +99,20 @@ async function cleanup(served: Served): Promise<void> {
   clearTimeout(timer);
 }
 
+describe("serve options", () => {
+  it("refuses workers and limitMaxRequests that are not positive integers, naming them", async () => {
+    await expect(serve(new App(), { port: 0, workers: 0 })).rejects.toThrow(/workers must be an integer of at least 1, got 0/);
+    await expect(serve(new App(), { port: 0, workers: 1.5 })).rejects.toThrow(/workers must be an integer of at least 1, got 1\.5/);
+    await expect(serve(new App(), { port: 0, limitMaxRequests: -1 })).rejects.toThrow(/limitMaxRequests must be an integer/);
+  });
+});
+
 describe.each(RUNTIMES)("serve --workers on %s", (runtime) => {
-  it("two workers answer on one port, SIGTERM lets in-flight requests finish, runs each worker's shutdown hooks and exits 0", async () => {
-    const served = launch(runtime, ["--workers", "2"]);
+  it.each([
+    ["the CLI's --workers 2", () => launch(runtime, ["--workers", "2"])],
+    ["serve(app, { workers: 2 }) from code", () => runScript(runtime)],
+  ])("%s: two workers answer on one port, SIGTERM lets in-flight requests finish, runs each worker's shutdown hooks and exits 0", async (_how, begin) => {
+    const served = begin();
     try {
       const url = await listening(served);
       expect(served.output().match(/listening on/g)).toHaveLength(1);
