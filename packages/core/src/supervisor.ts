@@ -187,6 +187,9 @@ interface Worker {
   retired: boolean;
   /** Killed while still starting, at a stop: its exit says nothing about the server. */
   abandoned: boolean;
+  /** With limitMaxRequests: the worker this one replaces, and the one replacing this one. */
+  predecessor?: Worker;
+  successor?: Worker;
 }
 
 function describe(worker: Worker): string {
@@ -269,9 +272,17 @@ function supervise(options: ServeOptions, host: ProcessHost, logger: Logger = co
     if (!worker.isReady && worker.failed === undefined && !started) return; // the startup's own wait reports it
     crashes[worker.slot] = Date.now() - worker.started >= STABLE_MS ? 0 : crashes[worker.slot]! + 1;
     const delay = crashes[worker.slot] === 0 ? 0 : Math.min(BACKOFF_FIRST_MS * 2 ** (crashes[worker.slot]! - 1), BACKOFF_MAX_MS);
+    // A retiring worker whose replacement is on its way needs no other; a replacement that died retries the retirement.
+    if (worker.successor !== undefined && live.has(worker.successor)) {
+      logger.error(`${describe(worker)} ${exitText(code, signal)} unexpectedly while retiring; its replacement is starting`);
+      return;
+    }
     logger.error(`${describe(worker)} ${exitText(code, signal)} unexpectedly; restarting it in ${delay} ms`);
     setTimeout(() => {
-      if (!stopping) spawnWorker(worker.slot);
+      if (stopping) return;
+      const retiring = worker.predecessor;
+      if (retiring !== undefined && live.has(retiring)) replace(retiring);
+      else spawnWorker(worker.slot);
     }, delay);
   };
 
@@ -291,10 +302,18 @@ function supervise(options: ServeOptions, host: ProcessHost, logger: Logger = co
   const retire = (worker: Worker, requests: number) => {
     if (stopping || worker.retired) return;
     logger.info(`${describe(worker)} served ${requests} requests (limitMaxRequests); starting its replacement, then it retires`);
+    replace(worker);
+  };
+
+  /** Starts `worker`'s replacement; once that one listens, `worker` closes gracefully. */
+  const replace = (worker: Worker) => {
     const next = spawnWorker(worker.slot);
+    next.predecessor = worker;
+    worker.successor = next;
     // The old one serves until the new one listens, so the port never goes unanswered.
     next.ready.then(
       () => {
+        next.predecessor = undefined; // no chain of past workers kept alive
         worker.retired = true;
         stopWorker(worker);
       },
