@@ -143,7 +143,7 @@ async function runWorker<S extends Server>(options: ServeOptions, proc: ProcessA
     limit === undefined
       ? undefined
       : () => {
-          // Reported once; the supervisor starts the replacement, then asks this one to close (SIGTERM).
+          // Reported once; the supervisor starts the replacement, then asks this one to close (its stop message).
           if (++served === limit) void report(proc, { asyncview: "retire", requests: served });
         };
   let server: S;
