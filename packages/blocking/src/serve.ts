@@ -18,8 +18,9 @@ import {
 } from "./options.ts";
 import { type Job, WorkerPool } from "./pool.ts";
 
-// The main thread guards errors nobody handled like any server; each worker thread guards its own (worker.ts).
-installRuntime(processHooks(process));
+// The main thread guards errors nobody handled like any server; each worker thread guards its own (worker.ts). Its
+// env reader lets log lines name the worker process (serve({ workers })).
+installRuntime({ env: (name) => process.env[name], ...processHooks(process) });
 
 function queueFull(queueSize: number): Response {
   return errorResponse(

@@ -130,6 +130,8 @@ describe.each(RUNTIMES)("serve --workers on %s", (runtime) => {
         expect(served.output()).toContain(`shutdown hook ran in pid ${pid}`);
         expect(alive(pid)).toBe(false);
       }
+      // Each worker's log lines carry its index.
+      for (const index of [0, 1]) expect(served.output()).toMatch(new RegExp(`"msg":"workers-app started","worker":${index},"pid":\\d+`));
     } finally {
       await cleanup(served);
     }

@@ -22,5 +22,5 @@ export {
   RUNTIME_FLAGS_ENV,
   serveWorkers,
   type SpawnFn,
-  WORKER_ENV,
 } from "./supervisor.ts";
+export { WORKER_ENV } from "./runtime.ts";

@@ -3,11 +3,10 @@
 
 import { ABORT_GRACE_MS } from "./lifecycle.ts";
 import { consoleLogger } from "./logger.ts";
+import { WORKER_ENV } from "./runtime.ts";
 import { DEFAULT_HOSTNAME, DEFAULT_PORT, DEFAULT_SHUTDOWN_TIMEOUT, formatUrl, type ServeOptions, type Server } from "./server.ts";
 import type { Logger, Runtime } from "./types.ts";
 
-/** Set in a worker's environment to its index (0..workers-1); its presence makes `serve()` a worker. */
-export const WORKER_ENV = "ASYNCVIEW_WORKER";
 /** The port a worker binds (the one the first worker got when the port asked for was 0). */
 const WORKER_PORT_ENV = "ASYNCVIEW_WORKER_PORT";
 /**
@@ -108,8 +107,8 @@ export async function serveWorkers<S extends Server>(
 ): Promise<S | Server> {
   positiveInteger("workers", options.workers);
   positiveInteger("limitMaxRequests", options.limitMaxRequests);
-  const index = host.current.env[WORKER_ENV];
-  if (index !== undefined) return runWorker(options, host.current, start);
+  // WORKER_ENV's presence makes this process a worker.
+  if (isWorker(host.current)) return runWorker(options, host.current, start);
   if ((options.workers ?? 1) > 1 || options.limitMaxRequests !== undefined) return supervise(options, host);
   return start({ port: options.port ?? DEFAULT_PORT, reusePort: false, onRequest: undefined });
 }
