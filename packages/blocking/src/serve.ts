@@ -1,5 +1,5 @@
-// serve(appModule) for the blocking baseline: an Express 5 front accepts connections and reads bodies; a fixed
-// pool of threads runs the views, one request per thread from start to finish; the rest wait in a bounded queue.
+// serve(appModule) for the blocking baseline: an Express 5 front accepts connections; a fixed pool of threads runs
+// the views (pulling request bodies as they read them), one request per thread; the rest wait in a bounded queue.
 
 import express from "express";
 import { consoleLogger, errorResponse, HttpError } from "@asyncview/core";
@@ -30,6 +30,16 @@ function queueFull(queueSize: number): Response {
   );
 }
 
+/** The answer to a request still waiting for a thread when the server began closing. */
+function shuttingDown(): Response {
+  return errorResponse(
+    new HttpError(503, "the server is shutting down; retry later", {
+      code: "shutting_down",
+      headers: { "retry-after": String(RETRY_AFTER_SECONDS) },
+    }),
+  );
+}
+
 /**
  * Serves the app exported by `appModule` (a path's file: URL; its default export or `app`). Each thread imports
  * the module itself, so the app must be importable by path, and each thread has its own module state.
@@ -51,19 +61,19 @@ export async function serve(appModule: string | URL, options: BlockingServeOptio
     "blocking",
     (req, res, url) => {
       front.enter();
-      const exchange = new Exchange(nextId++, req, res, url, closing);
+      const exchange = new Exchange(nextId++, req, res, url, closing, maxBodySize);
       let job: Job | undefined;
       res.once("close", () => {
         if (job !== undefined && !res.writableFinished) pool.cancel(job, front.closing ? "server shutting down" : "client disconnected");
         if (job !== undefined) jobs.delete(job);
+        exchange.release();
         front.leave();
       });
-      void exchange.request(maxBodySize).then((message) => {
-        if (message === null || res.destroyed) return;
-        job = { message, exchange };
-        jobs.add(job);
-        if (!pool.submit(job)) exchange.respond(queueFull(queueSize), false);
-      });
+      const message = exchange.request();
+      if (message === null) return;
+      job = { message, exchange };
+      jobs.add(job);
+      if (!pool.submit(job)) exchange.respond(front.closing ? shuttingDown() : queueFull(queueSize), false);
     },
     (listener) => express().disable("x-powered-by").use((req, res) => listener(req, res)),
   );
@@ -80,7 +90,12 @@ export async function serve(appModule: string | URL, options: BlockingServeOptio
       logger,
       hostname: front.hostname,
       port: front.port,
-      drain: () => front.drain(),
+      // Requests still waiting for a thread are answered 503 at once; the ones the threads hold finish.
+      drain: () => {
+        const draining = front.drain();
+        for (const job of pool.shed()) job.exchange.respond(shuttingDown(), true);
+        return draining;
+      },
       // Past the deadline: abort what the threads still hold, then drop the connections.
       cut: () => {
         for (const job of jobs) pool.cancel(job, "server shutting down");
