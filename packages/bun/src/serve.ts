@@ -26,26 +26,6 @@ export interface BunServeOptions extends ServeOptions {
   maxBodySize?: number;
 }
 
-/**
- * The response, with `Connection: close` when the request announced a body the view did not read to its end (it never
- * touched it, or gave up on it with an error such as readBytes' 413). Bun reads (and throws away) all of such a body
- * before it looks at the next request on the connection, however big: closing bounds that to what is on its way.
- */
-function closeIfBodyUnread(request: Request, response: Response): Response {
-  const length = request.headers.get("content-length");
-  const announced = request.headers.has("transfer-encoding") || (length !== null && length !== "0");
-  if (!announced || (request.bodyUsed && response.status < 400)) return response;
-  try {
-    response.headers.set("connection", "close");
-    return response;
-  } catch {
-    // immutable headers (a fetch() response passed through): a new Response over the same body
-    const headers = new Headers(response.headers);
-    headers.set("connection", "close");
-    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
-  }
-}
-
 /** Per-request info for the app; the peer address is looked up only when read. */
 class BunInfo implements ServeInfo {
   readonly runtime: Runtime = "bun";
@@ -78,11 +58,9 @@ export async function serve(app: App, options: BunServeOptions = {}): Promise<Se
         // Bun answers HTTP/1.1 without Host itself; an HTTP/1.0 one arrives with a relative URL.
         if (request.url.charCodeAt(0) === 47 /* "/" */) return toFetchResponse(errorResponse(missingHost()));
         const result = app.handle(request, new BunInfo(bunServer, request));
-        const answer = (response: Response) => {
-          const native = nativeResponse(app, request, response);
-          return native instanceof Promise ? native.then((r) => closeIfBodyUnread(request, r)) : closeIfBodyUnread(request, native);
-        };
-        return result instanceof Promise ? result.then(answer) : answer(result);
+        return result instanceof Promise
+          ? result.then((response) => nativeResponse(app, request, response))
+          : nativeResponse(app, request, result);
       },
       error(error) {
         app.logger.error("request failed", { error });
