@@ -1,5 +1,5 @@
-// serve(appModule) for the blocking baseline: an Express 5 front accepts connections and reads bodies; a fixed
-// pool of threads runs the views, one request per thread from start to finish; the rest wait in a bounded queue.
+// serve(appModule) for the blocking baseline: an Express 5 front accepts connections; a fixed pool of threads runs
+// the views (pulling request bodies as they read them), one request per thread; the rest wait in a bounded queue.
 
 import { spawn } from "node:child_process";
 import express from "express";
@@ -27,6 +27,16 @@ function queueFull(queueSize: number): Response {
     new HttpError(503, `all worker threads are busy and ${queueSize} requests are already waiting; retry later`, {
       code: "queue_full",
       details: { queueSize },
+      headers: { "retry-after": String(RETRY_AFTER_SECONDS) },
+    }),
+  );
+}
+
+/** The answer to a request still waiting for a thread when the server began closing. */
+function shuttingDown(): Response {
+  return errorResponse(
+    new HttpError(503, "the server is shutting down; retry later", {
+      code: "shutting_down",
       headers: { "retry-after": String(RETRY_AFTER_SECONDS) },
     }),
   );
@@ -67,19 +77,19 @@ async function serveHere(
     "blocking",
     (req, res, url) => {
       front.enter();
-      const exchange = new Exchange(nextId++, req, res, url, closing);
+      const exchange = new Exchange(nextId++, req, res, url, closing, maxBodySize);
       let job: Job | undefined;
       res.once("close", () => {
         if (job !== undefined && !res.writableFinished) pool.cancel(job, front.closing ? "server shutting down" : "client disconnected");
         if (job !== undefined) jobs.delete(job);
+        exchange.release();
         front.leave();
       });
-      void exchange.request(maxBodySize).then((message) => {
-        if (message === null || res.destroyed) return;
-        job = { message, exchange };
-        jobs.add(job);
-        if (!pool.submit(job)) exchange.respond(queueFull(queueSize), false);
-      });
+      const message = exchange.request();
+      if (message === null) return;
+      job = { message, exchange };
+      jobs.add(job);
+      if (!pool.submit(job)) exchange.respond(front.closing ? shuttingDown() : queueFull(queueSize), false);
     },
     (listener) => express().disable("x-powered-by").use((req, res) => listener(req, res)),
   );
@@ -97,7 +107,12 @@ async function serveHere(
       logger,
       hostname: front.hostname,
       port: front.port,
-      drain: () => front.drain(),
+      // Requests still waiting for a thread are answered 503 at once; the ones the threads hold finish.
+      drain: () => {
+        const draining = front.drain();
+        for (const job of pool.shed()) job.exchange.respond(shuttingDown(), true);
+        return draining;
+      },
       // Past the deadline: abort what the threads still hold, then drop the connections.
       cut: () => {
         for (const job of jobs) pool.cancel(job, "server shutting down");

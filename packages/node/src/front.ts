@@ -161,5 +161,5 @@ export class NodeFront implements Omit<Listener, "release" | "logger"> {
   }
 }
 
-export { readBody } from "./body.ts";
+export { bodyUnreadable, closeForUnreadBody } from "./body.ts";
 export { writeResponse } from "./response.ts";

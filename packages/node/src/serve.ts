@@ -65,9 +65,8 @@ async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Pro
     front.enter();
     const state = new InFlight(res, front);
     const request = new NodeRequest(req, url, () => state.signal) as unknown as Request;
-    // A body still arriving after the response means the connection cannot be reused safely.
-    const respond = (response: Response): void | Promise<void> =>
-      writeResponse(res, response, front.closing || (!req.complete && req.method !== "GET" && req.method !== "HEAD"));
+    // writeResponse also closes (lingering) when the request body is still arriving.
+    const respond = (response: Response): void | Promise<void> => writeResponse(res, response, front.closing);
     const fail = (error: unknown) => {
       logResponseFailure(app, { method: req.method, url }, error, res.headersSent);
       if (!res.headersSent && !res.destroyed) void respond(errorResponse(error, app.debug));
