@@ -3,6 +3,7 @@
 
 import type { App, ServeOptions, Server } from "@asyncview/core";
 import { HELP, parseServeArgs, type ServeArgs, serveOptions, UsageError } from "./args.ts";
+import { channelLayerFor } from "./channel-layer.ts";
 import { loadApp } from "./load-app.ts";
 
 /** An adapter's `serve`, for adapters that take the App object (node, bun, deno). */
@@ -10,9 +11,13 @@ export type ServeFn = (app: App, options: ServeOptions) => Promise<Server>;
 /** Starts a server from the parsed arguments. */
 export type StartFn = (args: ServeArgs) => Promise<Server>;
 
-/** A StartFn that loads the app module in this process and serves it with `serve`. */
+/** A StartFn that loads the app module in this process and serves it with `serve` (and `--channel-layer`'s layer). */
 export function withLoadedApp(serve: ServeFn): StartFn {
-  return async (args) => serve(await loadApp(args.app), serveOptions(args));
+  return async (args) => {
+    const app = await loadApp(args.app);
+    const channelLayer = await channelLayerFor(args);
+    return serve(app, channelLayer ? { ...serveOptions(args), channelLayer } : serveOptions(args));
+  };
 }
 
 export async function runEntry(start: StartFn, argv: readonly string[] = process.argv.slice(2)): Promise<void> {

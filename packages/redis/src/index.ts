@@ -2,6 +2,7 @@
 // `new App({ channelLayer: redisChannelLayer("redis://127.0.0.1:6379") })`, or `asyncview serve --channel-layer redis://...`.
 
 export {
+  CLIENT_NAME,
   DEFAULT_CONNECT_TIMEOUT,
   DEFAULT_PREFIX,
   DEFAULT_PUBLISH_TIMEOUT,

@@ -15,6 +15,8 @@ export const DEFAULT_RECONNECT_MIN_DELAY = 100;
 export const DEFAULT_RECONNECT_MAX_DELAY = 5_000;
 /** How long one attempt to connect may take, in ms. */
 export const DEFAULT_CONNECT_TIMEOUT = 5_000;
+/** The connections' name in Redis's CLIENT LIST, so an operator sees which connections are asyncview's rooms. */
+export const CLIENT_NAME = "asyncview-channel-layer";
 /** How long a PUBLISH may wait for Redis's reply once sent, in ms; then it rejects (503 channel_layer_unavailable). */
 export const DEFAULT_PUBLISH_TIMEOUT = 5_000;
 
@@ -71,6 +73,7 @@ export function redisChannelLayer(url: string, options: RedisChannelLayerOptions
 
   const publisher = createClient({
     url,
+    name: CLIENT_NAME,
     // Nothing waits in a queue while Redis is down: a publish fails at once with the clear error below.
     disableOfflineQueue: true,
     commandOptions: { timeout: options.publishTimeout ?? DEFAULT_PUBLISH_TIMEOUT },
