@@ -29,7 +29,7 @@ export interface RedisChannelLayerOptions {
   reconnectMaxDelay?: number;
   /** Time one connection attempt may take, in ms. Default 5,000. */
   connectTimeout?: number;
-  /** Time a publish may wait for Redis's reply, in ms. Default 5,000. */
+  /** Time a publish may wait for Redis's reply, in ms (and `close()` for commands in flight). Default 5,000. */
   publishTimeout?: number;
   /** Where outages and recoveries are logged (one line each per outage) and subscribers that throw. Default: core's console logger. */
   logger?: Logger;
@@ -67,7 +67,8 @@ export function redisChannelLayer(url: string, options: RedisChannelLayerOptions
   const minDelay = options.reconnectMinDelay ?? DEFAULT_RECONNECT_MIN_DELAY;
   const maxDelay = options.reconnectMaxDelay ?? DEFAULT_RECONNECT_MAX_DELAY;
   const logger = options.logger ?? consoleLogger;
-  for (const [name, value] of Object.entries({ reconnectMinDelay: minDelay, reconnectMaxDelay: maxDelay })) {
+  const publishTimeout = options.publishTimeout ?? DEFAULT_PUBLISH_TIMEOUT;
+  for (const [name, value] of Object.entries({ reconnectMinDelay: minDelay, reconnectMaxDelay: maxDelay, publishTimeout })) {
     if (!Number.isFinite(value) || value < 0) throw new RangeError(`redisChannelLayer: ${name} must be a number of ms >= 0, got ${value}`);
   }
 
@@ -76,7 +77,6 @@ export function redisChannelLayer(url: string, options: RedisChannelLayerOptions
     name: CLIENT_NAME,
     // Nothing waits in a queue while Redis is down: a publish fails at once with the clear error below.
     disableOfflineQueue: true,
-    commandOptions: { timeout: options.publishTimeout ?? DEFAULT_PUBLISH_TIMEOUT },
     socket: {
       connectTimeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
       reconnectStrategy: (retries: number) => Math.min(minDelay * 2 ** retries, maxDelay),
@@ -233,10 +233,20 @@ export function redisChannelLayer(url: string, options: RedisChannelLayerOptions
     async publish(roomName, message) {
       assertOpen();
       await firstAttempt;
+      // node-redis times a command out only while it waits to be written; a Redis that stops answering (frozen,
+      // or a network that drops packets) is caught here instead. The command itself settles later, unobserved.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const noReply = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no reply within ${publishTimeout} ms`)), publishTimeout);
+      });
+      const sent = publisher.publish(prefix + roomName, encode(message));
+      sent.catch(() => {});
       try {
-        await publisher.publish(prefix + roomName, encode(message));
+        await Promise.race([sent, noReply]);
       } catch (error) {
         throw unavailable(`publish to room ${JSON.stringify(roomName)}`, error);
+      } finally {
+        clearTimeout(timer);
       }
     },
 
@@ -245,14 +255,22 @@ export function redisChannelLayer(url: string, options: RedisChannelLayerOptions
       closed = true;
       rooms.clear();
       abandoned.clear();
-      // close() lets commands in flight finish (QUIT); a connection that is down is dropped at once instead.
+      // close() lets commands in flight finish (QUIT), for at most the publish timeout (Redis may have stopped
+      // answering); a connection that is down, or does not finish in time, is dropped.
       await Promise.all(
         [publisher, subscriber].map(async (client) => {
+          let timer: ReturnType<typeof setTimeout> | undefined;
           try {
-            if (client.isReady) await client.close();
-            else client.destroy();
+            if (client.isReady) {
+              const late = new Promise<void>((_, reject) => {
+                timer = setTimeout(() => reject(new Error("close timed out")), publishTimeout);
+              });
+              await Promise.race([client.close(), late]);
+            } else client.destroy();
           } catch {
-            client.destroy();
+            if (client.isOpen) client.destroy();
+          } finally {
+            clearTimeout(timer);
           }
         }),
       );

@@ -245,3 +245,33 @@ describe("redisChannelLayer when Redis goes down and comes back", () => {
     );
   });
 });
+
+describe("redisChannelLayer when Redis stops answering", () => {
+  let frozen: RedisServer;
+  beforeAll(async () => {
+    frozen = await RedisServer.start();
+  });
+  afterAll(async () => {
+    frozen?.thaw();
+    await frozen?.kill();
+  });
+
+  it("publish rejects with the 503 after publishTimeout, and close() does not wait for Redis", async () => {
+    const publishTimeout = 300;
+    const one = redisChannelLayer(frozen.url, { publishTimeout, logger: recordingLogger([]) });
+    await one.ready();
+    await member(one, "room");
+    frozen.freeze();
+    const started = Date.now();
+    const error = await one.publish("room", "into the void").catch((e: unknown) => e);
+    const waited = Date.now() - started;
+    expect(error).toBeInstanceOf(ChannelLayerUnavailableError);
+    expect((error as Error).message).toBe(`channel layer unavailable: cannot publish to room "room": Redis at ${frozen.url} is unreachable (no reply within 300 ms)`);
+    // Wide margins: not before the timeout, and well before "forever".
+    expect(waited).toBeGreaterThanOrEqual(publishTimeout - 20);
+    expect(waited).toBeLessThan(publishTimeout * 10);
+    const closing = Date.now();
+    await one.close();
+    expect(Date.now() - closing).toBeLessThan(publishTimeout * 10);
+  });
+});

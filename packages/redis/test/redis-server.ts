@@ -76,6 +76,15 @@ export class RedisServer {
     await exited;
   }
 
+  /** Freezes the server (SIGSTOP): connections stay open, nothing is answered. `thaw()` resumes it. */
+  freeze(): void {
+    this.#child?.kill("SIGSTOP");
+  }
+
+  thaw(): void {
+    this.#child?.kill("SIGCONT");
+  }
+
   /** Runs a command through redis-cli against this server; resolves to its output lines. */
   async cli(...args: string[]): Promise<string[]> {
     const { stdout } = await promisify(execFile)(REDIS_CLI, ["-p", String(this.port), ...args], { timeout: 10_000 });
