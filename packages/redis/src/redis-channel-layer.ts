@@ -68,9 +68,11 @@ export function redisChannelLayer(url: string, options: RedisChannelLayerOptions
   const maxDelay = options.reconnectMaxDelay ?? DEFAULT_RECONNECT_MAX_DELAY;
   const logger = options.logger ?? consoleLogger;
   const publishTimeout = options.publishTimeout ?? DEFAULT_PUBLISH_TIMEOUT;
-  for (const [name, value] of Object.entries({ reconnectMinDelay: minDelay, reconnectMaxDelay: maxDelay, publishTimeout })) {
-    if (!Number.isFinite(value) || value < 0) throw new RangeError(`redisChannelLayer: ${name} must be a number of ms >= 0, got ${value}`);
+  const connectTimeout = options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
+  for (const [name, value] of Object.entries({ reconnectMinDelay: minDelay, reconnectMaxDelay: maxDelay, connectTimeout, publishTimeout })) {
+    if (!Number.isFinite(value) || value <= 0) throw new RangeError(`redisChannelLayer: ${name} must be a number of ms > 0, got ${value}`);
   }
+  if (maxDelay < minDelay) throw new RangeError(`redisChannelLayer: reconnectMaxDelay (${maxDelay}) must be at least reconnectMinDelay (${minDelay})`);
 
   const publisher = createClient({
     url,
@@ -78,7 +80,7 @@ export function redisChannelLayer(url: string, options: RedisChannelLayerOptions
     // Nothing waits in a queue while Redis is down: a publish fails at once with the clear error below.
     disableOfflineQueue: true,
     socket: {
-      connectTimeout: options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
+      connectTimeout,
       reconnectStrategy: (retries: number) => Math.min(minDelay * 2 ** retries, maxDelay),
     },
   });

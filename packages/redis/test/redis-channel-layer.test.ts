@@ -145,9 +145,11 @@ describe("redisChannelLayer", () => {
     expect(lines).toEqual([{ level: "error", message: 'channel layer: a subscriber of room "room" threw' }]);
   });
 
-  it("refuses a URL that is not redis:// and hides the password in errors", async () => {
+  it("refuses a URL that is not redis:// and bad delays, and hides the password in errors", async () => {
     expect(() => redisChannelLayer("http://127.0.0.1:6379")).toThrow("expected a redis:// or rediss:// URL, got http://...");
     expect(() => redisChannelLayer("not a url")).toThrow(TypeError);
+    expect(() => redisChannelLayer(redis.url, { reconnectMinDelay: 0 })).toThrow("reconnectMinDelay must be a number of ms > 0, got 0");
+    expect(() => redisChannelLayer(redis.url, { reconnectMinDelay: 500, reconnectMaxDelay: 100 })).toThrow("reconnectMaxDelay (100) must be at least reconnectMinDelay (500)");
     const closedPort = redis.port === 1 ? 2 : 1; // nothing listens on port 1 or 2 here
     const secret = redisChannelLayer(`redis://user:s3cret@127.0.0.1:${closedPort}`, { logger: recordingLogger([]) });
     layers.push(secret);
