@@ -1,7 +1,8 @@
 // redisChannelLayer against a real redis-server: text and binary round trips, one subscriber connection for every
 // room, unsubscribing with the last member, key prefixes, and an outage (Redis killed, then restarted on its port).
 
-import { errorResponse, type Logger, type SocketMessage } from "@asyncview/core";
+import { App, json, type Logger, silentLogger, type SocketMessage } from "@asyncview/core";
+import { serve } from "@asyncview/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ChannelLayerUnavailableError, redisChannelLayer, type RedisChannelLayer, type RedisChannelLayerOptions } from "../src/index.ts";
 import { RedisServer } from "./redis-server.ts";
@@ -208,11 +209,27 @@ describe("redisChannelLayer when Redis goes down and comes back", () => {
     expect(unavailable.message).toContain(`cannot publish to room "kept": Redis at ${outage.url} is unreachable`);
     expect(unavailable.status).toBe(503);
     expect(unavailable.code).toBe("channel_layer_unavailable");
-    // Surfacing in a view, it is the JSON 503 every HttpError gives.
-    const response = errorResponse(unavailable);
-    expect(response.status).toBe(503);
-    expect(response.headers.get("retry-after")).toBe("1");
-    expect(await response.json()).toMatchObject({ error: { status: 503, code: "channel_layer_unavailable" } });
+    // Surfacing in a view, it is the JSON 503 every HttpError gives: a real request to a real server.
+    const app = new App({ logger: silentLogger });
+    app.post("/announce", async () => {
+      await publisher.publish("kept", "from a view");
+      return json({ published: true });
+    });
+    const server = await serve(app, { port: 0 });
+    try {
+      const response = await fetch(`${server.url}/announce`, { method: "POST" });
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("1");
+      expect(await response.json()).toEqual({
+        error: {
+          status: 503,
+          code: "channel_layer_unavailable",
+          message: `channel layer unavailable: cannot publish to room "kept": Redis at ${outage.url} is unreachable (The client is offline)`,
+        },
+      });
+    } finally {
+      await server.close();
+    }
     // Joining a room fails the same way; leaving one always works.
     await until(async () => (await subscriber.subscribe("new-room", () => {}).catch((e: unknown) => e)) instanceof ChannelLayerUnavailableError, "a failing join");
     await goes.leave();
