@@ -1,7 +1,7 @@
 // The body of every runtime entry: parse arguments, load the app, serve it, close gracefully on SIGINT/SIGTERM.
 // Prints exactly one "listening on http://HOST:PORT" line once the server accepts connections.
 
-import type { App, ServeOptions, Server } from "@asyncview/core";
+import { type App, type ServeOptions, type Server, setDefaultChannelLayer } from "@asyncview/core";
 import { HELP, parseServeArgs, type ServeArgs, serveOptions, UsageError } from "./args.ts";
 import { channelLayerFor } from "./channel-layer.ts";
 import { loadApp } from "./load-app.ts";
@@ -11,12 +11,15 @@ export type ServeFn = (app: App, options: ServeOptions) => Promise<Server>;
 /** Starts a server from the parsed arguments. */
 export type StartFn = (args: ServeArgs) => Promise<Server>;
 
-/** A StartFn that loads the app module in this process and serves it with `serve` (and `--channel-layer`'s layer). */
+/**
+ * A StartFn that loads the app module in this process and serves it with `serve`. `--channel-layer`'s layer is
+ * installed first, as the default of every App the module creates without its own `channelLayer`.
+ */
 export function withLoadedApp(serve: ServeFn): StartFn {
   return async (args) => {
-    const app = await loadApp(args.app);
     const channelLayer = await channelLayerFor(args);
-    return serve(app, channelLayer ? { ...serveOptions(args), channelLayer } : serveOptions(args));
+    if (channelLayer) setDefaultChannelLayer(channelLayer);
+    return serve(await loadApp(args.app), serveOptions(args));
   };
 }
 

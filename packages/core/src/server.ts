@@ -1,7 +1,6 @@
 // The contract every adapter's `serve(app, options)` follows: the same options, the same handle.
 // Defaults are documented here once: 127.0.0.1:8000, a 10 s graceful-shutdown deadline.
 
-import type { ChannelLayer } from "./channel-layer.ts";
 import type { Runtime } from "./types.ts";
 
 export const DEFAULT_PORT = 8000;
@@ -65,11 +64,6 @@ export interface ServeOptions {
   forwardedAllowIps?: readonly string[];
   /** One line per request: "text" for a terminal, "json" for collectors, false for none. Default false in code. */
   accessLog?: AccessLogFormat | false;
-  /**
-   * Where the app's rooms live for this server, in place of the app's own (`AppOptions.channelLayer`): the CLI's
-   * `--channel-layer redis://...` passes a Redis layer (`@asyncview/redis`) here. Default: the app's.
-   */
-  channelLayer?: ChannelLayer;
 }
 
 /** The access log's line format. */
