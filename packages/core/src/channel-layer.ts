@@ -56,18 +56,3 @@ export function memoryChannelLayer(): ChannelLayer {
     },
   };
 }
-
-let installedDefault: ChannelLayer | undefined;
-
-/**
- * Sets the layer an App created without `channelLayer` uses (undefined: back to a new in-process layer each). The
- * CLI's `--channel-layer redis://...` calls it in the runtime's process before it imports the app module.
- */
-export function setDefaultChannelLayer(layer: ChannelLayer | undefined): void {
-  installedDefault = layer;
-}
-
-/** The layer for an App created without one: the one `setDefaultChannelLayer` installed, else a new in-process layer. */
-export function defaultChannelLayer(): ChannelLayer {
-  return installedDefault ?? memoryChannelLayer();
-}
