@@ -1,11 +1,12 @@
-// The channel layer `--channel-layer` names, built in the runtime's own process (the launcher only parses the flag):
-// a Redis URL gives @asyncview/redis's layer, imported only when the flag is given.
+// The channel layer `--channel-layer` names, built in the runtime's own process (the launcher only parses the flag)
+// and installed as the default of every App created without one; a Redis URL gives @asyncview/redis's layer.
 
-import type { ChannelLayer } from "@asyncview/core";
+import { setDefaultChannelLayer } from "@asyncview/core";
 import type { ServeArgs } from "./args.ts";
 
-export async function channelLayerFor(args: ServeArgs): Promise<ChannelLayer | undefined> {
-  if (args.channelLayer === undefined) return undefined;
+/** Builds and installs the layer when the flag is given (before the app module loads); @asyncview/redis loads only then. */
+export async function installChannelLayer(args: ServeArgs): Promise<void> {
+  if (args.channelLayer === undefined) return;
   const { redisChannelLayer } = await import("@asyncview/redis");
-  return redisChannelLayer(args.channelLayer);
+  setDefaultChannelLayer(redisChannelLayer(args.channelLayer));
 }

@@ -1,9 +1,9 @@
 // The body of every runtime entry: parse arguments, load the app, serve it, close gracefully on SIGINT/SIGTERM.
 // Prints exactly one "listening on http://HOST:PORT" line once the server accepts connections.
 
-import { type App, type ServeOptions, type Server, setDefaultChannelLayer } from "@asyncview/core";
+import type { App, ServeOptions, Server } from "@asyncview/core";
 import { HELP, parseServeArgs, type ServeArgs, serveOptions, UsageError } from "./args.ts";
-import { channelLayerFor } from "./channel-layer.ts";
+import { installChannelLayer } from "./channel-layer.ts";
 import { loadApp } from "./load-app.ts";
 
 /** An adapter's `serve`, for adapters that take the App object (node, bun, deno). */
@@ -17,8 +17,7 @@ export type StartFn = (args: ServeArgs) => Promise<Server>;
  */
 export function withLoadedApp(serve: ServeFn): StartFn {
   return async (args) => {
-    const channelLayer = await channelLayerFor(args);
-    if (channelLayer) setDefaultChannelLayer(channelLayer);
+    await installChannelLayer(args);
     return serve(await loadApp(args.app), serveOptions(args));
   };
 }
