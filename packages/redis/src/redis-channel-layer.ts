@@ -40,8 +40,9 @@ export interface RedisChannelLayer extends ChannelLayer {
   /** The Redis URL, with any password shown as "***" (it is in every error and log line). */
   readonly url: string;
   /**
-   * Resolves once both connections are up; rejects with ChannelLayerUnavailableError when the first attempt failed
-   * (the layer keeps retrying in the background). Optional: publish and subscribe wait for the first attempt anyway.
+   * Connects if nothing did yet, and resolves once both connections are up; rejects with ChannelLayerUnavailableError
+   * when the first attempt failed (the layer keeps retrying in the background). Optional: the first publish or
+   * subscribe connects and waits for that first attempt itself.
    */
   ready(): Promise<void>;
 }
@@ -171,18 +172,24 @@ export function redisChannelLayer(url: string, options: RedisChannelLayerOptions
     client.on("error", onError);
     client.on("ready", onReady);
   }
-  // Settles when each connection is up or has failed once: operations wait for it, then go by the connection's state.
-  const firstAttempt = Promise.all(
-    [publisher, subscriber].map(
-      (client) =>
-        new Promise<void>((resolve) => {
-          client.once("ready", resolve);
-          client.once("error", () => resolve());
-          // connect() settles only once connected, or rejects when close() ends the attempts: neither is needed here.
-          client.connect().catch(() => {});
-        }),
-    ),
-  );
+  // Both connections open on first use (ready, subscribe or publish), so a layer nothing uses (the --workers
+  // supervisor's, say) never connects. The promise settles when each is up or has failed once: operations wait for
+  // it, then go by the connections' state.
+  let firstAttempt: Promise<unknown> | undefined;
+  function connect(): Promise<unknown> {
+    firstAttempt ??= Promise.all(
+      [publisher, subscriber].map(
+        (client) =>
+          new Promise<void>((resolve) => {
+            client.once("ready", resolve);
+            client.once("error", () => resolve());
+            // connect() settles only once connected, or rejects when close() ends the attempts: neither is needed here.
+            client.connect().catch(() => {});
+          }),
+      ),
+    );
+    return firstAttempt;
+  }
 
   function assertOpen(): void {
     if (closed) throw new Error(`the channel layer (Redis at ${shown}) is closed`);
@@ -193,13 +200,13 @@ export function redisChannelLayer(url: string, options: RedisChannelLayerOptions
 
     async ready() {
       assertOpen();
-      await firstAttempt;
+      await connect();
       if (!publisher.isReady || !subscriber.isReady) throw unavailable("connect", new Error("the first connection attempt failed"));
     },
 
     async subscribe(roomName, deliver) {
       assertOpen();
-      await firstAttempt;
+      await connect();
       const channel = prefix + roomName;
       let room = rooms.get(channel);
       if (!room) {
@@ -234,7 +241,7 @@ export function redisChannelLayer(url: string, options: RedisChannelLayerOptions
 
     async publish(roomName, message) {
       assertOpen();
-      await firstAttempt;
+      await connect();
       // node-redis times a command out only while it waits to be written; a Redis that stops answering (frozen,
       // or a network that drops packets) is caught here instead. The command itself settles later, unobserved.
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -261,6 +268,7 @@ export function redisChannelLayer(url: string, options: RedisChannelLayerOptions
       // answering); a connection that is down, or does not finish in time, is dropped.
       await Promise.all(
         [publisher, subscriber].map(async (client) => {
+          if (!client.isOpen) return; // never connected, or already given up
           let timer: ReturnType<typeof setTimeout> | undefined;
           try {
             if (client.isReady) {

@@ -161,6 +161,18 @@ describe("redisChannelLayer", () => {
     expect((error as Error).message).not.toContain("s3cret");
   });
 
+  it("connects on first use: a layer nothing uses opens no connection", async () => {
+    const before = (await redis.cli("CLIENT", "LIST")).length;
+    const unused = redisChannelLayer(redis.url, { logger: recordingLogger([]) });
+    const used = redisChannelLayer(redis.url, { logger: recordingLogger([]) });
+    layers.push(unused, used);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await redis.cli("CLIENT", "LIST")).length - before).toBe(0);
+    await used.publish("room", "first use");
+    expect((await redis.cli("CLIENT", "LIST")).length - before).toBe(2);
+    await unused.close();
+  });
+
   it("rejects every operation after close() and quits both connections", async () => {
     const before = (await redis.cli("CLIENT", "LIST")).length;
     const one = redisChannelLayer(redis.url, { logger: recordingLogger([]) });
