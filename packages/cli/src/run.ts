@@ -5,6 +5,7 @@
 import type { App, ServeOptions, Server } from "@asyncview/core";
 import { isWorker, reportStartupFailure } from "@asyncview/core/adapter";
 import { HELP, parseServeArgs, type ServeArgs, serveOptions, UsageError } from "./args.ts";
+import { installChannelLayer } from "./channel-layer.ts";
 import { loadApp } from "./load-app.ts";
 
 /** An adapter's `serve`, for adapters that take the App object (node, bun, deno). */
@@ -12,9 +13,15 @@ export type ServeFn = (app: App, options: ServeOptions) => Promise<Server>;
 /** Starts a server from the parsed arguments. */
 export type StartFn = (args: ServeArgs) => Promise<Server>;
 
-/** A StartFn that loads the app module in this process and serves it with `serve`. */
+/**
+ * A StartFn that loads the app module in this process and serves it with `serve`. `--channel-layer`'s layer is
+ * installed first, as the default of every App the module creates without its own `channelLayer`.
+ */
 export function withLoadedApp(serve: ServeFn): StartFn {
-  return async (args) => serve(await loadApp(args.app), serveOptions(args));
+  return async (args) => {
+    await installChannelLayer(args);
+    return serve(await loadApp(args.app), serveOptions(args));
+  };
 }
 
 export async function runEntry(start: StartFn, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
