@@ -4,6 +4,7 @@
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { parsePortRange, type PortRange } from "./ports.ts";
 import { REPO_ROOT } from "./provenance.ts";
 import type { GitInfo } from "./schema.ts";
 import { DEFAULT_SCENARIOS, SCENARIOS } from "./scenarios.ts";
@@ -28,7 +29,18 @@ export interface BenchOptions {
   /** Closed-loop load tool: wrk, or the harness's own generator. */
   loadTool: "wrk" | "own";
   generatorCheck: boolean;
+  /** Fewer or shorter repeats than the full method (--quick, or --repeats / --duration below it): labelled so. */
+  quick: boolean;
+  /** --ports: the range every server takes its port from; null: the OS picks. */
+  ports: PortRange | null;
 }
+
+/** The full method: at least this many repeats of at least this many seconds. */
+export const FULL_REPEATS = 5;
+export const FULL_DURATION_S = 5;
+/** --quick: a look, not a result. */
+export const QUICK_REPEATS = 3;
+export const QUICK_DURATION_S = 2;
 
 export class UsageError extends Error {
   override name = "UsageError";
@@ -67,11 +79,17 @@ ${scenarios}
                          (wrk2-style: latency from each request's intended send time; default: none,
                          or the scenario's own list above). "0" turns open loop off.
   --open-connections <n> connections the open-loop generator may hold (default 256)
-  --duration <s>         seconds per measurement (default 2; sequential takes at least 5, ten times
-                         its 500 ms requests)
+  --duration <s>         seconds per measurement (default ${FULL_DURATION_S}, --quick ${QUICK_DURATION_S}; sequential takes at
+                         least 5, ten times its 500 ms requests)
   --warmup <s>           seconds of warm-up per target and scenario, before its first load point,
                          not measured (default 1)
-  --repeats <n>          measurements per target and load point (default 3)
+  --repeats <n>          measurements per target and load point (default ${FULL_REPEATS}, --quick ${QUICK_REPEATS}); each
+                         repeat starts every target afresh, one at a time
+  --quick                ${QUICK_REPEATS} repeats of ${QUICK_DURATION_S} s: a look, labelled "quick" in every table (so is
+                         any run below ${FULL_REPEATS} repeats of ${FULL_DURATION_S} s)
+  --ports <first-last>   every server (targets, upstream, the client-headroom server) listens on a
+                         port from this range, e.g. 19500-19599 (default: any free port). Load
+                         tools are clients: their source ports stay the kernel's ephemeral ones
   --threads <n>          worker threads of the blocking baseline (default 2 x cores + 1 = ${DEFAULT_THREADS})
   --load-tool <wrk|own>  closed-loop generator: Debian's wrk (default when installed) or this
                          harness's own (the default when wrk is missing)
@@ -138,9 +156,11 @@ export function parseBenchArgs(argv: string[], defaults: { wrkInstalled: boolean
         connections: { type: "string" },
         rate: { type: "string" },
         "open-connections": { type: "string", default: "256" },
-        duration: { type: "string", default: "2" },
+        duration: { type: "string" },
         warmup: { type: "string", default: "1" },
-        repeats: { type: "string", default: "3" },
+        repeats: { type: "string" },
+        quick: { type: "boolean", default: false },
+        ports: { type: "string" },
         threads: { type: "string", default: String(DEFAULT_THREADS) },
         "load-tool": { type: "string" },
         "no-generator-check": { type: "boolean", default: false },
@@ -159,6 +179,10 @@ export function parseBenchArgs(argv: string[], defaults: { wrkInstalled: boolean
   const loadTool = values["load-tool"] ?? (defaults.wrkInstalled ? "wrk" : "own");
   if (loadTool !== "wrk" && loadTool !== "own") throw new UsageError(`--load-tool must be wrk or own, got ${JSON.stringify(loadTool)}`);
   if (loadTool === "wrk" && !defaults.wrkInstalled) throw new UsageError("--load-tool wrk: wrk is not installed (apt-get install -y wrk)");
+  const ports = values.ports === undefined ? null : parsePortRange(values.ports);
+  if (values.ports !== undefined && !ports) throw new UsageError(`--ports must be a range first-last within 1024-65535, e.g. 19500-19599, got ${JSON.stringify(values.ports)}`);
+  const durationS = one(values.duration ?? String(values.quick ? QUICK_DURATION_S : FULL_DURATION_S), "--duration", 1, 600);
+  const repeats = one(values.repeats ?? String(values.quick ? QUICK_REPEATS : FULL_REPEATS), "--repeats", 1, 50);
   const rates = values.rate === undefined ? null : values.rate === "0" ? [] : numbers(values.rate, "--rate", 1, 1_000_000);
   return {
     targets: list(values.targets ?? DEFAULT_TARGETS.join(","), "target", TARGETS.map((t) => t.id)),
@@ -166,12 +190,14 @@ export function parseBenchArgs(argv: string[], defaults: { wrkInstalled: boolean
     connections: values.connections === undefined ? null : numbers(values.connections, "--connections", 1, 10_000),
     rates,
     openConnections: one(values["open-connections"], "--open-connections", 1, 10_000),
-    durationS: one(values.duration, "--duration", 1, 600),
+    durationS,
     warmupS: numbers(values.warmup, "--warmup", 0, 600)[0]!,
-    repeats: one(values.repeats, "--repeats", 1, 50),
+    repeats,
     threads: one(values.threads, "--threads", 1, 1024),
     out: publishable(values.publish ? PUBLISHED_OUT : (values.out ?? DEFAULT_OUT), defaults.git),
     loadTool,
     generatorCheck: !values["no-generator-check"],
+    quick: values.quick || durationS < FULL_DURATION_S || repeats < FULL_REPEATS,
+    ports,
   };
 }

@@ -95,7 +95,7 @@ export class ResponseParser {
   }
 }
 
-function requestBytes(config: GeneratorConfig): Buffer {
+export function requestBytes(config: Pick<GeneratorConfig, "url" | "method" | "body">): Buffer {
   const url = new URL(config.url);
   const body = config.body === undefined ? undefined : Buffer.from(config.body);
   const head = [`${config.method} ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`];

@@ -3,6 +3,7 @@
 
 import type { BenchResult, Summary } from "./schema.ts";
 import { scenarioByName } from "./scenarios.ts";
+import { percentileShown } from "./stats.ts";
 
 /** A whole number with thousands separators: 12,345. */
 export const int = (n: number): string => Math.round(n).toLocaleString("en-US");
@@ -32,33 +33,71 @@ function targetLabel(result: BenchResult, id: string): string {
   return target.threads ? `${target.label} (${target.threads} threads)` : target.label;
 }
 
+/** Text of a percentile, or "-" (its note says why) when too few samples stand behind it. */
+function percentileCell(s: Summary, p: number, value: number): string {
+  return s.latencySamples === undefined || percentileShown(p, s.latencySamples) ? ms(value) : "-";
+}
+
+/** The req/s ratio to bare, or why there is none; "indistinguishable" where the 95% intervals overlap. */
+function ratioCell(s: Summary): string {
+  if (s.clientBound) return "client-bound: ratio not shown";
+  if (s.ratioToBare === null) return "-";
+  return s.rpsIndistinguishable && s.ratioToBare !== 1 ? `${pct(s.ratioToBare)} (indistinguishable)` : pct(s.ratioToBare);
+}
+
+function cpuCell(s: Summary): string {
+  const c = s.cpuNsPerRequest;
+  if (!c) return s.cpuMsPerRequest === null ? "-" : int(s.cpuMsPerRequest * 1e6);
+  return `${int(c.median)} (${int(c.low)}-${int(c.high)})`;
+}
+
+function cpuRatioCell(s: Summary): string {
+  if (s.cpuRatioToBare == null) return "-";
+  return s.cpuIndistinguishable && s.cpuRatioToBare !== 1 ? `${pct(s.cpuRatioToBare)} (indistinguishable)` : pct(s.cpuRatioToBare);
+}
+
+function modelCell(s: Summary): string {
+  if (!s.model) return "-";
+  return `${pct(s.model.measuredOverModel)} of ${s.model.formula}${s.model.bound ? ` (${s.model.bound} bound)` : ""}`;
+}
+
 export function scenarioTable(result: BenchResult, scenario: string, format: TableFormat = "text"): string {
   const rows = result.summary.filter((s) => s.scenario === scenario);
   const order = (s: Summary) => result.targets.findIndex((t) => t.id === s.target);
-  rows.sort((a, b) => (a.mode === b.mode ? 0 : a.mode === "closed" ? -1 : 1) || a.connections - b.connections || (a.rate ?? 0) - (b.rate ?? 0) || order(a) - order(b));
+  // The efficiency run first: the figure that does not depend on the client.
+  rows.sort((a, b) => Number(Boolean(b.efficiency)) - Number(Boolean(a.efficiency)) || (a.mode === b.mode ? 0 : a.mode === "closed" ? -1 : 1) || a.connections - b.connections || (a.rate ?? 0) - (b.rate ?? 0) || order(a) - order(b));
   const label = (id: string) => targetLabel(result, id);
-  const header = ["target", "load", "req/s", "min-max", "p50 ms", "p90", "p99", "p99.9", "max", "errors", "RSS MiB", "CPU ms/req", "vs bare", "vs model"];
+  const header = ["target", "load", "req/s", "95% CI", "min-max", "p50 ms", "p90", "p99", "p99.9", "max", "errors", "RSS MiB", "CPU ns/req (95% CI)", "CPU vs bare", "req/s vs bare", "vs model"];
   const body = rows.map((s) => [
     label(s.target),
-    s.mode === "open" ? `open ${int(s.rate ?? 0)}/s` : `c=${s.connections}`,
+    s.mode === "open" ? `${s.efficiency ? "efficiency " : ""}open ${int(s.rate ?? 0)}/s` : `c=${s.connections}`,
     int(s.rps.median),
+    s.rpsCI ? `${int(s.rpsCI.low)}-${int(s.rpsCI.high)}` : "-",
     `${int(s.rps.min)}-${int(s.rps.max)}`,
-    ms(s.latencyMs.p50),
-    ms(s.latencyMs.p90),
-    ms(s.latencyMs.p99),
-    ms(s.latencyMs.p999),
+    percentileCell(s, 50, s.latencyMs.p50),
+    percentileCell(s, 90, s.latencyMs.p90),
+    percentileCell(s, 99, s.latencyMs.p99),
+    percentileCell(s, 99.9, s.latencyMs.p999),
     ms(s.latencyMs.max),
     s.errors ? `${int(s.errors)} !` : "0",
     s.rssPeakMiB === null ? "-" : s.rssPeakMiB.toFixed(0),
-    s.cpuMsPerRequest === null ? "-" : s.cpuMsPerRequest.toFixed(3),
-    pct(s.ratioToBare),
-    s.model ? `${pct(s.model.measuredOverModel)} of ${s.model.formula}` : "-",
+    cpuCell(s),
+    cpuRatioCell(s),
+    s.mode === "open" ? "-" : ratioCell(s),
+    modelCell(s),
   ]);
   const info = scenarioByName(scenario);
-  const title = format === "markdown" ? `#### ${scenario}: ${info?.description ?? ""}\n` : `${scenario}: ${info?.description ?? ""}`;
-  const lines = [title, render([header, ...body], [false, false, true, true, true, true, true, true, true, true, true, true, true, true], format)];
+  const quick = result.options.quick ? ` [QUICK: ${result.options.repeats} repeats of ${result.options.durationS} s, not the full method]` : "";
+  const title = format === "markdown" ? `#### ${scenario}: ${info?.description ?? ""}${quick}\n` : `${scenario}: ${info?.description ?? ""}${quick}`;
+  const lines = [title, render([header, ...body], header.map((_, i) => i >= 2), format)];
   if (format === "markdown") lines.push("");
   const note = format === "markdown" ? "- " : "  ";
+  if (rows.some((s) => s.mode === "closed")) {
+    lines.push(`${note}closed-loop latency (c=...) is coordinated-omission-affected: a slow answer delays the next request, so waits are understated; open-loop latency counts from each request's intended send time`);
+  }
+  if (rows.some((s) => s.latencySamples !== undefined && !percentileShown(99.9, s.latencySamples))) {
+    lines.push(`${note}"-" in a percentile: fewer than 10 / (1 - p) samples (p99 needs 1,000, p99.9 10,000), so it would be one of the few slowest requests`);
+  }
   const flagged = rows.filter((s) => s.flags.length);
   for (const s of flagged) lines.push(`${note}! ${label(s.target)} ${s.mode === "open" ? `open ${s.rate}/s` : `c=${s.connections}`}: ${s.flags.join("; ")}`);
   const lacking = result.targets.filter((t) => t.lacks.includes(scenario)).map((t) => t.label);
@@ -80,6 +119,13 @@ export function resultTables(result: BenchResult, format: TableFormat = "text"):
   const parts = result.options.scenarios.map((s) => scenarioTable(result, s, format));
   const failed = result.targets.filter((t) => t.status === "failed");
   if (failed.length) parts.push(failed.map((t) => `x ${targetLabel(result, t.id)} did not take part: ${t.error}`).join("\n"));
+  const h = result.clientHeadroom;
+  if (h) {
+    parts.push(
+      `client headroom (${h.server}, alone): closed-loop tool ${int(h.closedRps)} req/s, harness generator ${int(h.openRps)} req/s; ` +
+        `results above ${Math.round(h.threshold * 100)}% of these are flagged client-bound and get no req/s ratio`,
+    );
+  } else if (h === null) parts.push("client headroom: not measured in this run, so no result could be flagged client-bound");
   const g = result.generatorCheck;
   if (g) {
     parts.push(

@@ -16,6 +16,8 @@ export interface LoadResult {
   errors: { non2xx: number; socket: number; timeouts: number };
   /** The generator's CPU use over the run, % of one core; null when it could not be read. */
   generatorCpuPct: number | null;
+  /** The latency histogram (the harness's generator only; wrk prints percentiles, not its histogram). */
+  histogram?: { pairs: [number, number][]; min: number; max: number; sum: number };
 }
 
 export interface LoadRequest {

@@ -7,7 +7,7 @@ import { DEFAULT_THREADS } from "../src/args.ts";
 import { checkAnswer } from "../src/check.ts";
 import { LOAD_CORE, SERVER_CORE, type Server, startServer } from "../src/processes.ts";
 import { SCENARIOS } from "../src/scenarios.ts";
-import { TARGETS } from "../src/targets.ts";
+import { SERVER_ENV, TARGETS } from "../src/targets.ts";
 
 const UPSTREAM = createRequire(import.meta.url).resolve("@asyncview/demo/upstream");
 const servers = new Map<string, Server>();
@@ -17,7 +17,7 @@ beforeAll(async () => {
   upstream = await startServer("upstream", { command: process.execPath, args: [UPSTREAM, "--port", "0"] }, { core: LOAD_CORE });
   const env = { ASYNCVIEW_UPSTREAM: upstream.url };
   const started = await Promise.all(
-    TARGETS.map(async (t) => [t.id, await startServer(t.id, t.command({ threads: DEFAULT_THREADS }), { core: SERVER_CORE, env })] as const),
+    TARGETS.map(async (t) => [t.id, await startServer(t.id, t.command({ threads: DEFAULT_THREADS, port: 0 }), { core: SERVER_CORE, env: { ...SERVER_ENV, ...env } })] as const),
   );
   for (const [id, server] of started) servers.set(id, server);
 }, 120_000);
