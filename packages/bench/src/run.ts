@@ -110,7 +110,12 @@ const TRIVIAL = ["bare-bun", "bare-deno", "bare-node"];
  * the closed-loop tool's req/s and the harness's generator's. The server's own limit can only lower them, which flags
  * more results, never fewer. Also runs the generator check (plain wrk against the harness's wrk) on the same server.
  */
-async function measureHeadroom(options: BenchOptions, ports: PortPool, log: Log): Promise<{ headroom: ClientHeadroom | null; check: GeneratorCheck | null }> {
+async function measureHeadroom(
+  options: BenchOptions,
+  ports: PortPool,
+  log: Log,
+  onLifecycle: (e: LifecycleEvent) => void,
+): Promise<{ headroom: ClientHeadroom | null; check: GeneratorCheck | null }> {
   for (const id of TRIVIAL) {
     let server: Server;
     try {
@@ -119,6 +124,7 @@ async function measureHeadroom(options: BenchOptions, ports: PortPool, log: Log)
       log(`client headroom: ${id} did not start (${(error as Error).message.slice(0, 200)}); trying the next`);
       continue;
     }
+    onLifecycle({ event: "started", target: `headroom:${id}`, pid: server.pid, url: server.url });
     try {
       const durationS = Math.min(options.durationS, 3);
       const request = { url: `${server.url}/hello`, method: "GET" as const, connections: HEADROOM_CONNECTIONS, durationS };
@@ -139,6 +145,7 @@ async function measureHeadroom(options: BenchOptions, ports: PortPool, log: Log)
       return { headroom: null, check: null };
     } finally {
       await server.stop();
+      onLifecycle({ event: "stopped", target: `headroom:${id}`, pid: server.pid, url: server.url });
     }
   }
   log("client headroom could not be measured: no trivial server started; no result is flagged client-bound");
@@ -162,7 +169,7 @@ export interface RunPlan {
 }
 
 /** A target's lifecycle, for the person watching and the lifecycle test: started, stopped, each with its pid. */
-export type LifecycleEvent = { event: "started" | "stopped"; target: string; pid: number };
+export type LifecycleEvent = { event: "started" | "stopped"; target: string; pid: number; url: string };
 
 export async function runBench(
   options: BenchOptions,
@@ -212,7 +219,7 @@ export async function runBench(
       }
     }
 
-    const { headroom, check: generator } = await measureHeadroom(options, ports, log);
+    const { headroom, check: generator } = await measureHeadroom(options, ports, log, onLifecycle);
 
     const checks: CheckResult[] = [];
     const excluded = new Set<string>();
@@ -228,7 +235,8 @@ export async function runBench(
       // Each repeat starts every target afresh, the order rotated, so drift spreads over all targets.
       const order = defs.map((_, i) => defs[(i + repeat) % defs.length]!);
       for (const def of order) {
-        if (infoOf(def.id).status === "failed") continue;
+        // A target excluded from every scenario by its first check has nothing left to measure.
+        if (infoOf(def.id).status === "failed" || (repeat > 0 && ableFor(def).length === 0)) continue;
         const planned = perTarget(def);
         progress.step(`${def.id}: starting (repeat ${repeat + 1}/${options.repeats})`);
         let server: Server;
@@ -239,7 +247,7 @@ export async function runBench(
           progress.advance(planned);
           continue;
         }
-        onLifecycle({ event: "started", target: def.id, pid: server.pid });
+        onLifecycle({ event: "started", target: def.id, pid: server.pid, url: server.url });
         try {
           // Correctness before timing, on every fresh process: a wrong answer excludes the target from that scenario.
           for (const scenario of ableFor(def)) {
@@ -271,7 +279,7 @@ export async function runBench(
           fail(def.id, (error as Error).message);
         } finally {
           await server.stop();
-          onLifecycle({ event: "stopped", target: def.id, pid: server.pid });
+          onLifecycle({ event: "stopped", target: def.id, pid: server.pid, url: server.url });
         }
       }
     }

@@ -66,7 +66,8 @@ export function overlaps(a: Interval, b: Interval): boolean {
 
 /** Fewest samples that make percentile p (0..100) more than the few largest values: 10 / (1 - p). */
 export function samplesFor(p: number): number {
-  return Math.ceil(10 / (1 - p / 100) - 1e-9);
+  // Rounded to a millionth first: 100 - 99.9 is 0.0999999999999943 in floating point.
+  return Math.ceil(Math.round((1000 / (100 - p)) * 1e6) / 1e6);
 }
 
 /** Whether percentile p (0..100) of `samples` values is worth showing. */
