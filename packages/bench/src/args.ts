@@ -9,6 +9,7 @@ import { REPO_ROOT } from "./provenance.ts";
 import type { GitInfo } from "./schema.ts";
 import { DEFAULT_SCENARIOS, SCENARIOS } from "./scenarios.ts";
 import { DEFAULT_TARGETS, TARGETS } from "./targets.ts";
+import { APP_EFFICIENCY_RATE, APP_TARGETS } from "./user-app.ts";
 
 export interface BenchOptions {
   targets: string[];
@@ -33,6 +34,12 @@ export interface BenchOptions {
   quick: boolean;
   /** --ports: the range every server takes its port from; null: the OS picks. */
   ports: PortRange | null;
+  /** --app: the user's app module (absolute path), run instead of the demo; null for the demo. */
+  app: string | null;
+  /** --scenario specs for --app ("GET /notes", "POST /notes @body.json"); empty: every GET route without params. */
+  appScenarios: string[];
+  /** --efficiency-rate: the fixed open-loop rate of every scenario's efficiency run, req/s; null: each scenario's own. */
+  efficiencyRate: number | null;
 }
 
 /** The full method: at least this many repeats of at least this many seconds. */
@@ -87,6 +94,16 @@ ${scenarios}
                          repeat starts every target afresh, one at a time
   --quick                ${QUICK_REPEATS} repeats of ${QUICK_DURATION_S} s: a look, labelled "quick" in every table (so is
                          any run below ${FULL_REPEATS} repeats of ${FULL_DURATION_S} s)
+  --efficiency-rate <n>  the fixed open-loop rate of the efficiency run (server CPU per request), req/s,
+                         for every scenario (default: each scenario's own, well below every target's
+                         ceiling; ${APP_EFFICIENCY_RATE} for --app scenarios)
+  --app <app.ts>         benchmark your own app (a module exporting an asyncview App, as \`asyncview
+                         serve\` takes) on ${APP_TARGETS.join(", ")} instead of the demo,
+                         with the same checks, tables, JSON and HTML; answers that differ between
+                         runtimes are reported
+  --scenario "<spec>"    with --app, one scenario, repeatable: "GET /notes", "POST /notes @body.json"
+                         (the file's content sent as application/json); default: every GET route
+                         of the app without params
   --ports <first-last>   every server (targets, upstream, the client-headroom server) listens on a
                          port from this range, e.g. 19500-19599 (default: any free port). Load
                          tools are clients: their source ports stay the kernel's ephemeral ones
@@ -161,6 +178,9 @@ export function parseBenchArgs(argv: string[], defaults: { wrkInstalled: boolean
         repeats: { type: "string" },
         quick: { type: "boolean", default: false },
         ports: { type: "string" },
+        app: { type: "string" },
+        scenario: { type: "string", multiple: true },
+        "efficiency-rate": { type: "string" },
         threads: { type: "string", default: String(DEFAULT_THREADS) },
         "load-tool": { type: "string" },
         "no-generator-check": { type: "boolean", default: false },
@@ -183,10 +203,15 @@ export function parseBenchArgs(argv: string[], defaults: { wrkInstalled: boolean
   if (values.ports !== undefined && !ports) throw new UsageError(`--ports must be a range first-last within 1024-65535, e.g. 19500-19599, got ${JSON.stringify(values.ports)}`);
   const durationS = one(values.duration ?? String(values.quick ? QUICK_DURATION_S : FULL_DURATION_S), "--duration", 1, 600);
   const repeats = one(values.repeats ?? String(values.quick ? QUICK_REPEATS : FULL_REPEATS), "--repeats", 1, 50);
+  const app = values.app === undefined ? null : resolve(process.env.INIT_CWD ?? process.cwd(), values.app);
+  if (app && values.scenarios !== undefined) throw new UsageError("--scenarios names the demo's scenarios; with --app use --scenario \"GET /path\" (repeatable)");
+  if (!app && values.scenario !== undefined) throw new UsageError("--scenario needs --app (the demo's scenarios are chosen with --scenarios)");
   const rates = values.rate === undefined ? null : values.rate === "0" ? [] : numbers(values.rate, "--rate", 1, 1_000_000);
   return {
-    targets: list(values.targets ?? DEFAULT_TARGETS.join(","), "target", TARGETS.map((t) => t.id)),
-    scenarios: list(values.scenarios ?? DEFAULT_SCENARIOS.join(","), "scenario", SCENARIOS.map((s) => s.name)),
+    targets: app
+      ? list(values.targets ?? APP_TARGETS.join(","), "target (with --app)", APP_TARGETS)
+      : list(values.targets ?? DEFAULT_TARGETS.join(","), "target", TARGETS.map((t) => t.id)),
+    scenarios: app ? [] : list(values.scenarios ?? DEFAULT_SCENARIOS.join(","), "scenario", SCENARIOS.map((s) => s.name)),
     connections: values.connections === undefined ? null : numbers(values.connections, "--connections", 1, 10_000),
     rates,
     openConnections: one(values["open-connections"], "--open-connections", 1, 10_000),
@@ -199,5 +224,8 @@ export function parseBenchArgs(argv: string[], defaults: { wrkInstalled: boolean
     generatorCheck: !values["no-generator-check"],
     quick: values.quick || durationS < FULL_DURATION_S || repeats < FULL_REPEATS,
     ports,
+    app,
+    appScenarios: values.scenario ?? [],
+    efficiencyRate: values["efficiency-rate"] === undefined ? null : one(values["efficiency-rate"], "--efficiency-rate", 1, 1_000_000),
   };
 }

@@ -8,9 +8,10 @@ import type { Answer, Scenario } from "./scenarios.ts";
 /** Headers every answer must carry (RFC 9110: Date from an origin with a clock; a type; its framing). */
 export const REQUIRED_HEADERS = ["date", "content-type"] as const;
 
-/** Sends the scenario's request once; returns why the answer is wrong, or null when it is right. */
-export async function checkAnswer(baseUrl: string, scenario: Pick<Scenario, "method" | "path" | "body" | "verify">, timeoutMs = 15_000): Promise<string | null> {
-  let answer: Answer;
+type Request = Pick<Scenario, "method" | "path" | "body">;
+
+/** Sends the scenario's request once: its answer, or why there was none. */
+export async function fetchAnswer(baseUrl: string, scenario: Request, timeoutMs = 15_000): Promise<Answer | { error: string }> {
   try {
     const init: RequestInit = { method: scenario.method, signal: AbortSignal.timeout(timeoutMs) };
     if (scenario.body !== undefined) {
@@ -18,11 +19,17 @@ export async function checkAnswer(baseUrl: string, scenario: Pick<Scenario, "met
       init.headers = { "content-type": "application/json" };
     }
     const response = await fetch(`${baseUrl}${scenario.path}`, init);
-    answer = { status: response.status, contentType: response.headers.get("content-type") ?? "", body: await response.text() };
+    return { status: response.status, contentType: response.headers.get("content-type") ?? "", body: await response.text() };
   } catch (error) {
     const cause = (error as { cause?: { message?: string } }).cause?.message;
-    return `request failed: ${(error as Error).message}${cause ? ` (${cause})` : ""}`;
+    return { error: `request failed: ${(error as Error).message}${cause ? ` (${cause})` : ""}` };
   }
+}
+
+/** Sends the scenario's request once; returns why the answer is wrong, or null when it is right. */
+export async function checkAnswer(baseUrl: string, scenario: Request & Pick<Scenario, "verify">, timeoutMs = 15_000): Promise<string | null> {
+  const answer = await fetchAnswer(baseUrl, scenario, timeoutMs);
+  if ("error" in answer) return answer.error;
   return scenario.verify(answer) ?? (await checkConnection(baseUrl, scenario, timeoutMs));
 }
 
@@ -42,7 +49,7 @@ function headersOf(raw: Buffer): Map<string, string> {
  * both must be answered on it, the first without `Connection: close`, each with the required headers and a framing
  * (Content-Length or chunked). Null when all holds, else what did not.
  */
-export function checkConnection(baseUrl: string, scenario: Pick<Scenario, "method" | "path" | "body">, timeoutMs = 15_000): Promise<string | null> {
+export function checkConnection(baseUrl: string, scenario: Request, timeoutMs = 15_000): Promise<string | null> {
   const url = new URL(`${baseUrl}${scenario.path}`);
   const bytes = requestBytes({ url: url.href, method: scenario.method, body: scenario.body });
   return new Promise((resolve) => {

@@ -3,12 +3,13 @@
 //
 // Usage: node generator-process.ts '<json GeneratorConfig>'   prints one line "GENERATOR_JSON {...}" when done.
 
+import type { HttpMethod } from "./scenarios.ts";
 import { connect, type Socket } from "node:net";
 import { Histogram } from "./histogram.ts";
 
 export interface GeneratorConfig {
   url: string;
-  method: "GET" | "POST";
+  method: HttpMethod;
   body?: string;
   connections: number;
   durationS: number;

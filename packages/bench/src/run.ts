@@ -3,18 +3,19 @@
 
 import { createRequire } from "node:module";
 import type { BenchOptions } from "./args.ts";
-import { checkAnswer } from "./check.ts";
+import { checkAnswer, fetchAnswer } from "./check.ts";
 import { runGenerator } from "./generator.ts";
 import { PortPool } from "./ports.ts";
 import { Progress } from "./progress.ts";
 import { provenance } from "./provenance.ts";
 import { cpuNsOf, LOAD_CORE, pinSelf, sampleUsage, SERVER_CORE, type Server, startServer } from "./processes.ts";
 import type { BenchResult, CheckResult, ClientHeadroom, GeneratorCheck, LoadMode, Run, TargetInfo } from "./schema.ts";
-import { type Scenario, scenarioByName } from "./scenarios.ts";
+import { type Answer, type Scenario, scenarioByName } from "./scenarios.ts";
 import { median } from "./stats.ts";
 import { summarize } from "./summarize.ts";
 import { int as fmt } from "./table.ts";
 import { clientCapOf, SERVER_ENV, targetById, type TargetDef } from "./targets.ts";
+import { appTargets, differences, parseScenarioSpec, routeScenarios } from "./user-app.ts";
 import { type LoadResult, runWrk } from "./wrk.ts";
 
 const UPSTREAM = createRequire(import.meta.url).resolve("@asyncview/demo/upstream");
@@ -166,6 +167,24 @@ async function upstreamStats(url: string, method: "GET" | "DELETE" = "GET"): Pro
 export interface RunPlan {
   defs: TargetDef[];
   scenarios: Scenario[];
+  /** --app: the user's app module, and its scenarios' descriptions for the tables. */
+  app?: { path: string; scenarios: { name: string; description: string }[] };
+}
+
+/** What `options` asks to run: the demo's targets and scenarios, or (--app) the user's app and its scenarios. */
+export async function planFor(options: BenchOptions): Promise<RunPlan> {
+  const rate = (s: Scenario): Scenario => (options.efficiencyRate === null ? s : { ...s, efficiencyRate: options.efficiencyRate });
+  if (!options.app) return { defs: options.targets.map((id) => targetById(id)!), scenarios: options.scenarios.map((name) => rate(scenarioByName(name)!)) };
+  const base = process.env.INIT_CWD ?? process.cwd();
+  const scenarios = options.appScenarios.length
+    ? options.appScenarios.map((spec) => parseScenarioSpec(spec, base))
+    : await routeScenarios(options.app);
+  if (scenarios.length === 0) throw new Error(`${options.app} has no GET route without params: name the requests to measure with --scenario "GET /path"`);
+  return {
+    defs: appTargets(options.app, options.targets),
+    scenarios: scenarios.map(rate),
+    app: { path: options.app, scenarios: scenarios.map((s) => ({ name: s.name, description: s.description })) },
+  };
 }
 
 /** A target's lifecycle, for the person watching and the lifecycle test: started, stopped, each with its pid. */
@@ -175,7 +194,7 @@ export async function runBench(
   options: BenchOptions,
   command: string,
   log: Log,
-  plan: RunPlan = { defs: options.targets.map((id) => targetById(id)!), scenarios: options.scenarios.map((name) => scenarioByName(name)!) },
+  plan: RunPlan,
   onLifecycle: (e: LifecycleEvent) => void = () => {},
 ): Promise<BenchResult> {
   const startedAt = new Date().toISOString();
@@ -223,6 +242,8 @@ export async function runBench(
 
     const checks: CheckResult[] = [];
     const excluded = new Set<string>();
+    /** The first answer of each target, per differential scenario (the user's app), compared across runtimes at the end. */
+    const answers = new Map<string, Map<string, Answer>>();
     const ableFor = (def: TargetDef) => scenarios.filter((s) => !def.lacks.includes(s.name) && !excluded.has(`${def.id}|${s.name}`));
     const perRun = (point: LoadPoint) => durationOf(point, options) + (point.mode === "open" ? 1 : 0.3) + (point.scenario.ioLatencyMs ?? 0) / 1000;
     const perTarget = (def: TargetDef) => 1 + ableFor(def).reduce((sum, s) => sum + options.warmupS + pointsOf(s, options).reduce((n, p) => n + perRun(p), 0), 0);
@@ -256,6 +277,9 @@ export async function runBench(
             if (error) {
               excluded.add(`${def.id}|${scenario.name}`);
               log(`check failed: ${def.id} on ${scenario.name}: ${error} - excluded from ${scenario.name}`);
+            } else if (repeat === 0 && scenario.differential) {
+              const answer = await fetchAnswer(server.url, scenario);
+              if (!("error" in answer)) answers.set(scenario.name, (answers.get(scenario.name) ?? new Map<string, Answer>()).set(def.id, answer));
             }
           }
           for (const scenario of ableFor(def)) {
@@ -329,6 +353,8 @@ export async function runBench(
       };
     }
 
+    const differing = differences(answers);
+    for (const d of differing) log(`${d.scenario} answers differently across runtimes: ${d.answers.map((a) => `${a.target} ${a.status} ${a.body.slice(0, 80)}`).join(" | ")}`);
     const efficiencyRates = Object.fromEntries(scenarios.map((s) => [s.name, s.efficiencyRate]));
     return {
       schema: "asyncview-bench/1",
@@ -350,6 +376,8 @@ export async function runBench(
       },
       generatorCheck: generator,
       clientHeadroom: headroom,
+      ...(plan.app ? { app: plan.app } : {}),
+      ...(answers.size ? { differences: differing } : {}),
       targets: infos,
       checks,
       runs,

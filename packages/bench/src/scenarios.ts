@@ -9,11 +9,15 @@ export interface Answer {
   body: string;
 }
 
+/** The methods a scenario may send (the user's app may have any of them). */
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+export const HTTP_METHODS: readonly HttpMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
 export interface Scenario {
   name: string;
   /** One line for --help and the report. */
   description: string;
-  method: "GET" | "POST";
+  method: HttpMethod;
   path: string;
   body?: string;
   /** The time each request waits on I/O (sleep, upstream) when the server is not the bottleneck, ms; null for CPU-bound ones. */
@@ -36,6 +40,8 @@ export interface Scenario {
   efficiencyRate: number;
   /** Why `answer` is wrong, or null when it is right. */
   verify(answer: Answer): string | null;
+  /** The user's app: no answer is known in advance, so the runtimes' answers are compared with each other. */
+  differential?: boolean;
 }
 
 /** The demo's /sleep wait, the seed's asyncio.sleep. */

@@ -196,6 +196,10 @@ export interface BenchResult {
   };
   generatorCheck: GeneratorCheck | null;
   clientHeadroom?: ClientHeadroom | null;
+  /** --app: the user's app that ran instead of the demo, and its scenarios. */
+  app?: { path: string; scenarios: { name: string; description: string }[] };
+  /** --app: the scenarios whose answers differed between runtimes, with each runtime's answer. */
+  differences?: { scenario: string; answers: { target: string; status: number; contentType: string; body: string }[] }[];
   targets: TargetInfo[];
   checks: CheckResult[];
   runs: Run[];

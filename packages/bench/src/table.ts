@@ -86,7 +86,7 @@ export function scenarioTable(result: BenchResult, scenario: string, format: Tab
     s.mode === "open" ? "-" : ratioCell(s),
     modelCell(s),
   ]);
-  const info = scenarioByName(scenario);
+  const info = scenarioByName(scenario) ?? result.app?.scenarios.find((s) => s.name === scenario);
   const quick = result.options.quick ? ` [QUICK: ${result.options.repeats} repeats of ${result.options.durationS} s, not the full method]` : "";
   const title = format === "markdown" ? `#### ${scenario}: ${info?.description ?? ""}${quick}\n` : `${scenario}: ${info?.description ?? ""}${quick}`;
   const lines = [title, render([header, ...body], header.map((_, i) => i >= 2), format)];
@@ -103,6 +103,9 @@ export function scenarioTable(result: BenchResult, scenario: string, format: Tab
   const lacking = result.targets.filter((t) => t.lacks.includes(scenario)).map((t) => t.label);
   if (lacking.length) lines.push(`${note}(not implemented by ${lacking.join(", ")})`);
   for (const c of result.checks.filter((c) => c.scenario === scenario && !c.ok)) lines.push(`${note}x ${label(c.target)} excluded: wrong answer: ${c.error}`);
+  for (const d of result.differences?.filter((d) => d.scenario === scenario) ?? []) {
+    lines.push(`${note}≠ the runtimes answer differently: ${d.answers.map((a) => `${label(a.target)}: ${a.status} ${JSON.stringify(a.body.slice(0, 80))}`).join("; ")}`);
+  }
   return lines.join("\n");
 }
 

@@ -60,19 +60,39 @@ function script(runtime: "node" | "bun" | "deno", file: string, port: number): {
   }
 }
 
-function asyncview(adapter: "node" | "bun" | "deno"): TargetDef {
+function asyncview(adapter: "node" | "bun" | "deno", app: string, suffix: string): TargetDef {
   return {
     id: `asyncview-${adapter}`,
-    label: `asyncview/${adapter}`,
+    label: `asyncview/${adapter}${suffix}`,
     runtime: adapter,
     kind: "asyncview",
     adapter,
     lacks: [],
     command: ({ port }) => {
       const { command, args } = runtimeCommand(adapter);
-      return { command: adapter === "node" ? command : runtimeBinary(adapter), args: [...args, "--port", String(port), "--host", "127.0.0.1", DEMO_APP] };
+      return { command: adapter === "node" ? command : runtimeBinary(adapter), args: [...args, "--port", String(port), "--host", "127.0.0.1", app] };
     },
   };
+}
+
+function blocking(app: string, suffix: string): TargetDef {
+  return {
+    id: "asyncview-blocking",
+    label: `asyncview/blocking${suffix}`,
+    runtime: "node",
+    kind: "asyncview",
+    adapter: "blocking",
+    lacks: [],
+    command: ({ threads, port }) => {
+      const { command, args } = runtimeCommand("blocking");
+      return { command, args: [...args, "--port", String(port), "--host", "127.0.0.1", "--threads", String(threads), app] };
+    },
+  };
+}
+
+/** asyncview on its four adapters serving `app` (a module path): the demo, or the user's app (`--app`). */
+export function asyncviewTargets(app: string, suffix = ""): TargetDef[] {
+  return [asyncview("node", app, suffix), asyncview("bun", app, suffix), asyncview("deno", app, suffix), blocking(app, suffix)];
 }
 
 function other(id: string, label: string, runtime: "node" | "bun" | "deno", kind: TargetKind, file: string): TargetDef {
@@ -80,21 +100,7 @@ function other(id: string, label: string, runtime: "node" | "bun" | "deno", kind
 }
 
 export const TARGETS: readonly TargetDef[] = [
-  asyncview("node"),
-  asyncview("bun"),
-  asyncview("deno"),
-  {
-    id: "asyncview-blocking",
-    label: "asyncview/blocking",
-    runtime: "node",
-    kind: "asyncview",
-    adapter: "blocking",
-    lacks: [],
-    command: ({ threads, port }) => {
-      const { command, args } = runtimeCommand("blocking");
-      return { command, args: [...args, "--port", String(port), "--host", "127.0.0.1", "--threads", String(threads), DEMO_APP] };
-    },
-  },
+  ...asyncviewTargets(DEMO_APP),
   other("bare-node", "bare node:http", "node", "bare", "bare-node.ts"),
   other("bare-bun", "bare Bun.serve", "bun", "bare", "bare-bun.ts"),
   other("bare-deno", "bare Deno.serve", "deno", "bare", "bare-deno.ts"),

@@ -1,6 +1,7 @@
 // The closed-loop load tool: Debian's wrk, one thread pinned to the load core, with a Lua script that prints
 // its exact latency percentiles as JSON; run under bash so `times` reports wrk's own CPU use.
 
+import type { HttpMethod } from "./scenarios.ts";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,7 +23,7 @@ export interface LoadResult {
 
 export interface LoadRequest {
   url: string;
-  method: "GET" | "POST";
+  method: HttpMethod;
   body?: string;
   connections: number;
   durationS: number;

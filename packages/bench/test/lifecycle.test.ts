@@ -52,6 +52,9 @@ describe("one target alive at a time", () => {
       generatorCheck: false,
       quick: 1 < FULL_DURATION_S,
       ports: { first, last: first + 19 },
+      app: null,
+      appScenarios: [],
+      efficiencyRate: null,
     };
     const events: LifecycleEvent[] = [];
     let maxAlive = 0;
