@@ -23,8 +23,8 @@ export interface BenchOptions {
   durationS: number;
   warmupS: number;
   repeats: number;
-  /** Worker threads of the blocking baseline. */
-  threads: number;
+  /** Worker threads of the blocking baseline; more than one: a threads sweep, one blocking target per count. */
+  threads: number[];
   /** Directory the JSON and HTML results go to. */
   out: string;
   /** Closed-loop load tool: wrk, or the harness's own generator. */
@@ -107,7 +107,9 @@ ${scenarios}
   --ports <first-last>   every server (targets, upstream, the client-headroom server) listens on a
                          port from this range, e.g. 19500-19599 (default: any free port). Load
                          tools are clients: their source ports stay the kernel's ephemeral ones
-  --threads <n>          worker threads of the blocking baseline (default 2 x cores + 1 = ${DEFAULT_THREADS})
+  --threads <list>       worker threads of the blocking baseline (default 2 x cores + 1 = ${DEFAULT_THREADS});
+                         several (5,32,256,1024) sweep them: one blocking target per count, and a
+                         table of req/s and RSS per thread (pnpm bench:threads)
   --load-tool <wrk|own>  closed-loop generator: Debian's wrk (default when installed) or this
                          harness's own (the default when wrk is missing)
   --no-generator-check   skip the check that the load tool is not the bottleneck (plain wrk vs
@@ -218,7 +220,7 @@ export function parseBenchArgs(argv: string[], defaults: { wrkInstalled: boolean
     durationS,
     warmupS: numbers(values.warmup, "--warmup", 0, 600)[0]!,
     repeats,
-    threads: one(values.threads, "--threads", 1, 1024),
+    threads: numbers(values.threads, "--threads", 1, 1024),
     out: publishable(values.publish ? PUBLISHED_OUT : (values.out ?? DEFAULT_OUT), defaults.git),
     loadTool,
     generatorCheck: !values["no-generator-check"],

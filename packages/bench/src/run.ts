@@ -8,13 +8,13 @@ import { runGenerator } from "./generator.ts";
 import { PortPool } from "./ports.ts";
 import { Progress } from "./progress.ts";
 import { provenance } from "./provenance.ts";
-import { cpuNsOf, LOAD_CORE, pinSelf, sampleUsage, SERVER_CORE, type Server, startServer } from "./processes.ts";
+import { cpuNsOf, LOAD_CORE, pinSelf, sampleUsage, SERVER_CORE, type Server, startServer, usageOf } from "./processes.ts";
 import type { BenchResult, CheckResult, ClientHeadroom, GeneratorCheck, LoadMode, Run, TargetInfo } from "./schema.ts";
 import { type Answer, type Scenario, scenarioByName } from "./scenarios.ts";
 import { median } from "./stats.ts";
 import { summarize } from "./summarize.ts";
 import { int as fmt } from "./table.ts";
-import { clientCapOf, SERVER_ENV, targetById, type TargetDef } from "./targets.ts";
+import { clientCapOf, SERVER_ENV, sweepThreads, targetById, type TargetDef } from "./targets.ts";
 import { appTargets, differences, parseScenarioSpec, routeScenarios } from "./user-app.ts";
 import { type LoadResult, runWrk } from "./wrk.ts";
 
@@ -120,7 +120,7 @@ async function measureHeadroom(
   for (const id of TRIVIAL) {
     let server: Server;
     try {
-      server = await startServer(id, targetById(id)!.command({ threads: options.threads, port: await ports.take() }), { core: SERVER_CORE, env: SERVER_ENV });
+      server = await startServer(id, targetById(id)!.command({ threads: options.threads[0]!, port: await ports.take() }), { core: SERVER_CORE, env: SERVER_ENV });
     } catch (error) {
       log(`client headroom: ${id} did not start (${(error as Error).message.slice(0, 200)}); trying the next`);
       continue;
@@ -174,14 +174,14 @@ export interface RunPlan {
 /** What `options` asks to run: the demo's targets and scenarios, or (--app) the user's app and its scenarios. */
 export async function planFor(options: BenchOptions): Promise<RunPlan> {
   const rate = (s: Scenario): Scenario => (options.efficiencyRate === null ? s : { ...s, efficiencyRate: options.efficiencyRate });
-  if (!options.app) return { defs: options.targets.map((id) => targetById(id)!), scenarios: options.scenarios.map((name) => rate(scenarioByName(name)!)) };
+  if (!options.app) return { defs: sweepThreads(options.targets.map((id) => targetById(id)!), options.threads), scenarios: options.scenarios.map((name) => rate(scenarioByName(name)!)) };
   const base = process.env.INIT_CWD ?? process.cwd();
   const scenarios = options.appScenarios.length
     ? options.appScenarios.map((spec) => parseScenarioSpec(spec, base))
     : await routeScenarios(options.app);
   if (scenarios.length === 0) throw new Error(`${options.app} has no GET route without params: name the requests to measure with --scenario "GET /path"`);
   return {
-    defs: appTargets(options.app, options.targets),
+    defs: sweepThreads(appTargets(options.app, options.targets), options.threads),
     scenarios: scenarios.map(rate),
     app: { path: options.app, scenarios: scenarios.map((s) => ({ name: s.name, description: s.description })) },
   };
@@ -210,7 +210,7 @@ export async function runBench(
       label: def.label,
       runtime: def.runtime,
       kind: def.kind,
-      ...(def.adapter === "blocking" ? { threads: options.threads } : {}),
+      ...(def.adapter === "blocking" ? { threads: def.threads ?? options.threads[0]! } : {}),
       status: "ok",
       lacks: def.lacks,
       ...(cap !== null ? { clientCap: cap } : {}),
@@ -262,13 +262,15 @@ export async function runBench(
         progress.step(`${def.id}: starting (repeat ${repeat + 1}/${options.repeats})`);
         let server: Server;
         try {
-          server = await startServer(def.id, def.command({ threads: options.threads, port: await ports.take() }), { core: SERVER_CORE, env });
+          server = await startServer(def.id, def.command({ threads: def.threads ?? options.threads[0]!, port: await ports.take() }), { core: SERVER_CORE, env });
         } catch (error) {
           fail(def.id, (error as Error).message);
           progress.advance(planned);
           continue;
         }
         onLifecycle({ event: "started", target: def.id, pid: server.pid, url: server.url });
+        const idle = usageOf(server.pid);
+        if (repeat === 0 && idle) infoOf(def.id).idleRssMiB = idle.rssKiB / 1024;
         try {
           // Correctness before timing, on every fresh process: a wrong answer excludes the target from that scenario.
           for (const scenario of ableFor(def)) {
@@ -369,7 +371,8 @@ export async function runBench(
         durationS: options.durationS,
         warmupS: options.warmupS,
         repeats: options.repeats,
-        threads: options.threads,
+        threads: options.threads[0]!,
+        ...(options.threads.length > 1 ? { threadsSweep: options.threads } : {}),
         quick: options.quick,
         efficiencyRates,
         ports: options.ports,

@@ -56,6 +56,8 @@ export interface TargetInfo {
   lacks: string[];
   /** The cap on simultaneous requests of the server's own HTTP client (fetch), when it has one (Bun). */
   clientCap?: number;
+  /** Resident memory right after it started listening, before any request (first start), MiB. */
+  idleRssMiB?: number;
 }
 
 /** The correctness check of one target on one scenario, before any timing. */
@@ -187,6 +189,8 @@ export interface BenchResult {
     warmupS: number;
     repeats: number;
     threads: number;
+    /** --threads with several counts: the blocking baseline's threads sweep. */
+    threadsSweep?: number[];
     /** --quick: fewer and shorter repeats than the full run; labelled in every table. */
     quick?: boolean;
     /** The fixed open-loop rate of each scenario's efficiency run, req/s. */

@@ -118,8 +118,54 @@ function codeLine(result: BenchResult, format: TableFormat): string {
   return `code: commit ${commit}${branch}${git.dirty ? " with UNCOMMITTED CHANGES: not the code of any commit" : ", clean tree"}`;
 }
 
+/** Memory each added thread costs at rest: the idle RSS's slope from the smallest pool, MiB per thread. */
+export function rssPerThread(points: { threads: number; idleRssMiB: number }[]): Map<number, number | null> {
+  const sorted = [...points].sort((a, b) => a.threads - b.threads);
+  const base = sorted[0];
+  return new Map(sorted.map((p) => [p.threads, base && p.threads > base.threads ? (p.idleRssMiB - base.idleRssMiB) / (p.threads - base.threads) : null]));
+}
+
+/**
+ * The threads sweep (--threads 5,32,256,1024): what buying concurrency with threads costs. Per thread count, the idle
+ * RSS and the RSS each added thread costs (a JavaScript worker thread is a whole V8 isolate, with its own heap and its
+ * own copy of the app, heavier than an OS thread under a Python WSGI server), then req/s at each closed-loop point.
+ */
+export function threadsTable(result: BenchResult, format: TableFormat = "text"): string | null {
+  const pools = result.targets.filter((t) => t.threads !== undefined && t.status === "ok").sort((a, b) => a.threads! - b.threads!);
+  if (!result.options.threadsSweep || pools.length < 2) return null;
+  const perThread = rssPerThread(pools.filter((t) => t.idleRssMiB !== undefined).map((t) => ({ threads: t.threads!, idleRssMiB: t.idleRssMiB! })));
+  const header = ["threads", "idle RSS MiB", "MiB per added thread", "scenario", "load", "req/s", "vs model", "peak RSS MiB"];
+  const body: string[][] = [];
+  for (const t of pools) {
+    const rows = result.summary.filter((s) => s.target === t.id && s.mode === "closed").sort((a, b) => a.scenario.localeCompare(b.scenario) || a.connections - b.connections);
+    for (const s of rows.length ? rows : [null]) {
+      const per = perThread.get(t.threads!);
+      body.push([
+        String(t.threads),
+        t.idleRssMiB === undefined ? "-" : t.idleRssMiB.toFixed(0),
+        per == null ? "-" : per.toFixed(2),
+        s?.scenario ?? "-",
+        s ? `c=${s.connections}` : "-",
+        s ? int(s.rps.median) : "-",
+        s ? modelCell(s) : "-",
+        s?.rssPeakMiB == null ? "-" : s.rssPeakMiB.toFixed(0),
+      ]);
+    }
+  }
+  const title = format === "markdown" ? "#### threads sweep: the blocking baseline's pool size\n" : "threads sweep: the blocking baseline's pool size";
+  const note = format === "markdown" ? "- " : "  ";
+  return [
+    title,
+    render([header, ...body], [true, true, true, false, false, true, true, true], format),
+    ...(format === "markdown" ? [""] : []),
+    `${note}a JavaScript worker thread is a whole V8 isolate (its own heap, its own copy of the app): heavier than an OS thread under a Python WSGI server; "MiB per added thread" is the idle RSS's slope from the smallest pool`,
+  ].join("\n");
+}
+
 export function resultTables(result: BenchResult, format: TableFormat = "text"): string {
   const parts = result.options.scenarios.map((s) => scenarioTable(result, s, format));
+  const sweep = threadsTable(result, format);
+  if (sweep) parts.push(sweep);
   const failed = result.targets.filter((t) => t.status === "failed");
   if (failed.length) parts.push(failed.map((t) => `x ${targetLabel(result, t.id)} did not take part: ${t.error}`).join("\n"));
   const h = result.clientHeadroom;

@@ -14,6 +14,8 @@ export interface TargetDef {
   adapter?: "node" | "bun" | "deno" | "blocking";
   /** Scenarios it does not implement. */
   lacks: string[];
+  /** The blocking baseline in a threads sweep: its own thread count, whatever --threads says first. */
+  threads?: number;
   /** The command line, given the options that shape it (port 0: the OS picks). */
   command(options: { threads: number; port: number }): { command: string; args: string[] };
 }
@@ -110,6 +112,16 @@ export const TARGETS: readonly TargetDef[] = [
   other("express", "Express 5", "node", "framework", "express.ts"),
   other("fastify", "Fastify", "node", "framework", "fastify.ts"),
 ];
+
+/** The threads sweep: the blocking target once per thread count (ids asyncview-blocking-t<T>), the others as they are. */
+export function sweepThreads(defs: TargetDef[], threads: readonly number[]): TargetDef[] {
+  if (threads.length < 2) return defs;
+  return defs.flatMap((def) =>
+    def.adapter !== "blocking"
+      ? [def]
+      : threads.map((t) => ({ ...def, id: `${def.id}-t${t}`, threads: t, command: ({ port }: { port: number }) => def.command({ threads: t, port }) })),
+  );
+}
 
 /** `pnpm bench` with no arguments: asyncview on every adapter beside every bare runtime. */
 export const DEFAULT_TARGETS = ["asyncview-node", "asyncview-bun", "asyncview-deno", "asyncview-blocking", "bare-node", "bare-bun", "bare-deno"];

@@ -46,7 +46,7 @@ describe("one target alive at a time", () => {
       durationS: 1,
       warmupS: 0,
       repeats: 2,
-      threads: 2,
+      threads: [2],
       out: pids,
       loadTool: wrkVersion() ? "wrk" : "own",
       generatorCheck: false,
