@@ -1,7 +1,9 @@
 // One benchmark run from options to result: measure the client's own ceiling, then, repeat after repeat, each target
 // alone on the server core: start it, check it, warm it up, measure every load point, stop it (no two targets alive).
 
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { freemem } from "node:os";
 import type { BenchOptions } from "./args.ts";
 import { checkAnswer, fetchAnswer } from "./check.ts";
 import { runGenerator } from "./generator.ts";
@@ -171,6 +173,35 @@ export interface RunPlan {
   app?: { path: string; scenarios: { name: string; description: string }[] };
 }
 
+/** Memory a worker thread of the blocking baseline is assumed to hold until the sweep has measured it, MiB. */
+export const ASSUMED_MIB_PER_THREAD = 30;
+/** A pool is not started when its estimated memory is above this share of the memory available. */
+const MEMORY_SHARE = 0.8;
+
+/** MemAvailable from /proc/meminfo (what can be used without swapping), else the free memory, MiB. */
+function availableMiB(): number {
+  try {
+    const kib = Number(/MemAvailable:\s+(\d+)/.exec(readFileSync("/proc/meminfo", "utf8"))?.[1]);
+    if (Number.isFinite(kib) && kib > 0) return kib / 1024;
+  } catch {
+    // not Linux
+  }
+  return freemem() / 2 ** 20;
+}
+
+/**
+ * Why a blocking pool of `threads` must not start, or null: its memory, estimated from the pools already measured in
+ * this sweep (their idle RSS's slope) or ASSUMED_MIB_PER_THREAD, would not fit in the memory available.
+ */
+export function poolTooBig(threads: number, measured: { threads: number; idleRssMiB: number }[], available: number): string | null {
+  const sorted = [...measured].sort((a, b) => a.threads - b.threads);
+  const [low, high] = [sorted[0], sorted.at(-1)];
+  const perThread = low && high && high.threads > low.threads ? (high.idleRssMiB - low.idleRssMiB) / (high.threads - low.threads) : ASSUMED_MIB_PER_THREAD;
+  const estimate = threads * perThread + (low ? low.idleRssMiB - low.threads * perThread : 0);
+  if (estimate <= MEMORY_SHARE * available) return null;
+  return `${threads} threads would need about ${(estimate / 1024).toFixed(1)} GiB (${perThread.toFixed(1)} MiB per thread${low ? " as measured in this sweep" : ", assumed"}), more than ${MEMORY_SHARE * 100}% of the ${(available / 1024).toFixed(1)} GiB available: not started`;
+}
+
 /** What `options` asks to run: the demo's targets and scenarios, or (--app) the user's app and its scenarios. */
 export async function planFor(options: BenchOptions): Promise<RunPlan> {
   const rate = (s: Scenario): Scenario => (options.efficiencyRate === null ? s : { ...s, efficiencyRate: options.efficiencyRate });
@@ -259,6 +290,15 @@ export async function runBench(
         // A target excluded from every scenario by its first check has nothing left to measure.
         if (infoOf(def.id).status === "failed" || (repeat > 0 && ableFor(def).length === 0)) continue;
         const planned = perTarget(def);
+        if (def.threads !== undefined && repeat === 0) {
+          const measured = infos.filter((t) => t.threads !== undefined && t.idleRssMiB !== undefined).map((t) => ({ threads: t.threads!, idleRssMiB: t.idleRssMiB! }));
+          const tooBig = poolTooBig(def.threads, measured, availableMiB());
+          if (tooBig) {
+            fail(def.id, tooBig);
+            progress.advance(planned * options.repeats);
+            continue;
+          }
+        }
         progress.step(`${def.id}: starting (repeat ${repeat + 1}/${options.repeats})`);
         let server: Server;
         try {

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import type { BenchResult } from "../src/schema.ts";
+import { ASSUMED_MIB_PER_THREAD, poolTooBig } from "../src/run.ts";
 import { rssPerThread } from "../src/table.ts";
 import { sweepThreads, TARGETS } from "../src/targets.ts";
 
@@ -33,6 +34,19 @@ describe("threads sweep", () => {
     expect(per.get(5)).toBeNull();
     expect(per.get(32)).toBeCloseTo(5);
     expect(per.get(256)).toBeCloseTo(1255 / 251);
+  });
+
+  it("a pool that would not fit in memory is not started, estimated from the pools measured so far", () => {
+    const measured = [
+      { threads: 5, idleRssMiB: 250 },
+      { threads: 32, idleRssMiB: 952 },
+    ];
+    // 26 MiB per thread measured: 256 threads need about 6.6 GiB, 1,024 about 26 GiB.
+    expect(poolTooBig(256, measured, 22_000)).toBeNull();
+    expect(poolTooBig(1024, measured, 22_000)).toMatch(/^1024 threads would need about 26\.\d GiB \(26\.0 MiB per thread as measured in this sweep\), more than 80% of the 21\.5 GiB available: not started$/);
+    // Nothing measured yet: the assumption.
+    expect(poolTooBig(1024, [], 8_000)).toMatch(new RegExp(`${ASSUMED_MIB_PER_THREAD}\\.0 MiB per thread, assumed`));
+    expect(poolTooBig(5, [], 8_000)).toBeNull();
   });
 
   it("a real sweep records each pool's idle RSS, more threads holding more memory, and prints the table", { timeout: 150_000 }, () => {
