@@ -62,17 +62,21 @@ export const PUBLISHED_OUT = join(REPO_ROOT, "benchmarks", "results");
 export function helpText(defaultOut: string, publishedOut: string): string {
   const targets = TARGETS.map((t) => `      ${t.id.padEnd(20)} ${t.label}${t.lacks.length ? ` (lacks ${t.lacks.join(", ")})` : ""}`).join("\n");
   const scenarios = SCENARIOS.map(
-    (s) => `      ${s.name.padEnd(12)} ${s.description}\n      ${"".padEnd(12)} default connections: ${s.connections.join(", ")}${s.rates.length ? `; open-loop rates: ${s.rates.join(", ")}` : ""}`,
+    (s) => `      ${s.name.padEnd(12)} ${s.description}\n      ${"".padEnd(12)} default connections: ${s.connections.join(", ")}; efficiency rate: ${s.efficiencyRate}/s${s.rates.length ? `; open-loop rates: ${s.rates.join(", ")}` : ""}`,
   ).join("\n");
   return `Usage: pnpm bench [options]
 
-The cross-runtime benchmark. With no options it answers the seed's question in under 5 minutes:
-what does the event loop buy over a thread per request, on each runtime? (asyncview on node, bun,
-deno and the blocking baseline, beside the bare servers; /hello and /sleep?ms=100.)
+The cross-runtime benchmark. With no options it answers the seed's question: what does the event
+loop buy over a thread per request, on each runtime? (asyncview on node, bun, deno and the blocking
+baseline, beside the bare servers; /hello and /sleep?ms=100.)
 
-Each target runs as its own process pinned to core 0, the load generator (and the upstream service)
-on core 1 when taskset exists. Every answer is checked before timing; targets are interleaved; each
-point gets a warm-up, then N repeats reported as median and min-max. Everything targets 127.0.0.1
+One target alive at a time: each is started on core 0 (taskset), checked (answer, required headers,
+keep-alive), warmed up, measured at every load point and stopped before the next starts; this
+harness, the load tools and the upstream service stay on core 1. Each repeat starts every target
+afresh, the order rotated. The primary efficiency figure is the server's CPU time per request (ns,
+from /proc/<pid>/task/*/schedstat) at each scenario's fixed open-loop rate, beside closed-loop req/s.
+The client's own ceiling is measured every run; results above 70% of it are flagged client-bound and
+get no ratio. Medians come with 95% bootstrap intervals over repeats; everything targets 127.0.0.1
 and every run is bounded by --duration.
 
 Options:
@@ -83,7 +87,8 @@ ${scenarios}
   --connections <list>   closed-loop connection counts for every chosen scenario, e.g. 64,256,1024
                          (default: each scenario's own list above)
   --rate <list>          open-loop arrival rates in req/s for every chosen scenario, e.g. 200,500
-                         (wrk2-style: latency from each request's intended send time; default: none,
+                         beside the efficiency run (wrk2-style: latency from each request's intended
+                         send time; default: none,
                          or the scenario's own list above). "0" turns open loop off.
   --open-connections <n> connections the open-loop generator may hold (default 256)
   --duration <s>         seconds per measurement (default ${FULL_DURATION_S}, --quick ${QUICK_DURATION_S}; sequential takes at
