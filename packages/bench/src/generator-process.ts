@@ -227,8 +227,10 @@ export async function generate(config: GeneratorConfig): Promise<GeneratorOutput
   const outstanding = () => queue.length - head + [...live].filter((c) => c.intended !== null).length;
   while (outstanding() > 0 && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 5));
   // Open loop: the rate is what the server sustained, the completions over the span they took (a server
-  // that keeps up takes the run's length; one that falls behind takes longer, drain included).
-  const openSpanS = completed > 1 ? (lastDone - firstDone) / 1000 + interval / 1000 : measuredS;
+  // that keeps up takes the run's length; one that falls behind takes longer, drain included). Never shorter
+  // than the schedule: a server that stalls at first and then answers the backlog in a burst must not be
+  // credited with more than the offered rate.
+  const openSpanS = completed > 1 ? Math.max((lastDone - firstDone) / 1000 + interval / 1000, config.durationS) : measuredS;
   const now = performance.now();
   for (let i = head; i < queue.length; i++) {
     histogram.record((now - queue[i]!) * 1000);

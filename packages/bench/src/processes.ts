@@ -202,6 +202,8 @@ export interface Measured {
   code: number | null;
   /** The program's CPU use over its run, % of one core (user + system); null if unknown. */
   cpuPct: number | null;
+  /** The program's CPU time (user + system), s; null if unknown. */
+  cpuS: number | null;
 }
 
 /**
@@ -232,7 +234,7 @@ export function runOnLoadCore(program: string, programArgs: string[], killAfterM
       clearTimeout(killer);
       const wallS = (performance.now() - started) / 1000;
       const cpuS = parseTimes(stdout);
-      resolve({ stdout, stderr, code, cpuPct: cpuS === null || wallS <= 0 ? null : (100 * cpuS) / wallS });
+      resolve({ stdout, stderr, code, cpuS, cpuPct: cpuS === null || wallS <= 0 ? null : (100 * cpuS) / wallS });
     });
   });
 }
