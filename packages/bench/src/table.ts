@@ -162,8 +162,33 @@ export function threadsTable(result: BenchResult, format: TableFormat = "text"):
   ].join("\n");
 }
 
+/**
+ * The primary efficiency figure in one block: per scenario, each target's server CPU per request at the fixed rate
+ * and its ratio to the same runtime's bare server (with "indistinguishable" where the 95% intervals overlap).
+ */
+export function efficiencySummary(result: BenchResult, format: TableFormat = "text"): string | null {
+  const rows = result.summary.filter((s) => s.efficiency && s.cpuNsPerRequest);
+  if (rows.length === 0) return null;
+  const note = format === "markdown" ? "- " : "  ";
+  const lines = [format === "markdown" ? "#### efficiency: server CPU per request at a fixed open-loop rate\n" : "efficiency: server CPU per request at a fixed open-loop rate (lower is cheaper)"];
+  for (const scenario of result.options.scenarios) {
+    const mine = rows.filter((s) => s.scenario === scenario).sort((a, b) => result.targets.findIndex((t) => t.id === a.target) - result.targets.findIndex((t) => t.id === b.target));
+    if (mine.length === 0) continue;
+    const parts = mine.map((s) => {
+      const target = result.targets.find((t) => t.id === s.target);
+      const bare = target ? result.targets.find((t) => t.id === `bare-${target.runtime}`) : undefined;
+      const ratio = s.cpuRatioToBare == null || s.target === bare?.id ? "" : ` = ${pct(s.cpuRatioToBare)} of ${bare?.label ?? "bare"}${s.cpuIndistinguishable ? " (indistinguishable)" : ""}`;
+      return `${targetLabel(result, s.target)} ${int(s.cpuNsPerRequest!.median)} ns${ratio}`;
+    });
+    lines.push(`${note}${scenario} at ${int(mine[0]!.rate ?? 0)} req/s: ${parts.join("; ")}`);
+  }
+  return lines.join("\n");
+}
+
 export function resultTables(result: BenchResult, format: TableFormat = "text"): string {
   const parts = result.options.scenarios.map((s) => scenarioTable(result, s, format));
+  const efficiency = efficiencySummary(result, format);
+  if (efficiency) parts.unshift(efficiency);
   const sweep = threadsTable(result, format);
   if (sweep) parts.push(sweep);
   const failed = result.targets.filter((t) => t.status === "failed");

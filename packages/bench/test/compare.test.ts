@@ -67,6 +67,18 @@ describe("ratios to the bare server", () => {
   });
 });
 
+describe("the efficiency summary", () => {
+  it("gives each target's CPU per request at the fixed rate and its ratio to its bare server, first in the tables", () => {
+    const open = { mode: "open" as const, rate: 3000, efficiency: true };
+    const rows = summarize([...series("asyncview-bun", [3000, 3000, 3000], [12_000, 12_100, 11_900], open), ...series("bare-bun", [3000, 3000, 3000], [10_000, 10_100, 9_950], open)], targets);
+    const text = resultTables(resultOf(rows));
+    expect(text.split("\n").slice(0, 2)).toEqual([
+      "efficiency: server CPU per request at a fixed open-loop rate (lower is cheaper)",
+      "  hello at 3,000 req/s: asyncview/bun 12,000 ns = 120% of bare Bun.serve; bare Bun.serve 10,000 ns",
+    ]);
+  });
+});
+
 describe("latency over repeats", () => {
   it("open loop: the repeats' histograms merge into one; percentiles without enough samples are hidden in the table", () => {
     const histogram = (values: number[]) => {
