@@ -331,7 +331,7 @@ function renderScenarioTable(result: BenchResult, colors: Record<string, string>
 <tbody>${body}</tbody></table></div>
 <p class="muted">Efficiency rows (open loop at the scenario's fixed rate) come first: their CPU per request does not depend on the client.
 Closed-loop latency is coordinated-omission-affected (a slow answer delays the next request); open-loop latency counts from each
-request's intended send time, merged over repeats. A percentile with fewer than 10 / (1 − p) samples behind it shows –.</p>`;
+request's intended send time; both are merged over repeats. A percentile with fewer than 10 / (1 − p) samples behind it shows –.</p>`;
 }
 
 const CHART_TITLES: Record<ChartKind, string> = {

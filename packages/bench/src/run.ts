@@ -388,7 +388,7 @@ export async function runBench(
         cpuMsPerRequest: cpuNsPerRequest === null ? null : cpuNsPerRequest / 1e6,
         cpuNsPerRequest,
         ...(point.efficiency ? { efficiency: true } : {}),
-        ...(result.histogram && point.mode === "open" ? { histogram: result.histogram } : {}),
+        ...(result.histogram ? { histogram: result.histogram } : {}),
         ...(upstreamSeen ? { upstream: upstreamSeen } : {}),
         generatorCpuPct: result.generatorCpuPct,
         flags,

@@ -50,7 +50,8 @@ export function groupLatency(group: Run[]): { latencyMs: Percentiles; merged: bo
     const h = new Histogram();
     for (const r of group) h.merge(Histogram.fromPairs(r.histogram!.pairs, r.histogram!.min, r.histogram!.max, r.histogram!.sum));
     const ms = (p: number) => h.percentile(p) / 1000;
-    return { latencyMs: { p50: ms(50), p90: ms(90), p99: ms(99), p999: ms(99.9), max: h.max / 1000 }, merged: true, samples: h.count };
+    // Samples: the completed requests (wrk's histogram can hold a few more values than its completed count).
+    return { latencyMs: { p50: ms(50), p90: ms(90), p99: ms(99), p999: ms(99.9), max: h.max / 1000 }, merged: true, samples: Math.min(samples, h.count) };
   }
   return {
     latencyMs: {

@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Histogram } from "./histogram.ts";
 import { runOnLoadCore } from "./processes.ts";
 import type { Percentiles } from "./schema.ts";
 
@@ -37,6 +38,21 @@ export function wrkVersion(): string | null {
   return (run.stdout + run.stderr).split("\n")[0]!.replace(/\s*Copyright.*$/, "").trim() || "wrk";
 }
 
+/** Bucket visits wrk may make to print its histogram (latency(i) scans from the minimum each call). */
+const HISTOGRAM_SCAN_LIMIT = 300_000_000;
+
+/** wrk's "BENCH_HIST value:count,..." line as a histogram, or undefined when wrk did not print one. */
+export function parseWrkHistogram(stdout: string): LoadResult["histogram"] {
+  const line = /BENCH_HIST ([\d:,]+)/.exec(stdout);
+  if (!line) return undefined;
+  const h = new Histogram();
+  for (const pair of line[1]!.split(",")) {
+    const [value, count] = pair.split(":").map(Number);
+    h.recordMany(value!, count!);
+  }
+  return { pairs: h.toPairs(), min: h.count ? h.min : 0, max: h.max, sum: h.sum };
+}
+
 function luaScript(request: LoadRequest): string {
   const lines = [`wrk.method = "${request.method}"`];
   if (request.body !== undefined) {
@@ -48,6 +64,17 @@ function luaScript(request: LoadRequest): string {
     '  io.write(string.format("BENCH_JSON {\\"requests\\":%d,\\"duration_us\\":%d,\\"connect\\":%d,\\"read\\":%d,\\"write\\":%d,\\"status\\":%d,\\"timeout\\":%d,\\"p50\\":%d,\\"p90\\":%d,\\"p99\\":%d,\\"p999\\":%d,\\"max\\":%d}\\n",',
     "    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,",
     "    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency:percentile(99.9), latency.max))",
+    // wrk's exact histogram, value:count per distinct µs value, so repeats can be merged. latency(i) scans from the
+    // minimum on every call: skipped (percentiles only) where that would take more than about a second.
+    "  local n = #latency",
+    `  if n > 0 and n * (latency.max - latency.min + 1) < ${HISTOGRAM_SCAN_LIMIT} then`,
+    "    local parts = {}",
+    "    for i = 1, n do",
+    "      local v, c = latency(i)",
+    '      parts[#parts + 1] = string.format("%d:%d", v, c)',
+    "    end",
+    '    io.write("BENCH_HIST " .. table.concat(parts, ",") .. "\\n")',
+    "  end",
     "end",
   );
   return lines.join("\n") + "\n";
@@ -96,6 +123,7 @@ export async function runWrk(request: LoadRequest, options: { plain?: boolean } 
       latencyMs: { p50: ms(r.p50), p90: ms(r.p90), p99: ms(r.p99), p999: ms(r.p999), max: ms(r.max) },
       errors: { non2xx: r.status!, socket: r.connect! + r.read! + r.write!, timeouts: r.timeout! },
       generatorCpuPct: busy(durationS),
+      histogram: parseWrkHistogram(stdout),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
