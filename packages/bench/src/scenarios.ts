@@ -27,7 +27,10 @@ export interface Scenario {
   minDurationS?: number;
   /** Closed-loop connection counts measured when --connections is not given. */
   connections: number[];
-  /** Open-loop arrival rates (req/s) measured when --rate is not given. */
+  /**
+   * Open-loop arrival rates (req/s) measured when --rate is not given, beside the efficiency rate. The I/O scenarios
+   * have a few, past the blocking baseline's T / L, so the report draws their latency against offered rate (wrk2's curve).
+   */
   rates: number[];
   /** Needs the upstream service. */
   upstream?: boolean;
@@ -136,7 +139,7 @@ export const SCENARIOS: readonly Scenario[] = [
     path: `/sleep?ms=${SLEEP_MS}`,
     ioLatencyMs: SLEEP_MS,
     connections: [64, 256, 1024],
-    rates: [],
+    rates: [250, 2000],
     verify: jsonAnswer(exactly({ msg: "Hello, async!", slept: SLEEP_MS })),
   },
   {
@@ -148,7 +151,7 @@ export const SCENARIOS: readonly Scenario[] = [
     ioLatencyMs: fanoutLatency("gather", FANOUT_N, FANOUT_MS),
     // Each request makes 10 upstream calls: at 128 connections, 1,280 at once on one upstream process.
     connections: [16, 64, 128],
-    rates: [],
+    rates: [200, 500],
     upstream: true,
     fanout: { n: FANOUT_N, callMs: FANOUT_MS },
     verify: jsonAnswer(fanout),
@@ -162,7 +165,7 @@ export const SCENARIOS: readonly Scenario[] = [
     ioLatencyMs: fanoutLatency("sequential", FANOUT_N, FANOUT_MS),
     minDurationS: 5,
     connections: [16, 64, 256],
-    rates: [],
+    rates: [50],
     upstream: true,
     fanout: { n: FANOUT_N, callMs: FANOUT_MS },
     verify: jsonAnswer(fanout),
