@@ -252,6 +252,16 @@ export function validateResult(value: unknown): string[] {
     if (!isObj(s)) return void problems.push(`summary[${i}] must be an object`);
     need(isObj(s.rps) && typeof (s.rps as Record<string, unknown>).median === "number", `summary[${i}].rps.median must be a number`);
     percentiles(s.latencyMs, `summary[${i}].latencyMs`);
+    for (const key of ["rpsCI", "cpuNsPerRequest"]) {
+      const ci = s[key];
+      if (ci === undefined || ci === null) continue;
+      const ok = isObj(ci) && typeof ci.low === "number" && typeof ci.high === "number" && ci.low <= ci.high;
+      need(ok, `summary[${i}].${key} must have numbers low <= high`);
+    }
   });
+  const headroom = value.clientHeadroom;
+  if (headroom !== undefined && headroom !== null) {
+    need(isObj(headroom) && typeof headroom.closedRps === "number" && typeof headroom.openRps === "number", "clientHeadroom must have closedRps and openRps numbers");
+  }
   return problems;
 }
