@@ -2,6 +2,7 @@
 // Tables and text are rendered here; the page's own script draws the SVG charts from the embedded JSON when it loads.
 
 import { percentileShown, samplesFor } from "./stats.ts";
+import { efficiencySummary, threadsTable } from "./table.ts";
 import type { BenchResult, GitInfo, Summary, TargetInfo } from "./schema.ts";
 
 export type ChartKind = "throughput" | "latency" | "memory" | "open-loop";
@@ -119,7 +120,7 @@ function swatch(color: string | undefined): string {
 function targetName(result: BenchResult, colors: Record<string, string>, id: string, withThreads = true): string {
   const t = result.targets.find((x) => x.id === id);
   const label = t?.label ?? id;
-  const threads = withThreads && t?.threads !== undefined ? ` <span class="muted">(${escapeHtml(t.threads)} threads)</span>` : "";
+  const threads = withThreads && t?.threads !== undefined && !t.label.endsWith(" threads)") ? ` <span class="muted">(${escapeHtml(t.threads)} threads)</span>` : "";
   return `${swatch(colors[id])}<span title="${escapeHtml(id)}">${escapeHtml(label)}</span>${threads}`;
 }
 
@@ -252,6 +253,12 @@ function renderProblems(result: BenchResult, colors: Record<string, string>): st
   return `<section class="card" id="problems"><h2>Problems</h2>
 <h3>Targets that failed to start</h3>${failedHtml}
 <h3>Failed correctness checks</h3>${checksHtml}${differencesHtml}</section>`;
+}
+
+/** A block of the text tables (the efficiency summary, the threads sweep) as it prints, or nothing. */
+function renderTextBlock(id: string, title: string, text: string | null): string {
+  if (!text) return "";
+  return `<section class="card" id="${escapeHtml(id)}"><h2>${escapeHtml(title)}</h2><div class="scroll"><pre>${escapeHtml(text)}</pre></div></section>`;
 }
 
 function renderTargets(result: BenchResult, colors: Record<string, string>): string {
@@ -877,7 +884,9 @@ ${renderGeneratorCheck(result)}
 ${renderProblems(result, colors)}
 </div>
 </div>
+${renderTextBlock("efficiency", "Efficiency: server CPU per request at a fixed open-loop rate", efficiencySummary(result))}
 ${scenarios.map((s) => renderScenario(result, colors, s)).join("\n")}
+${renderTextBlock("threads", "Threads sweep", threadsTable(result))}
 ${renderTargets(result, colors)}
 <footer>Schema ${escapeHtml(result.schema)}. This page is self-contained: the charts are drawn from the JSON embedded in it (<code>#bench-data</code>).</footer>
 </main>

@@ -30,7 +30,7 @@ function render(rows: string[][], rightAligned: boolean[], format: TableFormat):
 function targetLabel(result: BenchResult, id: string): string {
   const target = result.targets.find((t) => t.id === id);
   if (!target) return id;
-  return target.threads ? `${target.label} (${target.threads} threads)` : target.label;
+  return target.threads && !target.label.endsWith(" threads)") ? `${target.label} (${target.threads} threads)` : target.label;
 }
 
 /** Text of a percentile, or "-" (its note says why) when too few samples stand behind it. */
@@ -100,6 +100,12 @@ export function scenarioTable(result: BenchResult, scenario: string, format: Tab
   }
   const flagged = rows.filter((s) => s.flags.length);
   for (const s of flagged) lines.push(`${note}! ${label(s.target)} ${s.mode === "open" ? `open ${s.rate}/s` : `c=${s.connections}`}: ${s.flags.join("; ")}`);
+  const pools = result.targets.filter((t) => t.threads !== undefined && rows.some((s) => s.target === t.id));
+  if (pools.length && result.provenance.pinning) {
+    lines.push(
+      `${note}${pools.map((t) => targetLabel(result, t.id)).join(", ")}: every thread runs on core ${result.provenance.pinning.server} with the server (the default pool is counted for the machine's ${result.provenance.cores} cores), so its I/O ceiling is T / L by construction; the threads sweep (pnpm bench:threads) shows what more threads buy and cost`,
+    );
+  }
   const lacking = result.targets.filter((t) => t.lacks.includes(scenario)).map((t) => t.label);
   if (lacking.length) lines.push(`${note}(not implemented by ${lacking.join(", ")})`);
   for (const c of result.checks.filter((c) => c.scenario === scenario && !c.ok)) lines.push(`${note}x ${label(c.target)} excluded: wrong answer: ${c.error}`);

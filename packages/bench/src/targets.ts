@@ -119,7 +119,14 @@ export function sweepThreads(defs: TargetDef[], threads: readonly number[]): Tar
   return defs.flatMap((def) =>
     def.adapter !== "blocking"
       ? [def]
-      : threads.map((t) => ({ ...def, id: `${def.id}-t${t}`, threads: t, command: ({ port }: { port: number }) => def.command({ threads: t, port }) })),
+      : threads.map((t) => ({
+          ...def,
+          id: `${def.id}-t${t}`,
+          // The count in the label too, so the report's charts tell the pools apart.
+          label: `${def.label} (${t} threads)`,
+          threads: t,
+          command: ({ port }: { port: number }) => def.command({ threads: t, port }),
+        })),
   );
 }
 
