@@ -33,7 +33,7 @@ describe("fairness", () => {
   it("a gather run reads the upstream's counters (served = n x completed) and names the model's active bound", { timeout: 120_000 }, () => {
     const run = spawnSync(
       process.execPath,
-      [CLI, "--targets", "asyncview-node", "--scenarios", "gather", "--connections", "4", "--efficiency-rate", "10", "--duration", "1", "--repeats", "1", "--warmup", "0", "--no-generator-check", "--out", out],
+      [CLI, "--targets", "asyncview-node", "--scenarios", "gather", "--connections", "4", "--efficiency-rate", "10", "--rate", "0", "--duration", "1", "--repeats", "1", "--warmup", "0", "--no-generator-check", "--out", out],
       { encoding: "utf8", timeout: 120_000 },
     );
     expect(run.status, run.stderr).toBe(0);
