@@ -209,7 +209,7 @@ export function resultTables(result: BenchResult, format: TableFormat = "text"):
   const g = result.generatorCheck;
   if (g) {
     parts.push(
-      `load generator check (bare Bun.serve /hello, 64 connections): plain wrk ${int(g.plainWrkRps)} req/s, harness ${int(g.harnessWrkRps)} req/s = ${(g.ratio * 100).toFixed(1)}% ${g.ok ? "(ok, >= 90%)" : "(BELOW 90%)"}` +
+      `load generator check (${result.clientHeadroom?.server ?? "bare Bun.serve /hello"}, 64 connections): plain wrk ${int(g.plainWrkRps)} req/s, harness ${int(g.harnessWrkRps)} req/s = ${(g.ratio * 100).toFixed(1)}% ${g.ok ? "(ok, >= 90%)" : "(BELOW 90%)"}` +
         (g.openLoopMaxRps === null ? "" : `; own generator ceiling ${int(g.openLoopMaxRps)} req/s`),
     );
   }
