@@ -1,6 +1,5 @@
-// From runs to the summary rows: the repeats of each target × scenario × load point as median, min–max and a 95%
-// bootstrap interval (a repeat more than 20% from the median flagged), latency from the repeats' merged histograms,
-// CPU per request, the ratios to the same runtime's bare server (or "indistinguishable"), and the model's bounds.
+// From runs to summary rows: per target × scenario × load point, median, min–max and 95% bootstrap interval over repeats (outliers flagged),
+// merged latency histograms, CPU per request, ratios to the runtime's bare server ("indistinguishable" on overlap) and the model's bounds.
 
 import { Histogram } from "./histogram.ts";
 import { modelBounds } from "./model.ts";

@@ -1,6 +1,5 @@
-// The summary's comparisons on known runs: CPU per request and req/s against the bare server with 95% intervals
-// ("indistinguishable" when they overlap), no req/s ratio where the client may be what was measured, open-loop
-// latency from merged histograms with too-thin percentiles hidden in the table, and the model's active bound.
+// The summary's comparisons on known runs: ratios to bare with 95% intervals ("indistinguishable"), none when client-bound,
+// merged histograms with thin percentiles hidden, the model's active bound, the efficiency summary, and --ports.
 
 import { describe, expect, it } from "vitest";
 import { Histogram } from "../src/histogram.ts";

@@ -1,6 +1,5 @@
-// One target alive at a time, observed from outside: a real run of two tiny real servers (2 repeats, 1 s loads) while
-// this test polls which of their processes are alive; each must be started, checked, measured and stopped before the
-// next starts, every server must take its port from --ports, and a target failing its check must not be timed.
+// One target alive at a time, watched from outside: two tiny real servers (2 repeats, 1 s loads) and a wrong one; never two
+// alive at once, each started, checked, measured and stopped in turn, ports from --ports, the wrong one never timed.
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

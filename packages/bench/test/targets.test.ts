@@ -1,6 +1,5 @@
-// Every target, started as its own process exactly as `pnpm bench` starts it, answers every scenario it claims
-// correctly (headers and keep-alive too), fails the ones it lists as lacking (so the list stays true), and cancels
-// its upstream calls when a /gather client goes away. Real runtimes, real sockets.
+// Every target, started as its own process exactly as `pnpm bench` starts it, answers every scenario it claims (headers and keep-alive
+// too), fails the ones it lists as lacking, and cancels its upstream calls when a /gather client goes away. Real runtimes, real sockets.
 
 import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

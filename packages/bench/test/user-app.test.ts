@@ -1,6 +1,5 @@
-// `pnpm bench --app`: the user's own app, end to end with real runtimes (1 s runs): the GET routes without params are
-// found by themselves, a route that answers differently on node and bun is reported, --scenario with a body file
-// runs a POST; and the pieces: the scenario spec, App.routes() with a mounted app, the answer comparison.
+// `pnpm bench --app` end to end with real runtimes (1 s runs): GET routes found by themselves, a route differing between node and bun
+// reported, --scenario with a body file; and its pieces: the scenario spec, App.routes() with a mounted app, the answer comparison.
 
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
