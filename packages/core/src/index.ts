@@ -3,6 +3,7 @@
 
 export { App, type AppOptions, type ShutdownOptions } from "./app.ts";
 export { readBytes, readJson, readText, DEFAULT_BODY_LIMIT, DEFAULT_JSON_MAX_DEPTH, type BodyOptions } from "./body.ts";
+export { memoryChannelLayer, type ChannelLayer, type SocketMessage } from "./channel-layer.ts";
 export { compose, type Recover } from "./compose.ts";
 export { errorResponse, HttpError, type HttpErrorOptions } from "./errors.ts";
 export { consoleLogger, silentLogger } from "./logger.ts";
