@@ -3,7 +3,7 @@
 
 export { READ_BODY } from "./body.ts";
 export { checkClose, messageSize, ServerSocket, type SocketTransport } from "./socket.ts";
-export { SocketRegistry, upgradeOf, wantsWebSocket, type Upgrade } from "./socket-route.ts";
+export { largestMessageSize, SocketRegistry, upgradeOf, wantsWebSocket, type Upgrade } from "./socket-route.ts";
 export { delegateToNative, type Materializable } from "./facade.ts";
 export { ABORT_GRACE_MS, listenError, serverHandle, type LifecycleOptions, type Listener } from "./lifecycle.ts";
 export { loadAppModule } from "./load-app.ts";

@@ -11,7 +11,8 @@ import type { Task } from "./timeout.ts";
 import { errorResponse, HttpError } from "./errors.ts";
 import { consoleLogger } from "./logger.ts";
 import { Router } from "./router.ts";
-import { socketView, type SocketHandler, type SocketOptions } from "./socket-route.ts";
+import { DEFAULT_MAX_MESSAGE_SIZE } from "./socket.ts";
+import { LARGEST_MESSAGE, socketView, type SocketHandler, type SocketOptions } from "./socket-route.ts";
 import { TaskTracker } from "./tasks.ts";
 import type { Context, Logger, Middleware, ParamsOf, ServeInfo, View } from "./types.ts";
 
@@ -65,6 +66,7 @@ export class App {
   /** Turns what a layer threw into its response; made once, handed to every request's context. */
   readonly #recover = (error: unknown, request: Request, ctx: Context): Response => this.#fail(error, request, ctx);
   readonly #layer = (): ChannelLayer => this.channelLayer;
+  #largestMessage = 0;
 
   constructor(options: AppOptions = {}) {
     this.debug = options.debug ?? false;
@@ -107,7 +109,13 @@ export class App {
    * any response). A plain request gets 426; otherwise `handler(socket, ctx)` runs once the socket is open.
    */
   ws<Path extends string>(pattern: Path, handler: SocketHandler<ParamsOf<Path>>, options: SocketOptions = {}): this {
+    this.#largestMessage = Math.max(this.#largestMessage, options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE);
     return this.route("GET", pattern, socketView(handler as SocketHandler<never>, options, this.#layer, this.logger) as View<ParamsOf<Path>>);
+  }
+
+  /** The largest `maxMessageSize` of this app's socket routes and its mounts' (for adapters: `largestMessageSize`). */
+  [LARGEST_MESSAGE](): number {
+    return Math.max(this.#largestMessage, ...this.#mounts.map(({ app }) => app[LARGEST_MESSAGE]()));
   }
 
   /** Sends `message` to every socket in `room`, through the channel layer (every process, when it is shared). */

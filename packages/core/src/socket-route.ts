@@ -41,6 +41,17 @@ export interface Upgrade {
 
 const UPGRADE = Symbol("asyncview.upgrade");
 
+/** The App's method giving the largest `maxMessageSize` among its socket routes and its mounts' (0 without any). */
+export const LARGEST_MESSAGE = Symbol("asyncview.largestMessage");
+
+/**
+ * The largest message any socket route of `app` accepts: what an adapter whose runtime takes one server-wide limit
+ * sets natively (core then enforces each route's own, closing with 1009). 1 MiB when the app has no socket route.
+ */
+export function largestMessageSize(app: { [LARGEST_MESSAGE](): number }): number {
+  return app[LARGEST_MESSAGE]() || DEFAULT_MAX_MESSAGE_SIZE;
+}
+
 /** The upgrade a socket route asked for, when `response` is its answer; undefined for any other response. */
 export function upgradeOf(response: Response): Upgrade | undefined {
   return (response as unknown as { [UPGRADE]?: Upgrade })[UPGRADE];
