@@ -186,9 +186,13 @@ export class ServerSocket implements Socket {
     this.#release();
   }
 
-  /** The connection closed (close frame received and answered, or dropped: 1006). Safe to call twice. */
+  /**
+   * The connection closed: the close frame's code and reason, 1005 for a frame without a code; a connection that
+   * dropped without one is 1006 whatever the runtime reports (some say 0). Safe to call twice.
+   */
   ended(code: number, reason: string): void {
     if (this.#state === "closed") return;
+    if (!(code >= 1000 && code <= 4999)) code = 1006;
     this.#state = "closed";
     this.closeCode = code;
     this.closeReason = reason;

@@ -89,7 +89,10 @@ function upgradeSocket(request: Request, upgrade: Upgrade, sockets: SocketRegist
   const idleTimeout = upgrade.idleTimeout === 0 ? 0 : Math.max(1, Math.round(upgrade.idleTimeout / 1000));
   let native: { socket: WebSocket; response: Response };
   try {
-    native = Deno.upgradeWebSocket(request, { protocol: upgrade.protocol || undefined, idleTimeout });
+    // The subprotocol goes on the 101 directly: Deno's own check splits the offer on ", " only, so it refuses a
+    // valid `a,b` (core has already chosen from the offer).
+    native = Deno.upgradeWebSocket(request, { idleTimeout });
+    if (upgrade.protocol !== "") native.response.headers.set("sec-websocket-protocol", upgrade.protocol);
   } catch (error) {
     upgrade.socket.ended(1006, "");
     return toFetchResponse(errorResponse(new HttpError(400, `malformed WebSocket handshake: ${String(error)}`, { code: "bad_websocket_handshake" })));
