@@ -80,6 +80,11 @@ app.ws("/ws/watch", async (socket, ctx) => {
   record.aborted = ctx.signal.aborted;
 });
 
+/** A handler that fails on its first message: the peer gets 1011, the server logs it and keeps serving. */
+app.ws("/ws/throws", async (socket) => {
+  for await (const message of socket) throw new Error(`socket handler failure ${String(message)}`);
+});
+
 /** A silent socket with a short idle timeout: a peer that answers no ping is dropped. */
 app.ws("/ws/idle", echo, { idleTimeout: 2_000 });
 

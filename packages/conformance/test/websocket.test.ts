@@ -175,6 +175,21 @@ describe.each<RuntimeName>(["node", "bun", "deno", "blocking"])("websocket: %s",
     expect(seen).toEqual({ opened: true, code: 4005, reason: "client says bye", aborted: true, abortEvent: true });
   });
 
+  check(name("a handler that throws closes its socket with 1011, logged once; the server keeps serving"), async () => {
+    const marker = uid();
+    const c = await connect(`${ws}/ws/throws`);
+    c.ws.send(marker);
+    expect(await c.closed).toEqual({ code: 1011, reason: "internal error" });
+    await until(async () => server.output(), (out) => out.includes(marker));
+    const lines = server.output().split("\n").filter((line) => line.includes(marker));
+    expect(lines, server.output()).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: "error", msg: "socket handler failed", route: "/ws/throws" });
+    const after = await connect(`${ws}/ws/echo`);
+    after.ws.send("alive");
+    expect((await after.next()).data.toString()).toBe("alive");
+    after.ws.close();
+  });
+
   check(name("a message over maxMessageSize closes with 1009, by default past 1 MiB"), async () => {
     const small = await connect(`${ws}/ws/small`);
     small.ws.send("x".repeat(1024));

@@ -71,11 +71,15 @@ const encoder = new TextEncoder();
 /** Byte length of a message as it goes on the wire. */
 export function messageSize(message: SocketMessage): number {
   if (typeof message !== "string") return message.byteLength;
-  let bytes = message.length;
+  let bytes = 0;
   for (let i = 0; i < message.length; i++) {
     const c = message.charCodeAt(i);
-    if (c >= 0x800) bytes += c >= 0xd800 && c <= 0xdfff ? 1 : 2; // a surrogate pair: 4 bytes over 2 units
-    else if (c >= 0x80) bytes += 1;
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < message.length && (message.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4; // a surrogate pair
+      i++;
+    } else bytes += 3; // the rest of the BMP, and a lone surrogate (sent as U+FFFD)
   }
   return bytes;
 }
