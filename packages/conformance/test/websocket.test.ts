@@ -111,6 +111,18 @@ describe.each<RuntimeName>(["node", "bun", "deno", "blocking"])("websocket: %s",
     expect(await res.json()).toMatchObject({ error: { status: 426, code: "upgrade_required" } });
   });
 
+  it("an upgrade request to an HTTP route gets that route's plain answer", async () => {
+    const refusal = await connect(`${ws}/pid`).then(
+      () => null,
+      (error: { status?: number; body?: string }) => error,
+    );
+    expect(refusal?.status).toBe(200);
+    expect(JSON.parse(refusal?.body ?? "{}")).toHaveProperty("pid");
+    const missing = await connect(`${ws}/nowhere`).catch((error: { status?: number; body?: string }) => error);
+    expect((missing as { status: number }).status).toBe(404);
+    expect(JSON.parse((missing as { body: string }).body)).toMatchObject({ error: { code: "not_found" } });
+  });
+
   if (!supported) {
     it("a socket route answers an upgrade with 501 websocket_unsupported (until the next step)", async () => {
       const refusal = await connect(`${ws}/ws/echo`).then(

@@ -62,7 +62,7 @@ function tokens(value: string | null): string[] {
   return value === null ? [] : value.split(",").map((t) => t.trim()).filter((t) => t !== "");
 }
 
-/** True when `request` asks for a WebSocket upgrade (RFC 6455 §4.1): the test adapters run before routing. */
+/** True when the headers ask for a WebSocket upgrade (`Upgrade: websocket`, RFC 6455 §4.1). */
 export function wantsWebSocket(headers: { get(name: string): string | null }): boolean {
   return tokens(headers.get("upgrade")).some((t) => t.toLowerCase() === "websocket");
 }

@@ -6,7 +6,15 @@ import { createServer, type IncomingMessage, STATUS_CODES, type RequestListener,
 import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { errorResponse, HttpError } from "@asyncview/core";
-import { ABORT_GRACE_MS, BODY_TEXT, headerPairs, listenError, type Listener, missingHost } from "@asyncview/core/adapter";
+import {
+  ABORT_GRACE_MS,
+  BODY_TEXT,
+  headerPairs,
+  listenError,
+  type Listener,
+  missingHost,
+  wantsWebSocket as asksForWebSocket,
+} from "@asyncview/core/adapter";
 import { writeResponse } from "./response.ts";
 
 /** A request the front accepted: its absolute URL, built once. */
@@ -22,10 +30,9 @@ export interface FrontUpgrade {
   handle(req: IncomingMessage, socket: Duplex, head: Buffer, url: string): void;
 }
 
-/** True when the request asks to become a WebSocket (`Upgrade: websocket`). */
+/** True when the request asks to become a WebSocket (`Upgrade: websocket`): core's rule on node:http's headers. */
 export function wantsWebSocket(req: IncomingMessage): boolean {
-  const upgrade = req.headers.upgrade;
-  return upgrade !== undefined && upgrade.split(",").some((t) => t.trim().toLowerCase() === "websocket");
+  return asksForWebSocket({ get: (name) => (req.headers[name] as string | undefined) ?? null });
 }
 
 /**
