@@ -1,5 +1,5 @@
 // Real WebSocket clients nobody here wrote, against the demo app's /ws/echo and /ws/chat/:room on each adapter's
-// process: headless Chromium (driven over the DevTools protocol) and Python's `websockets` library.
+// process: headless Chromium (driven over the DevTools protocol) and Python's `websockets` library; and /events.
 
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -127,20 +127,43 @@ const browser = new Browser();
 beforeAll(() => browser.start(), 60_000);
 afterAll(() => browser.stop());
 
-describe.each<RuntimeName>(["node", "bun", "deno", "blocking"])("third-party WebSocket clients: %s", (runtime) => {
+describe.each<RuntimeName>(["node", "bun", "deno", "blocking"])("demo sockets with third-party clients, and events: %s", (runtime) => {
   const check = runtime === "blocking" ? it.skip : it;
   const suffix = runtime === "blocking" ? ` (${BLOCKING_NOT_YET})` : "";
   let server: ServerProcess;
   let base: string;
 
   beforeAll(async () => {
-    if (runtime === "blocking") return;
     server = await serveApp(runtime, DEMO_APP);
     base = server.url.replace(/^http/, "ws");
   }, 60_000);
   afterAll(async () => {
     await server?.stop();
   }, 30_000);
+
+  it("the demo's GET /events?n=N&ms=M streams N Server-Sent Events, one every M ms, then ends", async () => {
+    const started = performance.now();
+    const res = await fetch(`${server.url}/events?n=4&ms=100`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    const first = await reader.read();
+    const firstAt = performance.now() - started;
+    let body = first.value ?? "";
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      body += value;
+    }
+    const elapsed = performance.now() - started;
+    expect(body).toBe([0, 1, 2, 3].map((i) => `data: {"i":${i}}\n\n`).join(""));
+    // Streamed as they come: the first event long before the 300 ms the last three wait (wide margins).
+    expect(firstAt).toBeLessThan(elapsed / 2);
+    expect(elapsed).toBeGreaterThanOrEqual(250);
+    const bad = await fetch(`${server.url}/events?n=-1`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { code: "bad_query" } });
+  });
 
   check(`Python websockets: echo and chat${suffix}`, async () => {
     const room = `python-${runtime}`;
