@@ -80,6 +80,16 @@ app.ws("/ws/watch", async (socket, ctx) => {
   record.aborted = ctx.signal.aborted;
 });
 
+/** A room member whose handler publishes after its loop ends, as the demo's chat announces a leave. */
+app.ws("/ws/room/:name", async (socket, ctx) => {
+  await socket.join(ctx.params.name);
+  try {
+    for await (const message of socket) await ctx.publish(ctx.params.name, message);
+  } finally {
+    await ctx.publish(ctx.params.name, `left ${socket.id}`);
+  }
+});
+
 /** A handler that fails on its first message: the peer gets 1011, the server logs it and keeps serving. */
 app.ws("/ws/throws", async (socket) => {
   for await (const message of socket) throw new Error(`socket handler failure ${String(message)}`);

@@ -315,13 +315,18 @@ describe.each<RuntimeName>(["node", "bun", "deno", "blocking"])("websocket shutd
     const server = await serveApp(runtime, SOCKET_APP);
     try {
       const base = server.url.replace(/^http/, "ws");
-      const clients = await Promise.all([connect(`${base}/ws/echo`), connect(`${base}/ws/echo`)]);
+      const clients = await Promise.all([connect(`${base}/ws/echo`), connect(`${base}/ws/room/r`), connect(`${base}/ws/room/r`)]);
       clients[0]!.ws.send("in flight");
       expect((await clients[0]!.next()).data.toString()).toBe("in flight");
+      clients[1]!.ws.send("to the room");
+      expect((await clients[2]!.next()).data.toString()).toBe("to the room");
       const exit = server.stop("SIGTERM");
       const closes = await Promise.all(clients.map((c) => c.closed));
-      expect(closes.map((c) => c.code)).toEqual([1001, 1001]);
+      expect(closes.map((c) => c.code)).toEqual([1001, 1001, 1001]);
+      expect(closes[0]!.reason).toBe("server shutting down");
       expect((await exit).code, server.output()).toBe(0);
+      // The room handlers' `finally` published after the close, before the app closed its channel layer.
+      expect(server.output()).not.toMatch(/"level":"(error|warn)"/);
     } finally {
       await server.stop("SIGKILL");
     }

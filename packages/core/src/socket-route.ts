@@ -129,7 +129,7 @@ export function socketView(
     const socket = new ServerSocket({ id: crypto.randomUUID(), protocol, maxMessageSize, idleTimeout, highWaterMark, layer: layer(), logger });
     rc.bindSignal(socket.signal);
     // Started here, so the handler runs in this request's context (request id, ContextVars); it waits for the open.
-    void socket.opened.then(() => runHandler(handler as SocketHandler, socket, ctx, logger));
+    socket.finished = socket.opened.then(() => runHandler(handler as SocketHandler, socket, ctx, logger));
     const upgrade: Upgrade = { socket, protocol, maxMessageSize, idleTimeout };
     const response = new Response(null, { status: 200 });
     Object.defineProperty(response, UPGRADE, { value: upgrade });
@@ -168,16 +168,19 @@ export class SocketRegistry {
   attach(socket: ServerSocket, transport: SocketTransport): void {
     socket.attach(transport);
     this.#open.add(socket);
-    void socket.closed.then(() => this.#open.delete(socket));
+    void socket.finished.then(() => this.#open.delete(socket));
     if (this.#closing && socket.open) socket.close(1001, "server shutting down");
   }
 
-  /** Shutdown: every open socket gets 1001 (after what was already sent); resolves once all have closed. */
+  /**
+   * Shutdown: every open socket gets 1001 (after what was already sent); resolves once all have closed and their
+   * handlers returned (their `finally` may still publish, before the app's shutdown closes the channel layer).
+   */
   async drain(): Promise<void> {
     this.#closing = true;
     const sockets = [...this.#open];
     for (const socket of sockets) if (socket.open) socket.close(1001, "server shutting down");
-    await Promise.all(sockets.map((s) => s.closed));
+    await Promise.all(sockets.map((s) => s.finished));
   }
 
   /** Past the deadline: drop the connections still open, without waiting for the peer. */

@@ -129,6 +129,8 @@ export class ServerSocket implements Socket {
   #opened!: () => void;
   /** Resolves once the native socket is attached. */
   readonly opened = new Promise<void>((resolve) => (this.#opened = resolve));
+  /** Settles once the handler returned and the connection closed (set by the socket route). */
+  finished: Promise<void>;
   #settle!: (close: SocketClose) => void;
 
   constructor(options: ServerSocketOptions) {
@@ -137,6 +139,7 @@ export class ServerSocket implements Socket {
     this.protocol = options.protocol;
     this.signal = this.#abort.signal;
     this.closed = new Promise<SocketClose>((resolve) => (this.#settle = resolve));
+    this.finished = this.closed.then(() => {});
   }
 
   get rooms(): ReadonlySet<string> {

@@ -5,6 +5,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { type App, errorResponse, HttpError, type Runtime, type ServeOptions, type Server } from "@asyncview/core";
 import {
+  ABORT_GRACE_MS,
   DEFAULT_HOSTNAME,
   DEFAULT_PORT,
   globalEventHooks,
@@ -155,7 +156,15 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
       hostname,
       port: server.addr.port,
       // shutdown(): stop accepting, let in-flight requests (and their response bodies) finish.
-      drain: async () => void (await Promise.all([sockets.drain(), server.shutdown()])),
+      // Sockets first: Deno's shutdown() closes open sockets itself (1001 "Server shutting down"), before the handlers
+      // could finish. It starts once they have closed, or after ABORT_GRACE_MS for peers slow to answer the close.
+      drain: async () => {
+        const socketsClosed = sockets.drain();
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([socketsClosed, new Promise((resolve) => (timer = setTimeout(resolve, ABORT_GRACE_MS)))]);
+        clearTimeout(timer);
+        await Promise.all([socketsClosed, server.shutdown()]);
+      },
       // Past the deadline: abort the signals of the requests still running. Deno has no way to cut a connection
       // once shutdown() began (aborting Deno.serve's signal then throws BadResource), so a view that ignores its
       // signal keeps its connection until the process exits.
