@@ -3,12 +3,13 @@
 // `server.upgrade` and `websocket` handlers. The shared lifecycle closes it.
 
 import { AsyncLocalStorage } from "node:async_hooks";
+import { spawn } from "node:child_process";
 import { type App, errorResponse, HttpError, type Runtime, type ServeOptions, type Server } from "@asyncview/core";
 import {
   DEFAULT_HOSTNAME,
-  DEFAULT_PORT,
   installRuntime,
   largestMessageSize,
+  type ListenPlan,
   listenError,
   missingHost,
   nativeResponse,
@@ -16,6 +17,7 @@ import {
   type ServeInfo,
   serverHandle,
   SocketRegistry,
+  serveWorkers,
   toFetchResponse,
   type Upgrade,
   upgradeOf,
@@ -47,9 +49,14 @@ class BunInfo implements ServeInfo {
   }
 }
 
-export async function serve(app: App, options: BunServeOptions = {}): Promise<Server> {
+/** Serves `app`; with `workers` (or `limitMaxRequests`) from worker processes under a supervisor (core's supervisor.ts). */
+export function serve(app: App, options: BunServeOptions = {}): Promise<Server> {
+  return serveWorkers(options, { runtime: "bun", current: process, spawn }, (plan) => serveHere(app, options, plan));
+}
+
+async function serveHere(app: App, options: BunServeOptions, plan: ListenPlan): Promise<Server> {
   const hostname = options.hostname ?? DEFAULT_HOSTNAME;
-  const port = options.port ?? DEFAULT_PORT;
+  const { port, onRequest } = plan;
   await app.startup();
   const sockets = new SocketRegistry();
   /** A socket route's answer becomes Bun's upgrade; the socket's `data` is core's upgrade. */
@@ -68,9 +75,11 @@ export async function serve(app: App, options: BunServeOptions = {}): Promise<Se
       hostname,
       maxRequestBodySize: options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE,
       development: false,
-      // Refuse a port another server holds, as node:http and Deno.serve do (no silent load-sharing).
-      reusePort: false,
+      // Refuse a port another server holds, as node:http and Deno.serve do (no silent load-sharing), except among
+      // the workers of one supervisor.
+      reusePort: plan.reusePort,
       fetch(request, bunServer) {
+        onRequest?.();
         // Bun answers HTTP/1.1 without Host itself; an HTTP/1.0 one arrives with a relative URL.
         if (request.url.charCodeAt(0) === 47 /* "/" */) return toFetchResponse(errorResponse(missingHost()));
         const result = app.handle(request, new BunInfo(bunServer, request));

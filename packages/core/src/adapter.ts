@@ -14,3 +14,15 @@ export type { ServeInfo } from "./types.ts";
 export { logResponseFailure, nativeResponse, type Reporter } from "./native-response.ts";
 export { missingHost } from "./host.ts";
 export { globalEventHooks, guardUnhandled, processHooks, type GlobalEvents, type ProcessEvents, type UnhandledHook, type UnhandledKind } from "./unhandled.ts";
+export {
+  type ChildApi,
+  isWorker,
+  type ListenPlan,
+  type ProcessApi,
+  type ProcessHost,
+  reportStartupFailure,
+  RUNTIME_FLAGS_ENV,
+  serveWorkers,
+  type SpawnFn,
+} from "./supervisor.ts";
+export { WORKER_ENV } from "./runtime.ts";

@@ -3,14 +3,15 @@
 // upgrades through the `ws` package on the front's upgrade hook.
 
 import { AsyncLocalStorage } from "node:async_hooks";
+import { spawn } from "node:child_process";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
 import { type App, errorResponse, type ServeOptions, type Server } from "@asyncview/core";
 import {
   DEFAULT_HOSTNAME,
-  DEFAULT_PORT,
   installRuntime,
+  type ListenPlan,
   logResponseFailure,
   processHooks,
   type ServeInfo,
@@ -19,6 +20,7 @@ import {
   SocketRegistry,
   type Upgrade,
   upgradeOf,
+  serveWorkers,
 } from "@asyncview/core/adapter";
 import { type FrontUpgrade, NodeFront, wantsWebSocket, writeRawResponse } from "./front.ts";
 import { NodeRequest } from "./request.ts";
@@ -142,15 +144,19 @@ function upgrades(app: App, front: () => NodeFront, sockets: SocketRegistry): Fr
   };
 }
 
-export async function serve(app: App, options: ServeOptions = {}): Promise<Server> {
+/** Serves `app`; with `workers` (or `limitMaxRequests`) from worker processes under a supervisor (core's supervisor.ts). */
+export function serve(app: App, options: ServeOptions = {}): Promise<Server> {
+  return serveWorkers(options, { runtime: "node", current: process, spawn }, (plan) => serveHere(app, options, plan));
+}
+
+async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Promise<Server> {
   const sockets = new SocketRegistry();
   const front: NodeFront = new NodeFront("node", (req, res, url) => {
     front.enter();
     const state = new InFlight(res, front);
     const request = new NodeRequest(req, url, () => state.signal) as unknown as Request;
-    // A body still arriving after the response means the connection cannot be reused safely.
-    const respond = (response: Response): void | Promise<void> =>
-      writeResponse(res, response, front.closing || (!req.complete && req.method !== "GET" && req.method !== "HEAD"));
+    // writeResponse also closes (lingering) when the request body is still arriving.
+    const respond = (response: Response): void | Promise<void> => writeResponse(res, response, front.closing);
     const fail = (error: unknown) => {
       logResponseFailure(app, { method: req.method, url }, error, res.headersSent);
       if (!res.headersSent && !res.destroyed) void respond(errorResponse(error, app.debug));
@@ -170,7 +176,8 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
   }, undefined, upgrades(app, () => front, sockets));
 
   await app.startup();
-  await front.listen(options.port ?? DEFAULT_PORT, options.hostname ?? DEFAULT_HOSTNAME);
+  await front.listen(plan.port, options.hostname ?? DEFAULT_HOSTNAME, plan.reusePort);
+  if (plan.onRequest) front.server.on("request", plan.onRequest);
   return serverHandle(
     {
       runtime: "node",
