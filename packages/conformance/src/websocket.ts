@@ -81,14 +81,18 @@ app.ws("/ws/watch", async (socket, ctx) => {
 });
 
 /** A room member whose handler publishes after its loop ends, as the demo's chat announces a leave. */
-app.ws("/ws/room/:name", async (socket, ctx) => {
+const member = async (socket: import("@asyncview/core").Socket, ctx: import("@asyncview/core").Context<{ name: string }>) => {
   await socket.join(ctx.params.name);
+  await socket.send(`joined ${socket.id}`);
   try {
     for await (const message of socket) await ctx.publish(ctx.params.name, message);
   } finally {
     await ctx.publish(ctx.params.name, `left ${socket.id}`);
   }
-});
+};
+app.ws("/ws/room/:name", member);
+/** The same with a 4 MiB send-buffer limit: a member that stops reading is dropped past it. */
+app.ws("/ws/tight-room/:name", member, { sendBufferLimit: 4 * 1024 * 1024 });
 
 /** A handler that fails on its first message: the peer gets 1011, the server logs it and keeps serving. */
 app.ws("/ws/throws", async (socket) => {

@@ -187,6 +187,36 @@ describe.each<RuntimeName>(["node", "bun", "deno", "blocking"])("websocket: %s",
     expect(seen).toEqual({ opened: true, code: 4005, reason: "client says bye", aborted: true, abortEvent: true });
   });
 
+  check(name("a room member that stops reading is dropped past sendBufferLimit; the room and the server go on"), async () => {
+    const room = uid();
+    const pid = ((await (await fetch(`${server.url}/pid`)).json()) as { pid: number }).pid;
+    const before = rss(pid);
+    const slow = await connect(`${ws}/ws/tight-room/${room}`);
+    const slowId = (await slow.next()).data.toString().slice("joined ".length);
+    slow.ws.pause();
+    const talker = await connect(`${ws}/ws/tight-room/${room}`);
+    await talker.next(); // its own "joined"
+    const chunk = Buffer.alloc(64 * 1024, 1);
+    let left: string | undefined;
+    // 64 MiB into the room, 64 KiB at a time, reading the echoes back: far past the slow member's 4 MiB limit.
+    for (let i = 0; i < 1024 && left === undefined; i++) {
+      talker.ws.send(chunk);
+      for (;;) {
+        const m = await talker.next();
+        if (m.isBinary) break;
+        left = m.data.toString();
+      }
+    }
+    left ??= (await talker.next()).data.toString();
+    expect(left).toBe(`left ${slowId}`);
+    expect(rss(pid) - before).toBeLessThan(100 * 1024 * 1024);
+    expect(server.output()).toContain("socket too slow to read: dropped");
+    talker.ws.send("still talking");
+    expect((await talker.next()).data.toString()).toBe("still talking");
+    talker.ws.close();
+    slow.ws.terminate();
+  }, 30_000);
+
   check(name("a handler that throws closes its socket with 1011, logged once; the server keeps serving"), async () => {
     const marker = uid();
     const c = await connect(`${ws}/ws/throws`);
@@ -318,6 +348,7 @@ describe.each<RuntimeName>(["node", "bun", "deno", "blocking"])("websocket shutd
       const clients = await Promise.all([connect(`${base}/ws/echo`), connect(`${base}/ws/room/r`), connect(`${base}/ws/room/r`)]);
       clients[0]!.ws.send("in flight");
       expect((await clients[0]!.next()).data.toString()).toBe("in flight");
+      for (const member of clients.slice(1)) expect((await member.next()).data.toString()).toMatch(/^joined /);
       clients[1]!.ws.send("to the room");
       expect((await clients[2]!.next()).data.toString()).toBe("to the room");
       const exit = server.stop("SIGTERM");

@@ -9,6 +9,7 @@ export { errorResponse, HttpError, type HttpErrorOptions } from "./errors.ts";
 export {
   DEFAULT_IDLE_TIMEOUT,
   DEFAULT_MAX_MESSAGE_SIZE,
+  DEFAULT_SEND_BUFFER_LIMIT,
   DEFAULT_SEND_HIGH_WATER_MARK,
   SocketClosedError,
   type Socket,

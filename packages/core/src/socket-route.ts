@@ -7,6 +7,7 @@ import { HttpError } from "./errors.ts";
 import {
   DEFAULT_IDLE_TIMEOUT,
   DEFAULT_MAX_MESSAGE_SIZE,
+  DEFAULT_SEND_BUFFER_LIMIT,
   DEFAULT_SEND_HIGH_WATER_MARK,
   ServerSocket,
   SocketClosedError,
@@ -26,6 +27,11 @@ export interface SocketOptions {
   origins?: readonly string[];
   /** `send()` resolves once at most this many bytes wait for the peer. Default 1 MiB. */
   highWaterMark?: number;
+  /**
+   * Past this many bytes waiting for the peer (room messages and sends nobody awaited pile up there), the connection
+   * is dropped: a client that stops reading cannot grow the server's memory. Default 16 MiB.
+   */
+  sendBufferLimit?: number;
 }
 
 /** A socket route's handler: runs once the connection is open; the connection closes (1000) when it returns. */
@@ -107,6 +113,8 @@ export function socketView(
   const maxMessageSize = checkLimit("maxMessageSize", options.maxMessageSize, DEFAULT_MAX_MESSAGE_SIZE);
   const idleTimeout = checkLimit("idleTimeout", options.idleTimeout, DEFAULT_IDLE_TIMEOUT);
   const highWaterMark = checkLimit("highWaterMark", options.highWaterMark, DEFAULT_SEND_HIGH_WATER_MARK);
+  const sendBufferLimit = checkLimit("sendBufferLimit", options.sendBufferLimit, DEFAULT_SEND_BUFFER_LIMIT);
+  if (sendBufferLimit < highWaterMark) throw new RangeError(`socket option sendBufferLimit (${sendBufferLimit}) must be at least highWaterMark (${highWaterMark})`);
   return (request, ctx) => {
     const headers = request.headers;
     if (!wantsWebSocket(headers)) throw upgradeRequired(`${ctx.route ?? "this route"} is a WebSocket endpoint: send Upgrade: websocket`);
@@ -126,7 +134,7 @@ export function socketView(
     if (!rc.canUpgrade) {
       throw new HttpError(501, `the ${ctx.runtime} server does not serve WebSocket`, { code: "websocket_unsupported" });
     }
-    const socket = new ServerSocket({ id: crypto.randomUUID(), protocol, maxMessageSize, idleTimeout, highWaterMark, layer: layer(), logger });
+    const socket = new ServerSocket({ id: crypto.randomUUID(), protocol, maxMessageSize, idleTimeout, highWaterMark, sendBufferLimit, layer: layer(), logger });
     rc.bindSignal(socket.signal);
     // Started here, so the handler runs in this request's context (request id, ContextVars); it waits for the open.
     socket.finished = socket.opened.then(() => runHandler(handler as SocketHandler, socket, ctx, logger));

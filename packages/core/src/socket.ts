@@ -10,6 +10,11 @@ export const DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024;
 export const DEFAULT_IDLE_TIMEOUT = 120_000;
 /** `send()` resolves once the bytes buffered for the peer are at or below this many (1 MiB). */
 export const DEFAULT_SEND_HIGH_WATER_MARK = 1024 * 1024;
+/**
+ * Most bytes that may wait for a peer (16 MiB, Bun's own default): past it the peer is too slow
+ * (a room member that stopped reading) and its connection is dropped, so it cannot grow the server's memory.
+ */
+export const DEFAULT_SEND_BUFFER_LIMIT = 16 * 1024 * 1024;
 /** How often a `send()` waiting for the peer to read rechecks the buffer when the runtime gives no drain event, in ms. */
 const DRAIN_POLL_MS = 10;
 
@@ -99,6 +104,7 @@ export interface ServerSocketOptions {
   maxMessageSize: number;
   idleTimeout: number;
   highWaterMark: number;
+  sendBufferLimit: number;
   layer: ChannelLayer;
   logger: Logger;
 }
@@ -229,6 +235,7 @@ export class ServerSocket implements Socket {
       return Promise.reject(new TypeError(`send() takes a string or a Uint8Array, got ${typeof message}`));
     }
     if (this.#state !== "open") return Promise.reject(new SocketClosedError());
+    if (this.#overLimit()) return Promise.reject(new SocketClosedError("the peer is too slow to read: dropped"));
     const transport = this.#transport!;
     transport.send(message);
     if (transport.bufferedAmount <= this.#options.highWaterMark) return Promise.resolve();
@@ -240,7 +247,20 @@ export class ServerSocket implements Socket {
 
   /** Sends without waiting, ignoring a closed socket: how room messages reach members. */
   deliver(message: SocketMessage): void {
-    if (this.#state === "open") this.#transport!.send(message);
+    if (this.#state !== "open" || this.#overLimit()) return;
+    this.#transport!.send(message);
+  }
+
+  /**
+   * Drops a peer that already has more than `sendBufferLimit` bytes waiting when another message comes (a close frame
+   * would queue behind them): what waits stays below the limit plus one message.
+   */
+  #overLimit(): boolean {
+    const buffered = this.#transport!.bufferedAmount;
+    if (buffered <= this.#options.sendBufferLimit) return false;
+    this.#options.logger.warn("socket too slow to read: dropped", { socket: this.id, bufferedBytes: buffered, sendBufferLimit: this.#options.sendBufferLimit });
+    this.terminate();
+    return true;
   }
 
   close(code = 1000, reason = ""): void {

@@ -112,8 +112,12 @@ function upgradeSocket(request: Request, upgrade: Upgrade, sockets: SocketRegist
         return ws.bufferedAmount;
       },
       close: (code, reason) => ws.close(code, reason),
-      // No abrupt close in Deno's WebSocket: the closest is a close frame that does not wait (1001).
-      terminate: () => ws.close(1001, "going away"),
+      // No abrupt close in Deno's WebSocket: a close frame (1001) queued behind what waits, and the socket is over
+      // for asyncview at once (1006: handler loop ends, rooms left); Deno releases the connection when it can.
+      terminate: () => {
+        ws.close(1001, "going away");
+        socket.ended(1006, "");
+      },
     });
   ws.onmessage = (event: MessageEvent<string | ArrayBuffer>) =>
     socket.receive(typeof event.data === "string" ? event.data : new Uint8Array(event.data));
