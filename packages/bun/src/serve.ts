@@ -1,12 +1,14 @@
 // serve(app) on Bun.serve: Bun's own Request goes to the app untouched and the app's Response goes back through
-// core's relay (helpers materialised, streams checked at their first chunk). The shared lifecycle closes it.
+// core's relay (helpers materialised, streams checked at their first chunk), socket routes upgrade through Bun's
+// `server.upgrade` and `websocket` handlers. The shared lifecycle closes it.
 
 import { AsyncLocalStorage } from "node:async_hooks";
 import { spawn } from "node:child_process";
-import { type App, errorResponse, type Runtime, type ServeOptions, type Server } from "@asyncview/core";
+import { type App, errorResponse, HttpError, type Runtime, type ServeOptions, type Server } from "@asyncview/core";
 import {
   DEFAULT_HOSTNAME,
   installRuntime,
+  largestMessageSize,
   type ListenPlan,
   listenError,
   missingHost,
@@ -14,8 +16,11 @@ import {
   processHooks,
   type ServeInfo,
   serverHandle,
+  SocketRegistry,
   serveWorkers,
   toFetchResponse,
+  type Upgrade,
+  upgradeOf,
 } from "@asyncview/core/adapter";
 
 installRuntime({ AsyncLocalStorage, env: (name) => process.env[name], ...processHooks(process) });
@@ -31,9 +36,10 @@ export interface BunServeOptions extends ServeOptions {
 /** Per-request info for the app; the peer address is looked up only when read. */
 class BunInfo implements ServeInfo {
   readonly runtime: Runtime = "bun";
-  readonly #server: Bun.Server<undefined>;
+  readonly upgrade = true;
+  readonly #server: Bun.Server<Upgrade>;
   readonly #request: Request;
-  constructor(server: Bun.Server<undefined>, request: Request) {
+  constructor(server: Bun.Server<Upgrade>, request: Request) {
     this.#server = server;
     this.#request = request;
   }
@@ -52,7 +58,17 @@ async function serveHere(app: App, options: BunServeOptions, plan: ListenPlan): 
   const hostname = options.hostname ?? DEFAULT_HOSTNAME;
   const { port, onRequest } = plan;
   await app.startup();
-  let server: Bun.Server<undefined>;
+  const sockets = new SocketRegistry();
+  /** A socket route's answer becomes Bun's upgrade; the socket's `data` is core's upgrade. */
+  const upgradeOrRelay = (request: Request, bunServer: Bun.Server<Upgrade>, response: Response): Response | undefined | Promise<Response> => {
+    const upgrade = upgradeOf(response);
+    if (upgrade === undefined) return nativeResponse(app, request, response);
+    const headers = upgrade.protocol === "" ? undefined : { "sec-websocket-protocol": upgrade.protocol };
+    if (bunServer.upgrade(request, { data: upgrade, headers })) return undefined;
+    upgrade.socket.ended(1006, "");
+    return toFetchResponse(errorResponse(new HttpError(400, "malformed WebSocket handshake", { code: "bad_websocket_handshake" })));
+  };
+  let server: Bun.Server<Upgrade>;
   try {
     server = Bun.serve({
       port,
@@ -68,8 +84,33 @@ async function serveHere(app: App, options: BunServeOptions, plan: ListenPlan): 
         if (request.url.charCodeAt(0) === 47 /* "/" */) return toFetchResponse(errorResponse(missingHost()));
         const result = app.handle(request, new BunInfo(bunServer, request));
         return result instanceof Promise
-          ? result.then((response) => nativeResponse(app, request, response))
-          : nativeResponse(app, request, result);
+          ? result.then((response) => upgradeOrRelay(request, bunServer, response))
+          : upgradeOrRelay(request, bunServer, result);
+      },
+      websocket: {
+        // Bun's limits are server-wide: the native cap is the largest route's; core enforces each route's own and
+        // keeps the idle timer (with ws.ping), so Bun's own idle timeout is off. Sends are never dropped natively:
+        // core's `send()` waits below each route's high-water mark instead.
+        maxPayloadLength: largestMessageSize(app),
+        idleTimeout: 0,
+        backpressureLimit: 0,
+        perMessageDeflate: false,
+        open(ws) {
+          sockets.attach(ws.data.socket, {
+            send: (message) => void ws.send(message),
+            get bufferedAmount() {
+              return ws.getBufferedAmount();
+            },
+            close: (code, reason) => ws.close(code, reason),
+            terminate: () => ws.terminate(),
+            ping: () => void ws.ping(),
+          });
+        },
+        message: (ws, message) => ws.data.socket.receive(message),
+        drain: (ws) => ws.data.socket.drained(),
+        ping: (ws) => ws.data.socket.activity(),
+        pong: (ws) => ws.data.socket.activity(),
+        close: (ws, code, reason) => ws.data.socket.ended(code, reason),
       },
       error(error) {
         app.logger.error("request failed", { error });
@@ -86,9 +127,10 @@ async function serveHere(app: App, options: BunServeOptions, plan: ListenPlan): 
       hostname,
       port: server.port ?? 0,
       // Stop accepting; idle keep-alive connections close now, busy ones after their response.
-      drain: () => server.stop(false),
+      // Open sockets get 1001 meanwhile.
+      drain: async () => void (await Promise.all([sockets.drain(), server.stop(false)])),
       // Past the deadline: cut the remaining connections; their request.signal aborts.
-      cut: () => server.stop(true),
+      cut: async () => void (await Promise.all([sockets.cut(), server.stop(true)])),
       release: (timeLeft) => app.shutdown({ timeout: timeLeft }),
     },
     options,

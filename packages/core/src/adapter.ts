@@ -2,6 +2,8 @@
 // relay, runtime services, and the hooks that let an adapter write a helper response or read a body directly.
 
 export { READ_BODY } from "./body.ts";
+export { checkClose, messageSize, ServerSocket, type SocketTransport } from "./socket.ts";
+export { largestMessageSize, SocketRegistry, upgradeOf, wantsWebSocket, type Upgrade } from "./socket-route.ts";
 export { delegateToNative, type Materializable } from "./facade.ts";
 export { ABORT_GRACE_MS, listenError, serverHandle, type LifecycleOptions, type Listener } from "./lifecycle.ts";
 export { loadAppModule } from "./load-app.ts";

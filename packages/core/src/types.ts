@@ -30,6 +30,8 @@ export interface ServeInfo {
   signal?: AbortSignal;
   /** The peer's address, when the adapter knows it. */
   remoteAddress?: string;
+  /** True when the adapter can upgrade this request to a WebSocket (socket routes answer 501 otherwise). */
+  upgrade?: boolean;
 }
 
 /** The second argument of every view and middleware. */
@@ -40,7 +42,10 @@ export interface Context<P = Params> {
   readonly url: URL;
   /** The query string (`getAll` for repeated keys). */
   readonly query: URLSearchParams;
-  /** Aborts when the client disconnects or the server shuts down: pass it to fetch, timers, DB calls. */
+  /**
+   * Aborts when the client disconnects or the server shuts down: pass it to fetch, timers, DB calls. In a socket
+   * handler it aborts when the socket closes, for any reason.
+   */
   readonly signal: AbortSignal;
   /** Which runtime serves this request. */
   readonly runtime: Runtime;
@@ -64,6 +69,8 @@ export interface Context<P = Params> {
    * nobody awaited is logged.
    */
   spawn<T>(task: (signal: AbortSignal) => T | PromiseLike<T>): Promise<T>;
+  /** Sends `message` to every socket in `room` (through the app's channel layer: other processes too when shared). */
+  publish(room: string, message: string | Uint8Array): Promise<void>;
 }
 
 /** An async view: the unit asyncview serves on every runtime. */

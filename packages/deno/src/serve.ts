@@ -1,11 +1,13 @@
 // serve(app) on Deno.serve: Deno's own Request goes to the app untouched and the app's Response goes back through
-// core's relay (helpers materialised, streams checked at their first chunk). The shared lifecycle closes it.
+// core's relay (helpers materialised, streams checked at their first chunk), socket routes upgrade through
+// Deno.upgradeWebSocket. The shared lifecycle closes it.
 
 import { AsyncLocalStorage } from "node:async_hooks";
 import { spawn } from "node:child_process";
 import process from "node:process";
-import { type App, errorResponse, type Runtime, type ServeOptions, type Server } from "@asyncview/core";
+import { type App, errorResponse, HttpError, type Runtime, type ServeOptions, type Server } from "@asyncview/core";
 import {
+  ABORT_GRACE_MS,
   DEFAULT_HOSTNAME,
   globalEventHooks,
   installRuntime,
@@ -15,9 +17,13 @@ import {
   nativeResponse,
   type ProcessHost,
   type ServeInfo,
+  type ServerSocket,
   serverHandle,
+  SocketRegistry,
   serveWorkers,
   toFetchResponse,
+  type Upgrade,
+  upgradeOf,
 } from "@asyncview/core/adapter";
 
 import "./interop.ts";
@@ -33,6 +39,7 @@ installRuntime({ AsyncLocalStorage, env: (name) => Deno.env.get(name), ...global
  */
 class DenoInfo implements ServeInfo {
   readonly runtime: Runtime = "deno";
+  readonly upgrade = true;
   readonly #request: Request;
   readonly #info: Deno.ServeHandlerInfo<Deno.NetAddr>;
   readonly #live: Set<AbortController>;
@@ -63,9 +70,11 @@ class DenoInfo implements ServeInfo {
     return controller.signal;
   }
 
-  /** The native Response to hand Deno, through core's relay. */
-  answer(app: App, response: Response): Response | Promise<Response> {
+  /** The native Response to hand Deno, through core's relay; a socket route's answer becomes the upgrade. */
+  answer(app: App, response: Response, sockets: SocketRegistry): Response | Promise<Response> {
     this.#answered = true;
+    const upgrade = upgradeOf(response);
+    if (upgrade !== undefined) return upgradeSocket(this.#request, upgrade, sockets);
     return nativeResponse(app, this.#request, response, (clientLeft) => {
       this.#ended = true;
       const controller = this.#controller;
@@ -74,6 +83,47 @@ class DenoInfo implements ServeInfo {
       if (clientLeft) controller.abort(new DOMException("client disconnected", "AbortError"));
     });
   }
+}
+
+/**
+ * Upgrades with Deno.upgradeWebSocket and wires the socket to core's. Deno has no message-size option: core closes
+ * with 1009 once an oversize message has arrived (Deno's own cap is 64 MiB). Deno exposes no ping or pong, so its
+ * native idle timeout (whole seconds, pings included) stands in for core's timer.
+ */
+function upgradeSocket(request: Request, upgrade: Upgrade, sockets: SocketRegistry): Response {
+  const idleTimeout = upgrade.idleTimeout === 0 ? 0 : Math.max(1, Math.round(upgrade.idleTimeout / 1000));
+  let native: { socket: WebSocket; response: Response };
+  try {
+    // The subprotocol goes on the 101 directly: Deno's own check splits the offer on ", " only, so it refuses a
+    // valid `a,b` (core has already chosen from the offer).
+    native = Deno.upgradeWebSocket(request, { idleTimeout });
+    if (upgrade.protocol !== "") native.response.headers.set("sec-websocket-protocol", upgrade.protocol);
+  } catch (error) {
+    upgrade.socket.ended(1006, "");
+    return toFetchResponse(errorResponse(new HttpError(400, `malformed WebSocket handshake: ${String(error)}`, { code: "bad_websocket_handshake" })));
+  }
+  const ws = native.socket;
+  const socket: ServerSocket = upgrade.socket;
+  ws.binaryType = "arraybuffer";
+  ws.onopen = () =>
+    sockets.attach(socket, {
+      send: (message) => ws.send(message as string | Uint8Array<ArrayBuffer>),
+      get bufferedAmount() {
+        return ws.bufferedAmount;
+      },
+      close: (code, reason) => ws.close(code, reason),
+      // No abrupt close in Deno's WebSocket: a close frame (1001) queued behind what waits, and the socket is over
+      // for asyncview at once (1006: handler loop ends, rooms left); Deno releases the connection when it can.
+      terminate: () => {
+        ws.close(1001, "going away");
+        socket.ended(1006, "");
+      },
+    });
+  ws.onmessage = (event: MessageEvent<string | ArrayBuffer>) =>
+    socket.receive(typeof event.data === "string" ? event.data : new Uint8Array(event.data));
+  ws.onclose = (event: CloseEvent) => socket.ended(event.code, event.reason);
+  ws.onerror = () => {};
+  return native.response;
 }
 
 /**
@@ -88,6 +138,7 @@ export function serve(app: App, options: ServeOptions = {}): Promise<Server> {
 }
 
 async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Promise<Server> {
+  const sockets = new SocketRegistry();
   const hostname = options.hostname ?? DEFAULT_HOSTNAME;
   const { port, onRequest } = plan;
   await app.startup();
@@ -113,7 +164,7 @@ async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Pro
         if (request.headers.get("host") === null) return toFetchResponse(errorResponse(missingHost()));
         const state = new DenoInfo(request, info, live);
         const result = app.handle(request, state);
-        return result instanceof Promise ? result.then((response) => state.answer(app, response)) : state.answer(app, result);
+        return result instanceof Promise ? result.then((response) => state.answer(app, response, sockets)) : state.answer(app, result, sockets);
       },
     );
   } catch (error) {
@@ -126,11 +177,20 @@ async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Pro
       hostname,
       port: server.addr.port,
       // shutdown(): stop accepting, let in-flight requests (and their response bodies) finish.
-      drain: () => server.shutdown(),
+      // Sockets first: Deno's shutdown() closes open sockets itself (1001 "Server shutting down"), before the handlers
+      // could finish. It starts once they have closed, or after ABORT_GRACE_MS for peers slow to answer the close.
+      drain: async () => {
+        const socketsClosed = sockets.drain();
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([socketsClosed, new Promise((resolve) => (timer = setTimeout(resolve, ABORT_GRACE_MS)))]);
+        clearTimeout(timer);
+        await Promise.all([socketsClosed, server.shutdown()]);
+      },
       // Past the deadline: abort the signals of the requests still running. Deno has no way to cut a connection
       // once shutdown() began (aborting Deno.serve's signal then throws BadResource), so a view that ignores its
       // signal keeps its connection until the process exits.
       cut: () => {
+        void sockets.cut();
         for (const controller of live) controller.abort(new DOMException("server shutting down", "AbortError"));
         return server.finished;
       },

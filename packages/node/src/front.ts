@@ -1,14 +1,68 @@
 // The node:http front shared by the Node adapter and the blocking baseline: it listens, turns each request's
-// target into an absolute URL (one Host rule), counts requests in flight, and drains or cuts them at close.
+// target into an absolute URL (one Host rule), counts requests in flight, drains or cuts them at close, and hands
+// WebSocket upgrade requests to the adapter's upgrade hook.
 
-import { createServer, type IncomingMessage, type RequestListener, type Server as HttpServer, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, STATUS_CODES, type RequestListener, type Server as HttpServer, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import { errorResponse, HttpError } from "@asyncview/core";
-import { ABORT_GRACE_MS, BODY_TEXT, headerPairs, listenError, type Listener, missingHost } from "@asyncview/core/adapter";
+import {
+  ABORT_GRACE_MS,
+  BODY_TEXT,
+  headerPairs,
+  listenError,
+  type Listener,
+  missingHost,
+  wantsWebSocket as asksForWebSocket,
+} from "@asyncview/core/adapter";
 import { writeResponse } from "./response.ts";
 
 /** A request the front accepted: its absolute URL, built once. */
 export type FrontHandler = (req: IncomingMessage, res: ServerResponse, url: string) => void;
+
+/**
+ * How an adapter takes WebSocket upgrades off the front: `wants` picks the requests that go to `handle` (the others
+ * are served as plain requests), and `handle` owns the raw socket from then on: it upgrades it, or answers it with
+ * `writeRawResponse`. Without one, every request is a plain request.
+ */
+export interface FrontUpgrade {
+  wants(req: IncomingMessage): boolean;
+  handle(req: IncomingMessage, socket: Duplex, head: Buffer, url: string): void;
+}
+
+/** True when the request asks to become a WebSocket (`Upgrade: websocket`): core's rule on node:http's headers. */
+export function wantsWebSocket(req: IncomingMessage): boolean {
+  return asksForWebSocket({ get: (name) => (req.headers[name] as string | undefined) ?? null });
+}
+
+/**
+ * Answers a request that arrived as an upgrade with a plain HTTP response on its raw socket (a refusal, or a route
+ * that is not a socket), body streamed, then closes the connection (which ends the body: no framing needed).
+ */
+export async function writeRawResponse(socket: Duplex, response: Response): Promise<void> {
+  let head = `HTTP/1.1 ${response.status} ${response.statusText || STATUS_TEXT[response.status] || ""}\r\n`;
+  const pairs = headerPairs(response);
+  for (let i = 0; i < pairs.length; i += 2) {
+    const name = pairs[i]!.toLowerCase();
+    if (name !== "connection" && name !== "transfer-encoding") head += `${pairs[i]}: ${pairs[i + 1]}\r\n`;
+  }
+  socket.write(`${head}connection: close\r\n\r\n`);
+  const body = response.body;
+  if (body !== null) {
+    try {
+      for await (const chunk of body) {
+        if (socket.destroyed) break;
+        if (!socket.write(chunk)) await new Promise((resolve) => socket.once("drain", resolve));
+      }
+    } catch {
+      socket.destroy();
+      return;
+    }
+  }
+  socket.end();
+}
+
+const STATUS_TEXT: Record<number, string | undefined> = STATUS_CODES;
 
 /** A Host header that can stand in a URL authority: name or IPv4, or a bracketed IPv6, and an optional port. */
 const SAFE_HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
@@ -63,7 +117,12 @@ export class NodeFront implements Omit<Listener, "release" | "logger"> {
   #idle: (() => void) | undefined;
   #listenerClosed: Promise<void> | undefined;
 
-  constructor(runtime: Listener["runtime"], handler: FrontHandler, wrap: (listener: RequestListener) => RequestListener = (l) => l) {
+  constructor(
+    runtime: Listener["runtime"],
+    handler: FrontHandler,
+    wrap: (listener: RequestListener) => RequestListener = (l) => l,
+    upgrade?: FrontUpgrade,
+  ) {
     this.runtime = runtime;
     const accept: RequestListener = (req, res) => {
       const url = requestUrl(req, this.scheme);
@@ -72,7 +131,14 @@ export class NodeFront implements Omit<Listener, "release" | "logger"> {
       void writeResponse(res, errorResponse(url), true);
       this.leave();
     };
-    this.server = createServer({ requireHostHeader: false }, wrap(accept));
+    this.server = createServer({ requireHostHeader: false, shouldUpgradeCallback: (req) => upgrade?.wants(req) ?? false }, wrap(accept));
+    if (upgrade) {
+      this.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        const url = requestUrl(req, this.scheme);
+        if (typeof url === "string") return upgrade.handle(req, socket, head, url);
+        void writeRawResponse(socket, errorResponse(url));
+      });
+    }
     this.#lookFirst();
   }
 
