@@ -2,7 +2,8 @@
 // It is the ASGI-application analog: adapters turn their runtime's requests into `app.fetch(request, info)`.
 
 import { BlockingDetector, type BlockingDetectorOptions } from "./blocking-detector.ts";
-import { type ChannelLayer, memoryChannelLayer, type SocketMessage } from "./channel-layer.ts";
+import type { ChannelLayer, SocketMessage } from "./channel-layer.ts";
+import { defaultChannelLayer } from "./default-channel-layer.ts";
 import { compose } from "./compose.ts";
 import { pathOf, RequestContext } from "./context.ts";
 import { runInRequestScope } from "./context-var.ts";
@@ -72,7 +73,7 @@ export class App {
     this.debug = options.debug ?? false;
     this.logger = options.logger ?? consoleLogger;
     this.tasks = new TaskTracker(this.logger);
-    this.channelLayer = options.channelLayer ?? memoryChannelLayer();
+    this.channelLayer = options.channelLayer ?? defaultChannelLayer();
     const detector = options.blockingDetector ?? this.debug;
     this.blocking = detector === false ? undefined : new BlockingDetector(this.logger, detector === true ? {} : detector);
   }
