@@ -73,10 +73,13 @@ function copy(scope: Scope): Scope {
   return { vars: new Map(scope.vars), request: scope.request, id: idOf(scope) };
 }
 
-/** Runs `fn` (a whole request) in a fresh context; `fn` runs directly when no AsyncLocalStorage is installed. */
-export function runInRequestScope<R>(request: Request, fn: () => R): R {
+/**
+ * Runs `fn` (a whole request) in a fresh context; `fn` runs directly when no AsyncLocalStorage is installed. `id` is
+ * the request's id when the adapter fixed it already (the access log did); else it is chosen on first use.
+ */
+export function runInRequestScope<R>(request: Request, fn: () => R, id?: string): R {
   const s = store();
-  return s ? s.run({ vars: new Map(), request, id: undefined }, fn) : fn();
+  return s ? s.run({ vars: new Map(), request, id }, fn) : fn();
 }
 
 /**
@@ -144,5 +147,10 @@ function idOf(scope: Scope): string | undefined {
     // The request already closed (Deno: "Request closed"): its header cannot be read any more.
     given = null;
   }
-  return (scope.id = given !== null && SAFE_ID.test(given) ? given : crypto.randomUUID());
+  return (scope.id = safeRequestId(given ?? undefined));
+}
+
+/** The request id for an `x-request-id` value: the value itself when it is a safe token, else a random UUID. */
+export function safeRequestId(given: string | undefined): string {
+  return given !== undefined && SAFE_ID.test(given) ? given : crypto.randomUUID();
 }

@@ -10,14 +10,15 @@ import {
   installRuntime,
   logResponseFailure,
   processHooks,
+  RequestPipeline,
   type ServeInfo,
   serverHandle,
 } from "@asyncview/core/adapter";
-import { NodeFront } from "./front.ts";
+import { headerReader, NodeFront } from "./front.ts";
 import { NodeRequest } from "./request.ts";
 import { writeResponse } from "./response.ts";
 
-installRuntime({ AsyncLocalStorage, env: (name) => process.env[name], ...processHooks(process) });
+installRuntime({ AsyncLocalStorage, env: (name) => process.env[name], stdout: (text) => void process.stdout.write(text), ...processHooks(process) });
 
 /**
  * One request in flight. Its AbortController, and the socket listener that fires it on disconnect,
@@ -38,6 +39,10 @@ class InFlight implements ServeInfo {
     return this.#res.socket?.remoteAddress;
   }
 
+  get remotePort(): number | undefined {
+    return this.#res.socket?.remotePort;
+  }
+
   get signal(): AbortSignal {
     if (this.#controller) return this.#controller.signal;
     const controller = (this.#controller = new AbortController());
@@ -54,10 +59,17 @@ class InFlight implements ServeInfo {
 }
 
 export async function serve(app: App, options: ServeOptions = {}): Promise<Server> {
+  const pipeline = new RequestPipeline(options);
   const front: NodeFront = new NodeFront("node", (req, res, url) => {
     front.enter();
     const state = new InFlight(res, front);
-    const request = new NodeRequest(req, url, () => state.signal) as unknown as Request;
+    // The gate, the deadline, proxy headers and the access log (core's pipeline); `exchange` is the app's ServeInfo.
+    const exchange = pipeline.begin(state, req.method ?? "GET", url, headerReader(req), req.httpVersion);
+    const leave = () => {
+      exchange.end(res.statusCode);
+      front.leave();
+    };
+    const request = new NodeRequest(req, url, () => exchange.signal ?? state.signal) as unknown as Request;
     // A body still arriving after the response means the connection cannot be reused safely.
     const respond = (response: Response): void | Promise<void> =>
       writeResponse(res, response, front.closing || (!req.complete && req.method !== "GET" && req.method !== "HEAD"));
@@ -67,16 +79,16 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
     };
     // Synchronous views are answered synchronously; anything async settles through one promise chain.
     try {
-      const result = app.handle(request, state);
+      const result = exchange.handle(app, request);
       const written = result instanceof Promise ? result.then(respond) : respond(result);
       if (written instanceof Promise) {
-        written.catch(fail).finally(() => front.leave());
+        written.catch(fail).finally(leave);
         return;
       }
     } catch (error) {
       fail(error);
     }
-    front.leave();
+    leave();
   });
 
   await app.startup();

@@ -1,0 +1,101 @@
+// The access log (ServeOptions.accessLog): one line per request, text for a terminal or one JSON object per line.
+// Lines go to stdout through a sink (batched: one write per burst), never through app.logger, which is for app events.
+
+import type { AccessLogFormat } from "./server.ts";
+import { runtimeServices } from "./runtime.ts";
+
+/** Where finished access-log lines go (each ends with "\n"). Injectable for tests; the default writes to stdout. */
+export type AccessLogSink = (line: string) => void;
+
+/** One finished request, as the access log records it. */
+export interface AccessRecord {
+  /** `address:port` of the client (after trusted proxy headers), or "-" when unknown. */
+  client: string;
+  method: string;
+  /** Path with its query string, as received. */
+  path: string;
+  /** "1.1" or "1.0" where the runtime says; the fetch-native runtimes serve HTTP/1.1 here. */
+  httpVersion: string;
+  status: number;
+  /** Response body bytes, when known (a declared or helper length); undefined for a streamed body. */
+  bytes: number | undefined;
+  durationMs: number;
+  requestId: string;
+}
+
+/** ISO time to the second, rebuilt once a second rather than once a request. */
+let cachedSecond = -1;
+let cachedTime = "";
+export function isoSecond(now: number = Date.now()): string {
+  const second = Math.floor(now / 1000);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedTime = new Date(second * 1000).toISOString().slice(0, 19) + "Z";
+  }
+  return cachedTime;
+}
+
+/** Characters that could forge or break a log line; the path is escaped only when one occurs. */
+const UNSAFE = /[\x00-\x1f\x7f"\\]/;
+
+const duration = (ms: number): string => (ms < 10 ? ms.toFixed(1) : Math.round(ms).toString());
+
+/** `TIME CLIENT - "METHOD PATH HTTP/1.1" STATUS BYTESB DURATIONms rid=ID` */
+export function textLine(record: AccessRecord): string {
+  const path = UNSAFE.test(record.path) ? JSON.stringify(record.path).slice(1, -1) : record.path;
+  const bytes = record.bytes === undefined ? "-" : `${record.bytes}B`;
+  return `${isoSecond()} ${record.client} - "${record.method} ${path} HTTP/${record.httpVersion}" ${record.status} ${bytes} ${duration(record.durationMs)}ms rid=${record.requestId}\n`;
+}
+
+/** `{"time":..,"client":..,"method":..,"path":..,"status":..,"bytes":..,"durationMs":..,"requestId":..}` */
+export function jsonLine(record: AccessRecord): string {
+  return (
+    JSON.stringify({
+      time: isoSecond(),
+      client: record.client,
+      method: record.method,
+      path: record.path,
+      httpVersion: record.httpVersion,
+      status: record.status,
+      bytes: record.bytes ?? null,
+      durationMs: Math.round(record.durationMs * 1000) / 1000,
+      requestId: record.requestId,
+    }) + "\n"
+  );
+}
+
+export function accessLogFormatter(format: AccessLogFormat): (record: AccessRecord) => string {
+  if (format === "text") return textLine;
+  if (format === "json") return jsonLine;
+  throw new RangeError(`accessLog must be "text", "json" or false, got ${JSON.stringify(format)}`);
+}
+
+/** Lines waiting to be written, flushed together at the next timer turn (or at once past 64 KiB). */
+let pending = "";
+let scheduled = false;
+const FLUSH_AT = 64 * 1024;
+
+function flush(): void {
+  scheduled = false;
+  const text = pending;
+  pending = "";
+  if (text === "") return;
+  const write = runtimeServices().stdout;
+  if (write) write(text);
+  else console.log(text.slice(0, -1));
+}
+
+/** The default sink: stdout through the runtime's writer (installRuntime's `stdout`), batched per event-loop turn. */
+export const stdoutSink: AccessLogSink = (line) => {
+  pending += line;
+  if (pending.length >= FLUSH_AT) flush();
+  else if (!scheduled) {
+    scheduled = true;
+    setTimeout(flush, 0);
+  }
+};
+
+/** Writes what is still batched now (before the process exits). */
+export function flushAccessLog(): void {
+  flush();
+}
