@@ -11,12 +11,13 @@ import {
   missingHost,
   nativeResponse,
   processHooks,
+  RequestPipeline,
   type ServeInfo,
   serverHandle,
   toFetchResponse,
 } from "@asyncview/core/adapter";
 
-installRuntime({ AsyncLocalStorage, env: (name) => process.env[name], ...processHooks(process) });
+installRuntime({ AsyncLocalStorage, env: (name) => process.env[name], stdout: (text) => void process.stdout.write(text), ...processHooks(process) });
 
 /** Bun's native cap on request bodies, set by this adapter: 64 MiB (Bun's own default is 128 MiB). */
 export const DEFAULT_MAX_BODY_SIZE = 64 * 1024 * 1024;
@@ -31,19 +32,24 @@ class BunInfo implements ServeInfo {
   readonly runtime: Runtime = "bun";
   readonly #server: Bun.Server<undefined>;
   readonly #request: Request;
+  #peer: { address: string; port: number } | null | undefined;
   constructor(server: Bun.Server<undefined>, request: Request) {
     this.#server = server;
     this.#request = request;
   }
   // No `signal` here: Bun aborts `request.signal` when the client disconnects, and ctx.signal falls back to it.
   get remoteAddress(): string | undefined {
-    return this.#server.requestIP(this.#request)?.address;
+    return (this.#peer ??= this.#server.requestIP(this.#request))?.address;
+  }
+  get remotePort(): number | undefined {
+    return (this.#peer ??= this.#server.requestIP(this.#request))?.port;
   }
 }
 
 export async function serve(app: App, options: BunServeOptions = {}): Promise<Server> {
   const hostname = options.hostname ?? DEFAULT_HOSTNAME;
   const port = options.port ?? DEFAULT_PORT;
+  const pipeline = new RequestPipeline(options);
   await app.startup();
   let server: Bun.Server<undefined>;
   try {
@@ -57,10 +63,13 @@ export async function serve(app: App, options: BunServeOptions = {}): Promise<Se
       fetch(request, bunServer) {
         // Bun answers HTTP/1.1 without Host itself; an HTTP/1.0 one arrives with a relative URL.
         if (request.url.charCodeAt(0) === 47 /* "/" */) return toFetchResponse(errorResponse(missingHost()));
-        const result = app.handle(request, new BunInfo(bunServer, request));
+        // The gate, the deadline, proxy headers and the access log (core's pipeline); `exchange` is the app's ServeInfo.
+        const exchange = pipeline.begin(new BunInfo(bunServer, request), request.method, request.url, (name) => request.headers.get(name) ?? undefined);
+        const end = () => exchange.end();
+        const result = exchange.handle(app, request);
         return result instanceof Promise
-          ? result.then((response) => nativeResponse(app, request, response))
-          : nativeResponse(app, request, result);
+          ? result.then((response) => nativeResponse(app, request, response, end))
+          : nativeResponse(app, request, result, end);
       },
       error(error) {
         app.logger.error("request failed", { error });

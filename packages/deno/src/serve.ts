@@ -11,6 +11,8 @@ import {
   listenError,
   missingHost,
   nativeResponse,
+  type PipelineExchange,
+  RequestPipeline,
   type ServeInfo,
   serverHandle,
   toFetchResponse,
@@ -18,7 +20,17 @@ import {
 
 import "./interop.ts";
 
-installRuntime({ AsyncLocalStorage, env: (name) => Deno.env.get(name), ...globalEventHooks(globalThis), exit: (code) => Deno.exit(code) });
+const encoder = new TextEncoder();
+installRuntime({
+  AsyncLocalStorage,
+  env: (name) => Deno.env.get(name),
+  stdout: (text) => {
+    const bytes = encoder.encode(text);
+    for (let written = 0; written < bytes.length; ) written += Deno.stdout.writeSync(bytes.subarray(written));
+  },
+  ...globalEventHooks(globalThis),
+  exit: (code) => Deno.exit(code),
+});
 
 /**
  * Per-request info for the app, with a `signal` that aborts only when the client leaves or the shutdown deadline
@@ -46,6 +58,10 @@ class DenoInfo implements ServeInfo {
     return this.#info.remoteAddr.hostname;
   }
 
+  get remotePort(): number {
+    return this.#info.remoteAddr.port;
+  }
+
   get signal(): AbortSignal {
     if (this.#controller) return this.#controller.signal;
     const controller = (this.#controller = new AbortController());
@@ -59,10 +75,11 @@ class DenoInfo implements ServeInfo {
     return controller.signal;
   }
 
-  /** The native Response to hand Deno, through core's relay. */
-  answer(app: App, response: Response): Response | Promise<Response> {
+  /** The native Response to hand Deno, through core's relay; `exchange` ends when the body is out of the app's hands. */
+  answer(app: App, response: Response, exchange: PipelineExchange): Response | Promise<Response> {
     this.#answered = true;
     return nativeResponse(app, this.#request, response, (clientLeft) => {
+      exchange.end();
       this.#ended = true;
       const controller = this.#controller;
       if (controller === undefined) return;
@@ -75,6 +92,7 @@ class DenoInfo implements ServeInfo {
 export async function serve(app: App, options: ServeOptions = {}): Promise<Server> {
   const hostname = options.hostname ?? DEFAULT_HOSTNAME;
   const port = options.port ?? DEFAULT_PORT;
+  const pipeline = new RequestPipeline(options);
   await app.startup();
   const live = new Set<AbortController>();
   let server: Deno.HttpServer<Deno.NetAddr>;
@@ -95,8 +113,12 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
         // later (a background failure, an unhandled rejection) still finds the request's x-request-id.
         if (request.headers.get("host") === null) return toFetchResponse(errorResponse(missingHost()));
         const state = new DenoInfo(request, info, live);
-        const result = app.handle(request, state);
-        return result instanceof Promise ? result.then((response) => state.answer(app, response)) : state.answer(app, result);
+        // The gate, the deadline, proxy headers and the access log (core's pipeline); `exchange` is the app's ServeInfo.
+        const exchange = pipeline.begin(state, request.method, request.url, (name) => request.headers.get(name) ?? undefined);
+        const result = exchange.handle(app, request);
+        return result instanceof Promise
+          ? result.then((response) => state.answer(app, response, exchange))
+          : state.answer(app, result, exchange);
       },
     );
   } catch (error) {
