@@ -3,8 +3,8 @@
 
 import express from "express";
 import { consoleLogger, errorResponse, HttpError } from "@asyncview/core";
-import { DEFAULT_HOSTNAME, DEFAULT_PORT, installRuntime, processHooks, serverHandle } from "@asyncview/core/adapter";
-import { NodeFront } from "@asyncview/node/front";
+import { DEFAULT_HOSTNAME, DEFAULT_PORT, installRuntime, processHooks, RequestPipeline, serverHandle } from "@asyncview/core/adapter";
+import { headerReader, NodeFront } from "@asyncview/node/front";
 import { Exchange } from "./exchange.ts";
 import {
   type BlockingServeOptions,
@@ -18,7 +18,7 @@ import {
 import { type Job, WorkerPool } from "./pool.ts";
 
 // The main thread guards errors nobody handled like any server; each worker thread guards its own (worker.ts).
-installRuntime(processHooks(process));
+installRuntime({ stdout: (text) => void process.stdout.write(text), ...processHooks(process) });
 
 function queueFull(queueSize: number): Response {
   return errorResponse(
@@ -44,6 +44,8 @@ export async function serve(appModule: string | URL, options: BlockingServeOptio
   const pool = new WorkerPool({ size: threads, queueSize, appModule: String(appModule), logger, crashOnUnhandled });
   await pool.start();
 
+  // The gate, the deadline, proxy headers and the access log run here in the front: threads are the scarce resource.
+  const pipeline = new RequestPipeline(options);
   let nextId = 0;
   const jobs = new Set<Job>();
   const closing = () => front.closing;
@@ -52,14 +54,26 @@ export async function serve(appModule: string | URL, options: BlockingServeOptio
     (req, res, url) => {
       front.enter();
       const exchange = new Exchange(nextId++, req, res, url, closing);
+      const { remoteAddress, remotePort } = req.socket;
+      const passage = pipeline.begin({ runtime: "blocking", remoteAddress, remotePort }, req.method ?? "GET", url, headerReader(req), req.httpVersion);
       let job: Job | undefined;
       res.once("close", () => {
         if (job !== undefined && !res.writableFinished) pool.cancel(job, front.closing ? "server shutting down" : "client disconnected");
         if (job !== undefined) jobs.delete(job);
+        passage.end(res.statusCode, exchange.bytes);
         front.leave();
       });
+      if (!passage.admitted) return exchange.respond(passage.answer(passage.refusal()), false);
+      // The deadline covers the time to the response head, as on the other adapters: then the thread is told (its
+      // ctx.signal aborts with a TimeoutError) and the client gets the 503.
+      passage.onDeadline(() => {
+        if (res.headersSent) return;
+        if (job !== undefined) pool.cancel(job, "request timeout", "TimeoutError");
+        exchange.respond(passage.answer(passage.timeoutResponse()), false);
+      });
       void exchange.request(maxBodySize).then((message) => {
-        if (message === null || res.destroyed) return;
+        if (message === null || res.destroyed || res.headersSent) return;
+        Object.assign(message, { remotePort, client: passage.client, clientUrl: passage.url, requestId: passage.requestId });
         job = { message, exchange };
         jobs.add(job);
         if (!pool.submit(job)) exchange.respond(queueFull(queueSize), false);

@@ -58,7 +58,8 @@ async function run(app: App, message: RequestMessage): Promise<void> {
   let headersSent = false;
   try {
     const request = toRequest(message, h.controller.signal);
-    const response = await app.handle(request, { runtime: "blocking", signal: h.controller.signal, remoteAddress: message.remoteAddress });
+    const { remoteAddress, remotePort, client, clientUrl: url, requestId } = message;
+    const response = await app.handle(request, { runtime: "blocking", signal: h.controller.signal, remoteAddress, remotePort, client, url, requestId });
     const head = { type: "head", id, status: response.status, statusText: response.statusText, headers: headerPairs(response) } as const;
     const text = (response as unknown as Record<symbol, string | undefined>)[BODY_TEXT];
     if (text !== undefined) return await send(h, { ...head, body: text, more: false });
@@ -87,11 +88,11 @@ async function run(app: App, message: RequestMessage): Promise<void> {
   }
 }
 
-function abort(id: number, reason: string): void {
+function abort(id: number, reason: string, name = "AbortError"): void {
   const h = held;
   if (h === undefined || h.id !== id || h.gone) return;
   h.gone = true;
-  h.controller.abort(new DOMException(reason, "AbortError"));
+  h.controller.abort(new DOMException(reason, name));
   h.acked?.reject(new Gone());
   // Cancelling the body closes its source (a generator's finally runs) even while the view still holds it.
   void h.reader?.cancel(reason).catch(() => {});
@@ -117,7 +118,7 @@ port.on("message", (message: ToWorker) => {
       if (held?.id === message.id) held.acked?.resolve();
       return;
     case "abort":
-      abort(message.id, message.reason);
+      abort(message.id, message.reason, message.name);
       return;
     case "shutdown":
       void app.shutdown({ timeout: message.timeout }).finally(() => port.postMessage({ type: "stopped" }));
