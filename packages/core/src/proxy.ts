@@ -91,7 +91,7 @@ export interface ForwardedElement {
   host?: string;
 }
 
-const PAIR = /^\s*([A-Za-z0-9!#$%&'*+.^_`|~-]+)=("(?:[^"\\]|\\.)*"|[A-Za-z0-9!#$%&'*+.^_`|~:[\]-]*)\s*$/;
+const PAIR = /^\s*([A-Za-z0-9!#$%&'*+.^_`|~-]+)=("(?:[^"\\]|\\.)*"|[A-Za-z0-9!#$%&'*+.^_`|~:[\]-]+)\s*$/;
 
 /**
  * The elements of an RFC 7239 `Forwarded` header, leftmost first, parameter names lower-cased and quoted values
