@@ -54,7 +54,7 @@ function asyncview(adapter: "node" | "bun" | "deno"): TargetDef {
     lacks: [],
     command: () => {
       const { command, args } = runtimeCommand(adapter);
-      return { command: adapter === "node" ? command : runtimeBinary(adapter), args: [...args, "--port", "0", "--host", "127.0.0.1", DEMO_APP] };
+      return { command: adapter === "node" ? command : runtimeBinary(adapter), args: [...args, "--port", "0", "--host", "127.0.0.1", "--no-access-log", DEMO_APP] };
     },
   };
 }
@@ -76,7 +76,7 @@ export const TARGETS: readonly TargetDef[] = [
     lacks: [],
     command: ({ threads }) => {
       const { command, args } = runtimeCommand("blocking");
-      return { command, args: [...args, "--port", "0", "--host", "127.0.0.1", "--threads", String(threads), DEMO_APP] };
+      return { command, args: [...args, "--port", "0", "--host", "127.0.0.1", "--no-access-log", "--threads", String(threads), DEMO_APP] };
     },
   },
   other("bare-node", "bare node:http", "node", "bare", "bare-node.ts"),

@@ -58,9 +58,9 @@ describe.each<RuntimeName>(["node", "bun", "deno", "blocking"])("pipeline: %s", 
 
   beforeAll(async () => {
     [trusting, untrusting, plain] = await Promise.all([
-      serveApp(runtime, PIPELINE_APP, ["--limit-concurrency", String(LIMIT), "--timeout-request", String(TIMEOUT_S), "--proxy-headers"]),
-      serveApp(runtime, PIPELINE_APP, ["--proxy-headers", "--forwarded-allow-ips", "10.0.0.1", "--log-format", "json"]),
-      serveApp(runtime, PIPELINE_APP, ["--no-access-log"]),
+      serveApp(runtime, PIPELINE_APP, ["--limit-concurrency", String(LIMIT), "--timeout-request", String(TIMEOUT_S), "--proxy-headers"], { accessLog: true }),
+      serveApp(runtime, PIPELINE_APP, ["--proxy-headers", "--forwarded-allow-ips", "10.0.0.1", "--log-format", "json"], { accessLog: true }),
+      serveApp(runtime, PIPELINE_APP, ["--no-access-log"], { accessLog: true }),
     ]);
   }, 90_000);
   afterAll(async () => {

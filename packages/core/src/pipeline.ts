@@ -62,6 +62,8 @@ export class PipelineExchange implements ServeInfo {
   readonly #httpVersion: string;
   readonly #started: number;
   readonly #forwarded: Forwarded | undefined;
+  /** The client as the access log shows it, read at arrival (a socket that closed no longer knows its peer). */
+  #logClient: Client | undefined;
   #request: Request | undefined;
   #signal: AbortSignal | undefined;
   #deadline: AbortController | undefined;
@@ -90,6 +92,7 @@ export class PipelineExchange implements ServeInfo {
     if (pipeline.format !== undefined) {
       this.#started = now();
       this.requestId = safeRequestId(header("x-request-id"));
+      this.#logClient = this.client;
     } else {
       this.#started = 0;
       this.requestId = undefined;
@@ -200,7 +203,7 @@ export class PipelineExchange implements ServeInfo {
       this.#status = status;
       if (bytes === undefined) length = undefined;
     }
-    const client = this.client;
+    const client = this.#logClient;
     this.#pipeline.sink(
       format({
         client: client === undefined ? "-" : client.address.includes(":") ? `[${client.address}]:${client.port}` : `${client.address}:${client.port}`,
