@@ -150,7 +150,20 @@ function idOf(scope: Scope): string | undefined {
   return (scope.id = safeRequestId(given ?? undefined));
 }
 
-/** The request id for an `x-request-id` value: the value itself when it is a safe token, else a random UUID. */
+/** The request id for an `x-request-id` value: the value itself when it is a safe token, else `newRequestId()`. */
 export function safeRequestId(given: string | undefined): string {
-  return given !== undefined && SAFE_ID.test(given) ? given : crypto.randomUUID();
+  return given !== undefined && SAFE_ID.test(given) ? given : newRequestId();
+}
+
+/** A random version-4 UUID made once per process, less its last 12 hex digits, which count the requests. */
+const idBase = crypto.randomUUID().slice(0, 24);
+let idCount = Math.floor(Math.random() * 2 ** 32);
+
+/**
+ * A fresh request id: UUID-shaped and unique (random per process, then a counter), about ten times cheaper than
+ * `crypto.randomUUID()` per request, which matters once the access log gives every request an id.
+ */
+export function newRequestId(): string {
+  idCount = (idCount + 1) % 2 ** 48;
+  return idBase + idCount.toString(16).padStart(12, "0");
 }
