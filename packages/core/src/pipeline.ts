@@ -16,7 +16,10 @@ export interface Handler {
 }
 
 /** The ServeOptions the pipeline acts on. */
-export type PipelineOptions = Pick<ServeOptions, "limitConcurrency" | "requestTimeout" | "proxyHeaders" | "forwardedAllowIps" | "accessLog">;
+export type PipelineOptions = Pick<
+  ServeOptions,
+  "limitConcurrency" | "requestTimeout" | "proxyHeaders" | "forwardedAllowIps" | "accessLog" | "accessLogSink"
+>;
 
 const now = (): number => performance.now();
 const noop = (): void => {};
@@ -29,7 +32,7 @@ export class RequestPipeline {
   readonly format: ((record: AccessRecord) => string) | undefined;
   readonly sink: AccessLogSink;
 
-  constructor(options: PipelineOptions = {}, sink: AccessLogSink = stdoutSink) {
+  constructor(options: PipelineOptions = {}, sink: AccessLogSink = options.accessLogSink ?? stdoutSink) {
     this.admission = new Admission(options.limitConcurrency);
     const timeout = options.requestTimeout;
     if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) {

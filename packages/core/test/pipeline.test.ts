@@ -159,7 +159,7 @@ describe("RequestPipeline around App.handle", () => {
 
   it("logs one line per request to the sink, with the request id the app saw", async () => {
     const lines: string[] = [];
-    const pipeline = new RequestPipeline({ accessLog: "json" }, (line) => lines.push(line));
+    const pipeline = new RequestPipeline({ accessLog: "json", accessLogSink: (line) => lines.push(line) });
     const exchange = begin(pipeline, "http://h/hello", { "x-request-id": "rid-1" });
     const response = await exchange.handle(app, new Request("http://h/hello"));
     exchange.end();
