@@ -68,6 +68,8 @@ export function accessLogFormatter(format: AccessLogFormat): (record: AccessReco
 let pending = "";
 let scheduled = false;
 const FLUSH_AT = 64 * 1024;
+/** How long a line may wait for others to share its write, in ms. */
+const FLUSH_EVERY_MS = 10;
 
 function flush(): void {
   scheduled = false;
@@ -85,7 +87,7 @@ export const stdoutSink: AccessLogSink = (line) => {
   if (pending.length >= FLUSH_AT) flush();
   else if (!scheduled) {
     scheduled = true;
-    setTimeout(flush, 0);
+    setTimeout(flush, FLUSH_EVERY_MS);
   }
 };
 
