@@ -60,7 +60,7 @@ export async function serve(appModule: string | URL, options: BlockingServeOptio
       res.once("close", () => {
         if (job !== undefined && !res.writableFinished) pool.cancel(job, front.closing ? "server shutting down" : "client disconnected");
         if (job !== undefined) jobs.delete(job);
-        passage.end(res.statusCode, exchange.bytes);
+        passage.end(res.writableFinished ? res.statusCode : 499, exchange.bytes); // 499: the client left first
         front.leave();
       });
       if (!passage.admitted) return exchange.respond(passage.answer(passage.refusal()), false);

@@ -65,11 +65,13 @@ export async function serve(app: App, options: BunServeOptions = {}): Promise<Se
         if (request.url.charCodeAt(0) === 47 /* "/" */) return toFetchResponse(errorResponse(missingHost()));
         // The gate, the deadline, proxy headers and the access log (core's pipeline); `exchange` is the app's ServeInfo.
         const exchange = pipeline.begin(new BunInfo(bunServer, request), request.method, request.url, (name) => request.headers.get(name) ?? undefined);
-        const end = () => exchange.end();
+        const answer = (response: Response) => {
+          // 499 in the log: the client left before the view answered (Bun aborted request.signal) or mid-body.
+          const leftAlready = exchange.logged && request.signal.aborted;
+          return nativeResponse(app, request, response, (clientLeft) => exchange.end(clientLeft || leftAlready ? 499 : undefined));
+        };
         const result = exchange.handle(app, request);
-        return result instanceof Promise
-          ? result.then((response) => nativeResponse(app, request, response, end))
-          : nativeResponse(app, request, result, end);
+        return result instanceof Promise ? result.then(answer) : answer(result);
       },
       error(error) {
         app.logger.error("request failed", { error });

@@ -174,6 +174,21 @@ describe.each<RuntimeName>(["node", "bun", "deno", "blocking"])("pipeline: %s", 
     expect((await linesWith(trusting, `rid=${proxied}`))[0]).toContain(' 203.0.113.9:0 - "GET /hello HTTP/1.1" 200 ');
   });
 
+  it("a client that leaves before the response is logged with 499 once the view ends", async () => {
+    const id = uid(`left-${runtime}`);
+    const left = new AbortController();
+    const request = fetch(`${trusting.url}/slow?ms=500&id=${id}`, { headers: { "x-request-id": id }, signal: left.signal });
+    await new Promise((r) => setTimeout(r, 150));
+    left.abort();
+    await request.catch(() => {});
+    const lines = await linesWith(trusting, `rid=${id}`);
+    expect(lines, trusting.output()).toHaveLength(1);
+    // Deno does not tell a handler that its client left before the response (request.signal stays quiet, the
+    // whole body is dropped silently), so its line has the view's status (README, "Access log").
+    const status = runtime === "deno" ? 200 : 499;
+    expect(lines[0]).toContain(`"GET /slow?ms=500&id=${id} HTTP/1.1" ${status} `);
+  });
+
   it("--log-format json: one JSON object per line with the same fields", async () => {
     const id = uid(`json-${runtime}`);
     const reply = await get(untrusting.url, `/hello?id=${id}`, { "x-request-id": id });

@@ -64,7 +64,7 @@ export function accessLogFormatter(format: AccessLogFormat): (record: AccessReco
   throw new RangeError(`accessLog must be "text", "json" or false, got ${JSON.stringify(format)}`);
 }
 
-/** Lines waiting to be written, flushed together at the next timer turn (or at once past 64 KiB). */
+/** Lines waiting to be written, flushed together within 10 ms (or at once past 64 KiB). */
 let pending = "";
 let scheduled = false;
 const FLUSH_AT = 64 * 1024;
@@ -81,7 +81,7 @@ function flush(): void {
   else console.log(text.slice(0, -1));
 }
 
-/** The default sink: stdout through the runtime's writer (installRuntime's `stdout`), batched per event-loop turn. */
+/** The default sink: stdout through the runtime's writer (installRuntime's `stdout`), batched for up to 10 ms. */
 export const stdoutSink: AccessLogSink = (line) => {
   pending += line;
   if (pending.length >= FLUSH_AT) flush();

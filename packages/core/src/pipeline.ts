@@ -57,6 +57,8 @@ export class RequestPipeline {
 /** One request's passage through the pipeline; it is the ServeInfo the app gets. */
 export class PipelineExchange implements ServeInfo {
   readonly admitted: boolean;
+  /** Whether the access log is on (an adapter then finds out whether the client left, for the 499). */
+  readonly logged: boolean;
   readonly requestId: string | undefined;
   readonly #pipeline: RequestPipeline;
   readonly #peer: ServeInfo;
@@ -84,6 +86,7 @@ export class PipelineExchange implements ServeInfo {
     this.#url = url;
     this.#httpVersion = httpVersion;
     this.admitted = pipeline.admission.tryEnter();
+    this.logged = pipeline.format !== undefined;
     const trusted = pipeline.trusted;
     if (trusted !== undefined && trusted.trusts(peer.remoteAddress)) {
       try {
@@ -192,7 +195,8 @@ export class PipelineExchange implements ServeInfo {
 
   /**
    * The response body finished (or its client left): the place at the gate is given back and the access-log line
-   * written. `status` overrides the answered one (an adapter that had to answer 500 itself); once only.
+   * written. `status` overrides the answered one (an adapter that had to answer 500 itself, or 499 for a client that
+   * left before the response was complete, nginx's convention); once only.
    */
   end(status?: number, bytes?: number): void {
     if (this.#ended) return;

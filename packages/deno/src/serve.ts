@@ -78,8 +78,10 @@ class DenoInfo implements ServeInfo {
   /** The native Response to hand Deno, through core's relay; `exchange` ends when the body is out of the app's hands. */
   answer(app: App, response: Response, exchange: PipelineExchange): Response | Promise<Response> {
     this.#answered = true;
+    // 499 in the log: the client left before the view answered (request.signal aborted before Deno sent anything) or mid-body.
+    const leftAlready = exchange.logged && this.#request.signal.aborted;
     return nativeResponse(app, this.#request, response, (clientLeft) => {
-      exchange.end();
+      exchange.end(clientLeft || leftAlready ? 499 : undefined);
       this.#ended = true;
       const controller = this.#controller;
       if (controller === undefined) return;

@@ -66,7 +66,7 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
     // The gate, the deadline, proxy headers and the access log (core's pipeline); `exchange` is the app's ServeInfo.
     const exchange = pipeline.begin(state, req.method ?? "GET", url, headerReader(req), req.httpVersion);
     const leave = () => {
-      exchange.end(res.statusCode);
+      exchange.end(res.destroyed && !res.writableFinished ? 499 : res.statusCode); // 499: the client left first
       front.leave();
     };
     const request = new NodeRequest(req, url, () => exchange.signal ?? state.signal) as unknown as Request;
