@@ -1,9 +1,10 @@
-// serve(appModule) for the blocking baseline: an Express 5 front accepts connections and reads bodies; a fixed
-// pool of threads runs the views, one request per thread from start to finish; the rest wait in a bounded queue.
+// serve(appModule) for the blocking baseline: an Express 5 front accepts connections; a fixed pool of threads runs
+// the views (pulling request bodies as they read them), one request per thread; the rest wait in a bounded queue.
 
+import { spawn } from "node:child_process";
 import express from "express";
-import { consoleLogger, errorResponse, HttpError } from "@asyncview/core";
-import { DEFAULT_HOSTNAME, DEFAULT_PORT, installRuntime, processHooks, RequestPipeline, serverHandle } from "@asyncview/core/adapter";
+import { consoleLogger, errorResponse, HttpError, type Server } from "@asyncview/core";
+import { DEFAULT_HOSTNAME, installRuntime, type ListenPlan, processHooks, RequestPipeline, serverHandle, serveWorkers } from "@asyncview/core/adapter";
 import { headerReader, NodeFront } from "@asyncview/node/front";
 import { Exchange } from "./exchange.ts";
 import {
@@ -17,8 +18,9 @@ import {
 } from "./options.ts";
 import { type Job, WorkerPool } from "./pool.ts";
 
-// The main thread guards errors nobody handled like any server; each worker thread guards its own (worker.ts).
-installRuntime({ stdout: (text) => void process.stdout.write(text), ...processHooks(process) });
+// The main thread guards errors nobody handled like any server; each worker thread guards its own (worker.ts). Its
+// env reader lets log lines name the worker process (serve({ workers })); stdout takes the access log.
+installRuntime({ env: (name) => process.env[name], stdout: (text) => void process.stdout.write(text), ...processHooks(process) });
 
 function queueFull(queueSize: number): Response {
   return errorResponse(
@@ -30,13 +32,37 @@ function queueFull(queueSize: number): Response {
   );
 }
 
+/** The answer to a request still waiting for a thread when the server began closing. */
+function shuttingDown(): Response {
+  return errorResponse(
+    new HttpError(503, "the server is shutting down; retry later", {
+      code: "shutting_down",
+      headers: { "retry-after": String(RETRY_AFTER_SECONDS) },
+    }),
+  );
+}
+
 /**
  * Serves the app exported by `appModule` (a path's file: URL; its default export or `app`). Each thread imports
- * the module itself, so the app must be importable by path, and each thread has its own module state.
+ * the module itself, so the app must be importable by path, and each thread has its own module state. With `workers`
+ * (or `limitMaxRequests`), worker processes of `threads` threads each under a supervisor: gunicorn's sync model.
  */
 export async function serve(appModule: string | URL, options: BlockingServeOptions = {}): Promise<BlockingServer> {
   const threads = integerOption("threads", options.threads, 1, defaultThreads());
   const queueSize = integerOption("queueSize", options.queueSize, 0, DEFAULT_QUEUE_SIZE);
+  const server = await serveWorkers(options, { runtime: "blocking", current: process, spawn }, (plan) =>
+    serveHere(appModule, options, plan, threads, queueSize),
+  );
+  return { ...server, runtime: "blocking", threads, queueSize };
+}
+
+async function serveHere(
+  appModule: string | URL,
+  options: BlockingServeOptions,
+  plan: ListenPlan,
+  threads: number,
+  queueSize: number,
+): Promise<Server> {
   const maxBodySize = integerOption("maxBodySize", options.maxBodySize, 0, DEFAULT_MAX_BODY_SIZE);
   const logger = options.logger ?? consoleLogger;
 
@@ -53,13 +79,14 @@ export async function serve(appModule: string | URL, options: BlockingServeOptio
     "blocking",
     (req, res, url) => {
       front.enter();
-      const exchange = new Exchange(nextId++, req, res, url, closing);
+      const exchange = new Exchange(nextId++, req, res, url, closing, maxBodySize);
       const { remoteAddress, remotePort } = req.socket;
       const passage = pipeline.begin({ runtime: "blocking", remoteAddress, remotePort }, req.method ?? "GET", url, headerReader(req), req.httpVersion);
       let job: Job | undefined;
       res.once("close", () => {
         if (job !== undefined && !res.writableFinished) pool.cancel(job, front.closing ? "server shutting down" : "client disconnected");
         if (job !== undefined) jobs.delete(job);
+        exchange.release();
         passage.end(res.writableFinished ? res.statusCode : 499, exchange.bytes); // 499: the client left first
         front.leave();
       });
@@ -71,30 +98,35 @@ export async function serve(appModule: string | URL, options: BlockingServeOptio
         if (job !== undefined) pool.cancel(job, "request timeout", "TimeoutError");
         exchange.respond(passage.answer(passage.timeoutResponse()), false);
       });
-      void exchange.request(maxBodySize).then((message) => {
-        if (message === null || res.destroyed || res.headersSent) return;
-        Object.assign(message, { remotePort, client: passage.client, clientUrl: passage.url, requestId: passage.requestId });
-        job = { message, exchange };
-        jobs.add(job);
-        if (!pool.submit(job)) exchange.respond(queueFull(queueSize), false);
-      });
+      const message = exchange.request();
+      if (message === null) return;
+      Object.assign(message, { remotePort, client: passage.client, clientUrl: passage.url, requestId: passage.requestId });
+      job = { message, exchange };
+      jobs.add(job);
+      if (!pool.submit(job)) exchange.respond(front.closing ? shuttingDown() : queueFull(queueSize), false);
     },
     (listener) => express().disable("x-powered-by").use((req, res) => listener(req, res)),
   );
 
   try {
-    await front.listen(options.port ?? DEFAULT_PORT, options.hostname ?? DEFAULT_HOSTNAME);
+    await front.listen(plan.port, options.hostname ?? DEFAULT_HOSTNAME, plan.reusePort);
   } catch (error) {
     await pool.stop(0);
     throw error;
   }
-  const server = serverHandle(
+  if (plan.onRequest) front.server.on("request", plan.onRequest);
+  return serverHandle(
     {
       runtime: "blocking",
       logger,
       hostname: front.hostname,
       port: front.port,
-      drain: () => front.drain(),
+      // Requests still waiting for a thread are answered 503 at once; the ones the threads hold finish.
+      drain: () => {
+        const draining = front.drain();
+        for (const job of pool.shed()) job.exchange.respond(shuttingDown(), true);
+        return draining;
+      },
       // Past the deadline: abort what the threads still hold, then drop the connections.
       cut: () => {
         for (const job of jobs) pool.cancel(job, "server shutting down");
@@ -104,5 +136,4 @@ export async function serve(appModule: string | URL, options: BlockingServeOptio
     },
     options,
   );
-  return { ...server, runtime: "blocking", threads, queueSize };
 }

@@ -2,11 +2,12 @@
 // core's relay (helpers materialised, streams checked at their first chunk). The shared lifecycle closes it.
 
 import { AsyncLocalStorage } from "node:async_hooks";
+import { spawn } from "node:child_process";
 import { type App, errorResponse, type Runtime, type ServeOptions, type Server } from "@asyncview/core";
 import {
   DEFAULT_HOSTNAME,
-  DEFAULT_PORT,
   installRuntime,
+  type ListenPlan,
   listenError,
   missingHost,
   nativeResponse,
@@ -14,6 +15,7 @@ import {
   RequestPipeline,
   type ServeInfo,
   serverHandle,
+  serveWorkers,
   toFetchResponse,
 } from "@asyncview/core/adapter";
 
@@ -46,9 +48,14 @@ class BunInfo implements ServeInfo {
   }
 }
 
-export async function serve(app: App, options: BunServeOptions = {}): Promise<Server> {
+/** Serves `app`; with `workers` (or `limitMaxRequests`) from worker processes under a supervisor (core's supervisor.ts). */
+export function serve(app: App, options: BunServeOptions = {}): Promise<Server> {
+  return serveWorkers(options, { runtime: "bun", current: process, spawn }, (plan) => serveHere(app, options, plan));
+}
+
+async function serveHere(app: App, options: BunServeOptions, plan: ListenPlan): Promise<Server> {
   const hostname = options.hostname ?? DEFAULT_HOSTNAME;
-  const port = options.port ?? DEFAULT_PORT;
+  const { port, onRequest } = plan;
   const pipeline = new RequestPipeline(options);
   await app.startup();
   let server: Bun.Server<undefined>;
@@ -58,9 +65,11 @@ export async function serve(app: App, options: BunServeOptions = {}): Promise<Se
       hostname,
       maxRequestBodySize: options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE,
       development: false,
-      // Refuse a port another server holds, as node:http and Deno.serve do (no silent load-sharing).
-      reusePort: false,
+      // Refuse a port another server holds, as node:http and Deno.serve do (no silent load-sharing), except among
+      // the workers of one supervisor.
+      reusePort: plan.reusePort,
       fetch(request, bunServer) {
+        onRequest?.();
         // Bun answers HTTP/1.1 without Host itself; an HTTP/1.0 one arrives with a relative URL.
         if (request.url.charCodeAt(0) === 47 /* "/" */) return toFetchResponse(errorResponse(missingHost()));
         // The gate, the deadline, proxy headers and the access log (core's pipeline); `exchange` is the app's ServeInfo.

@@ -16,3 +16,15 @@ export { flushAccessLog, stdoutSink, type AccessLogSink, type AccessRecord } fro
 export { PipelineExchange, RequestPipeline, type Handler, type PipelineOptions } from "./pipeline.ts";
 export type { HeaderReader } from "./proxy.ts";
 export { globalEventHooks, guardUnhandled, processHooks, type GlobalEvents, type ProcessEvents, type UnhandledHook, type UnhandledKind } from "./unhandled.ts";
+export {
+  type ChildApi,
+  isWorker,
+  type ListenPlan,
+  type ProcessApi,
+  type ProcessHost,
+  reportStartupFailure,
+  RUNTIME_FLAGS_ENV,
+  serveWorkers,
+  type SpawnFn,
+} from "./supervisor.ts";
+export { WORKER_ENV } from "./runtime.ts";

@@ -2,19 +2,23 @@
 // core's relay (helpers materialised, streams checked at their first chunk). The shared lifecycle closes it.
 
 import { AsyncLocalStorage } from "node:async_hooks";
+import { spawn } from "node:child_process";
+import process from "node:process";
 import { type App, errorResponse, type Runtime, type ServeOptions, type Server } from "@asyncview/core";
 import {
   DEFAULT_HOSTNAME,
-  DEFAULT_PORT,
   globalEventHooks,
   installRuntime,
+  type ListenPlan,
   listenError,
   missingHost,
   nativeResponse,
   type PipelineExchange,
+  type ProcessHost,
   RequestPipeline,
   type ServeInfo,
   serverHandle,
+  serveWorkers,
   toFetchResponse,
 } from "@asyncview/core/adapter";
 
@@ -91,9 +95,20 @@ class DenoInfo implements ServeInfo {
   }
 }
 
-export async function serve(app: App, options: ServeOptions = {}): Promise<Server> {
+/**
+ * Workers are `deno run` with these flags unless ASYNCVIEW_RUNTIME_FLAGS says otherwise (the CLI passes its own): Deno
+ * does not tell a process the flags it was started with. `--unstable-net` is what `reusePort` needs.
+ */
+const host: ProcessHost = { runtime: "deno", current: process, spawn, runtimeFlags: ["run", "--allow-all", "--unstable-net"] };
+
+/** Serves `app`; with `workers` (or `limitMaxRequests`) from worker processes under a supervisor (core's supervisor.ts). */
+export function serve(app: App, options: ServeOptions = {}): Promise<Server> {
+  return serveWorkers(options, host, (plan) => serveHere(app, options, plan));
+}
+
+async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Promise<Server> {
   const hostname = options.hostname ?? DEFAULT_HOSTNAME;
-  const port = options.port ?? DEFAULT_PORT;
+  const { port, onRequest } = plan;
   const pipeline = new RequestPipeline(options);
   await app.startup();
   const live = new Set<AbortController>();
@@ -103,6 +118,7 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
       {
         port,
         hostname,
+        reusePort: plan.reusePort,
         onListen() {},
         onError(error) {
           // `undefined` is core's relay ending a body it already logged (see nativeResponse).
@@ -111,6 +127,7 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
         },
       },
       (request, info) => {
+        onRequest?.();
         // Reading the headers now also keeps them readable once Deno has closed the request, so a line logged
         // later (a background failure, an unhandled rejection) still finds the request's x-request-id.
         if (request.headers.get("host") === null) return toFetchResponse(errorResponse(missingHost()));

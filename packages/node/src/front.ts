@@ -108,12 +108,12 @@ export class NodeFront implements Omit<Listener, "release" | "logger"> {
     });
   }
 
-  /** Binds; throws `cannot listen on HOST:PORT: CODE`. */
-  async listen(port: number, hostname: string): Promise<void> {
+  /** Binds (sharing the port with other processes when `reusePort`); throws `cannot listen on HOST:PORT: CODE`. */
+  async listen(port: number, hostname: string, reusePort = false): Promise<void> {
     const { server } = this;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(port, hostname, () => {
+      server.listen({ port, host: hostname, reusePort }, () => {
         server.off("error", reject);
         resolve();
       });
@@ -169,5 +169,5 @@ export function headerReader(req: IncomingMessage): (name: string) => string | u
   };
 }
 
-export { readBody } from "./body.ts";
+export { bodyUnreadable, closeForUnreadBody } from "./body.ts";
 export { writeResponse } from "./response.ts";

@@ -2,17 +2,19 @@
 // ctx.signal aborted on client disconnect (never on a normal finish), the shared lifecycle for close.
 
 import { AsyncLocalStorage } from "node:async_hooks";
+import { spawn } from "node:child_process";
 import type { ServerResponse } from "node:http";
 import { type App, errorResponse, type ServeOptions, type Server } from "@asyncview/core";
 import {
   DEFAULT_HOSTNAME,
-  DEFAULT_PORT,
   installRuntime,
+  type ListenPlan,
   logResponseFailure,
   processHooks,
   RequestPipeline,
   type ServeInfo,
   serverHandle,
+  serveWorkers,
 } from "@asyncview/core/adapter";
 import { headerReader, NodeFront } from "./front.ts";
 import { NodeRequest } from "./request.ts";
@@ -58,7 +60,12 @@ class InFlight implements ServeInfo {
   }
 }
 
-export async function serve(app: App, options: ServeOptions = {}): Promise<Server> {
+/** Serves `app`; with `workers` (or `limitMaxRequests`) from worker processes under a supervisor (core's supervisor.ts). */
+export function serve(app: App, options: ServeOptions = {}): Promise<Server> {
+  return serveWorkers(options, { runtime: "node", current: process, spawn }, (plan) => serveHere(app, options, plan));
+}
+
+async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Promise<Server> {
   const pipeline = new RequestPipeline(options);
   const front: NodeFront = new NodeFront("node", (req, res, url) => {
     front.enter();
@@ -70,9 +77,8 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
       front.leave();
     };
     const request = new NodeRequest(req, url, () => exchange.signal ?? state.signal) as unknown as Request;
-    // A body still arriving after the response means the connection cannot be reused safely.
-    const respond = (response: Response): void | Promise<void> =>
-      writeResponse(res, response, front.closing || (!req.complete && req.method !== "GET" && req.method !== "HEAD"));
+    // writeResponse also closes (lingering) when the request body is still arriving.
+    const respond = (response: Response): void | Promise<void> => writeResponse(res, response, front.closing);
     const fail = (error: unknown) => {
       logResponseFailure(app, { method: req.method, url }, error, res.headersSent);
       if (!res.headersSent && !res.destroyed) void respond(errorResponse(error, app.debug));
@@ -92,7 +98,8 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
   });
 
   await app.startup();
-  await front.listen(options.port ?? DEFAULT_PORT, options.hostname ?? DEFAULT_HOSTNAME);
+  await front.listen(plan.port, options.hostname ?? DEFAULT_HOSTNAME, plan.reusePort);
+  if (plan.onRequest) front.server.on("request", plan.onRequest);
   return serverHandle(
     {
       runtime: "node",
