@@ -1,6 +1,5 @@
-// Out of file descriptors: the server runs under `ulimit -n 1024` (at scale 1) and 1.1 x that many idle sockets
-// connect. It must stay alive, keep serving a connection it already has, log the accept error once per burst, and
-// serve new clients again once the sockets close.
+// Out of fds: the server runs under `ulimit -n 1024` (at scale 1) and 1.1 x that many idle sockets connect. It must live,
+// serve a connection it already had, log the accept error once per burst, and serve new clients once they close.
 
 import type { RuntimeName } from "@asyncview/cli/args";
 import type { Socket } from "node:net";

@@ -13,8 +13,8 @@ export async function overload(runtime: RuntimeName, settings: Settings): Promis
   const target = await startTarget(runtime, settings, { flags: ["--limit-concurrency", String(limit)] });
   const sampler = new Sampler(target.pid);
   try {
-    // A client gives up after 10 s at CI scale, 30 s at full scale: either is many times the 1 s sleep.
-    const result = await burst(target.port, "/sleep?ms=1000", count, Math.max(10_000, 30_000 * settings.scale));
+    // A client gives up after 5 s at CI scale, 30 s at full scale: either is many times the 1 s sleep.
+    const result = await burst(target.port, "/sleep?ms=1000", count, Math.max(5_000, 30_000 * settings.scale));
     const hello = alive(target) ? await helloWithin(target.port, 2_000) : { status: null, afterMs: 0 };
     const ok = result.ends["200"] ?? 0;
     const shed = result.ends["503"] ?? 0;

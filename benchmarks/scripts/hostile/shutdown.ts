@@ -1,21 +1,23 @@
-// Graceful shutdown under load: SIGTERM with 500 requests in flight (at scale 1). Requests that finish inside the
-// shutdown timeout are all answered 200 and the process exits 0; requests that cannot (a 20 s sleep) get a clean close
-// at the deadline, never a hang.
+// Graceful shutdown under load: SIGTERM with 500 requests in flight (at scale 1). Ones that finish inside the shutdown
+// timeout are all answered 200, exit 0; ones that cannot (a 20 s sleep) get a clean close at the deadline, never a hang.
 
 import type { RuntimeName } from "@asyncview/cli/args";
 import { burst } from "./burst.ts";
-import { alive, report, startTarget } from "./server.ts";
-import { check, scaled, sleep, type AttackResult, type Settings } from "./types.ts";
+import { alive, fdCount, report, startTarget } from "./server.ts";
+import { check, scaled, sleep, waitFor, type AttackResult, type Settings } from "./types.ts";
 
-/** How long after the requests start SIGTERM is sent: long enough for all of them to be in flight. */
-const IN_FLIGHT_AFTER_MS = 700;
+/** After the server holds every connection (its fd count says so), how long the requests get to reach their view. */
+const IN_VIEW_AFTER_MS = 300;
 
 async function underLoad(runtime: RuntimeName, settings: Settings, sleepMs: number) {
   const count = scaled(500, settings.scale, 20);
   const target = await startTarget(runtime, settings);
   try {
+    const idleFds = fdCount(target.pid) ?? 0;
     const requests = burst(target.port, `/sleep?ms=${sleepMs}`, count, settings.shutdownTimeout * 1000 + 15_000);
-    await sleep(IN_FLIGHT_AFTER_MS);
+    // The clients run in a child process that takes a moment to start: signal once the server accepted them all.
+    await waitFor(() => (fdCount(target.pid) ?? 0) >= idleFds + count, 15_000, 20);
+    await sleep(IN_VIEW_AFTER_MS);
     const signalledAt = Date.now();
     const exited = target.server.stop("SIGTERM", settings.shutdownTimeout * 1000 + 15_000);
     const result = await requests;
