@@ -1,10 +1,11 @@
 // Many concurrent one-shot requests (Connection: close), each outcome kept: a status, or eof / reset / timeout / a
-// connect error. Split across child processes of at most SHARD sockets each: one process has only 20,000 fds here.
+// connect error. Split across child processes (fds raised to the hard limit) of at most SHARD sockets each.
 
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { connect } from "node:net";
+import { withFdLimit } from "./server.ts";
 import { median, percentile } from "./types.ts";
 
 /** Most sockets one client process opens (the machine's fd limit is 20,000 per process). */
@@ -102,9 +103,9 @@ export async function burst(port: number, path: string, count: number, timeoutMs
 }
 
 function runShard(port: number, path: string, count: number, timeoutMs: number): Promise<Outcome[]> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), "--port", String(port), "--path", path, "--count", String(count), "--timeout", String(timeoutMs)], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const args = [fileURLToPath(import.meta.url), "--port", String(port), "--path", path, "--count", String(count), "--timeout", String(timeoutMs)];
+  const { command, args: launch } = withFdLimit("hard", process.execPath, args);
+  const child = spawn(command, launch, { stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   child.stdout.on("data", (chunk: Buffer) => (out += chunk));
   return new Promise((resolve, reject) => {

@@ -32,12 +32,17 @@ export interface StartTargetOptions {
 export async function startTarget(runtime: RuntimeName, settings: Settings, options: StartTargetOptions = {}): Promise<Target> {
   const { command, args } = runtimeCommand(runtime);
   const serveArgs = [...args, "--port", "0", ...timeoutFlags(settings), ...(options.flags ?? []), HOSTILE_APP];
-  // `exec` keeps the pid: the process signalled and measured is the server itself, not bash.
-  const launch = options.fdLimit === undefined
-    ? { command, args: serveArgs }
-    : { command: "bash", args: ["-c", `ulimit -n ${options.fdLimit} && exec "$0" "$@"`, command, ...serveArgs] };
+  // `ulimit -n`: the given limit, else the hard one (a CI box's soft 1,024 would cut a flood short). `exec` keeps the
+  // pid: the process signalled and measured is the server itself, not bash.
+  const launch = withFdLimit(options.fdLimit ?? "hard", command, serveArgs);
   const server = await startServerProcess({ ...launch, ...(options.env ? { env: options.env } : {}) });
   return { runtime, server, port: Number(new URL(server.url).port), pid: server.child.pid! };
+}
+
+/** `command args` run under `ulimit -n limit` ("hard": raised to the hard limit), through bash's exec (same pid). */
+export function withFdLimit(limit: number | "hard", command: string, args: string[]): { command: string; args: string[] } {
+  const value = limit === "hard" ? '"$(ulimit -Hn)"' : String(limit);
+  return { command: "bash", args: ["-c", `ulimit -n ${value} && exec "$0" "$@"`, command, ...args] };
 }
 
 /** The demo's upstream service on a free port. */
