@@ -9,6 +9,8 @@ import { check, sleep, type AttackResult, type Settings } from "./types.ts";
 const EVERY_S = 30;
 /** The last sample under load may exceed the first one by this factor ("flat"). */
 export const FLAT_FACTOR = 1.5;
+/** After 30 s idle, RSS may exceed the first sample under load by this factor (the load's growth is not kept). */
+export const IDLE_FACTOR = 1.1;
 
 export async function soak(runtime: RuntimeName, settings: Settings, seconds: number): Promise<AttackResult> {
   const target = await startTarget(runtime, settings);
@@ -32,6 +34,11 @@ export async function soak(runtime: RuntimeName, settings: Settings, seconds: nu
     const last = loaded.at(-1) ?? 0;
     const checks = [
       check(`RSS stays flat under load (last ≤ ${FLAT_FACTOR} x the first loaded sample)`, last <= first * FLAT_FACTOR, `${series.join(" → ")} MiB`),
+      check(
+        `RSS 30 s after the load ≤ ${IDLE_FACTOR} x the first loaded sample`,
+        idle !== null && idle <= first * IDLE_FACTOR,
+        `${idle} MiB idle vs ${first} MiB first under load`,
+      ),
       check("the server is alive", alive(target), `exit ${target.server.child.exitCode}`),
     ];
     return report(`soak ${seconds} s`, target, checks, {
