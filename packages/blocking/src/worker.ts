@@ -14,9 +14,12 @@ import {
   processHooks,
 } from "@asyncview/core/adapter";
 import type { BodyMessage, RequestMessage, ResponseMessage, ToWorker, WorkerData } from "./protocol.ts";
+import { forwardSignalOnFetch, ThreadRequest } from "./thread-request.ts";
 
 // A blocking thread is where blocking is the point: syncToAsync runs inline here, asyncUnsafe allows the call.
 installRuntime({ AsyncLocalStorage, env: (name) => process.env[name], blockingAllowed: true, ...processHooks(process) });
+
+forwardSignalOnFetch();
 
 const port = parentPort!;
 const { appModule, crashOnUnhandled } = workerData as WorkerData;
@@ -80,7 +83,8 @@ function toRequest(message: RequestMessage, h: Held): Request {
   const raw = message.headers;
   for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
   const body = message.body ? bodyStream(h) : null;
-  return new Request(message.url, { method: message.method, headers, body, signal: h.controller.signal, duplex: "half" } as RequestInit);
+  // No `signal` in init (see thread-request.ts): request.signal is the thread's own, and Node registers nothing.
+  return new ThreadRequest(message.url, { method: message.method, headers, body, duplex: "half" } as RequestInit, h.controller.signal);
 }
 
 async function run(app: App, message: RequestMessage): Promise<void> {
