@@ -12,3 +12,5 @@ export type { ServeInfo } from "./types.ts";
 export { logResponseFailure, nativeResponse, type Reporter } from "./native-response.ts";
 export { missingHost } from "./host.ts";
 export { globalEventHooks, guardUnhandled, processHooks, type GlobalEvents, type ProcessEvents, type UnhandledHook, type UnhandledKind } from "./unhandled.ts";
+export { acceptErrorReporter, ACCEPT_BURST_QUIET_MS, outOfFiles } from "./accept-errors.ts";
+export { connectionLimits, headersTimedOut, headersTooLarge, requestHeadSize, type ConnectionLimits } from "./limits.ts";
