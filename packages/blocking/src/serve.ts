@@ -65,7 +65,7 @@ export async function serve(appModule: string | URL, options: BlockingServeOptio
         if (!pool.submit(job)) exchange.respond(queueFull(queueSize), false);
       });
     },
-    (listener) => express().disable("x-powered-by").use((req, res) => listener(req, res)),
+    { wrap: (listener) => express().disable("x-powered-by").use((req, res) => listener(req, res)), limits: options, logger },
   );
 
   try {

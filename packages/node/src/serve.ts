@@ -77,7 +77,7 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
       fail(error);
     }
     front.leave();
-  });
+  }, { limits: options, logger: app.logger });
 
   await app.startup();
   await front.listen(options.port ?? DEFAULT_PORT, options.hostname ?? DEFAULT_HOSTNAME);
