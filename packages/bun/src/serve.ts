@@ -4,13 +4,17 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { type App, errorResponse, type Runtime, type ServeOptions, type Server } from "@asyncview/core";
 import {
+  acceptErrorReporter,
+  connectionLimits,
   DEFAULT_HOSTNAME,
   DEFAULT_PORT,
+  headersTooLarge,
   installRuntime,
   listenError,
   missingHost,
   nativeResponse,
   processHooks,
+  requestHeadSize,
   type ServeInfo,
   serverHandle,
   toFetchResponse,
@@ -25,6 +29,11 @@ export interface BunServeOptions extends ServeOptions {
   /** Largest request body Bun accepts, in bytes; beyond it Bun answers 413 itself. Default 64 MiB. */
   maxBodySize?: number;
 }
+
+/** The request head Bun accepts before answering 431 itself (its --max-http-header-size default). */
+export const BUN_MAX_HEADER_SIZE = 16 * 1024;
+/** Bun.serve's idleTimeout ceiling, in seconds. */
+const BUN_MAX_IDLE_SECONDS = 255;
 
 /** Per-request info for the app; the peer address is looked up only when read. */
 class BunInfo implements ServeInfo {
@@ -44,6 +53,13 @@ class BunInfo implements ServeInfo {
 export async function serve(app: App, options: BunServeOptions = {}): Promise<Server> {
   const hostname = options.hostname ?? DEFAULT_HOSTNAME;
   const port = options.port ?? DEFAULT_PORT;
+  const limits = connectionLimits(options);
+  // Bun's one connection timer (idleTimeout, whole seconds, ticking every 4 s) runs while Bun reads a request and
+  // while a connection is idle, but also while a view runs: it is switched off per request for the view and set
+  // to the keep-alive timeout once the response is out of the app's hands.
+  const keepAliveSeconds = Math.min(BUN_MAX_IDLE_SECONDS, Math.max(1, Math.ceil(limits.keepAliveTimeout / 1000)));
+  // Bun refuses heads past its own 16 KiB itself; a smaller limit is the adapter's to check.
+  const checkHead = limits.maxHeaderSize < BUN_MAX_HEADER_SIZE;
   await app.startup();
   let server: Bun.Server<undefined>;
   try {
@@ -54,13 +70,21 @@ export async function serve(app: App, options: BunServeOptions = {}): Promise<Se
       development: false,
       // Refuse a port another server holds, as node:http and Deno.serve do (no silent load-sharing).
       reusePort: false,
+      idleTimeout: keepAliveSeconds,
       fetch(request, bunServer) {
         // Bun answers HTTP/1.1 without Host itself; an HTTP/1.0 one arrives with a relative URL.
         if (request.url.charCodeAt(0) === 47 /* "/" */) return toFetchResponse(errorResponse(missingHost()));
+        if (checkHead && requestHeadSize(request) > limits.maxHeaderSize) {
+          return toFetchResponse(errorResponse(headersTooLarge(limits.maxHeaderSize)));
+        }
+        bunServer.timeout(request, 0);
+        const idleAgain = (clientLeft: boolean) => {
+          if (!clientLeft) bunServer.timeout(request, keepAliveSeconds);
+        };
         const result = app.handle(request, new BunInfo(bunServer, request));
         return result instanceof Promise
-          ? result.then((response) => nativeResponse(app, request, response))
-          : nativeResponse(app, request, result);
+          ? result.then((response) => nativeResponse(app, request, response, idleAgain))
+          : nativeResponse(app, request, result, idleAgain);
       },
       error(error) {
         app.logger.error("request failed", { error });

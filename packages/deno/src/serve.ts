@@ -4,13 +4,17 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { type App, errorResponse, type Runtime, type ServeOptions, type Server } from "@asyncview/core";
 import {
+  acceptErrorReporter,
+  connectionLimits,
   DEFAULT_HOSTNAME,
   DEFAULT_PORT,
   globalEventHooks,
+  headersTooLarge,
   installRuntime,
   listenError,
   missingHost,
   nativeResponse,
+  requestHeadSize,
   type ServeInfo,
   serverHandle,
   toFetchResponse,
@@ -77,12 +81,24 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
   const port = options.port ?? DEFAULT_PORT;
   await app.startup();
   const live = new Set<AbortController>();
-  let server: Deno.HttpServer<Deno.NetAddr>;
-  try {
-    server = Deno.serve(
+  const limits = connectionLimits(options);
+  const reportAcceptError = acceptErrorReporter(app.logger);
+  const handler = (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => {
+    // Reading the headers now also keeps them readable once Deno has closed the request, so a line logged
+    // later (a background failure, an unhandled rejection) still finds the request's x-request-id.
+    if (request.headers.get("host") === null) return toFetchResponse(errorResponse(missingHost()));
+    // Deno.serve has no head limit of its own (short of hyper's buffer, about 400 KB): the adapter counts it.
+    if (requestHeadSize(request) > limits.maxHeaderSize) return toFetchResponse(errorResponse(headersTooLarge(limits.maxHeaderSize)));
+    const state = new DenoInfo(request, info, live);
+    const result = app.handle(request, state);
+    return result instanceof Promise ? result.then((response) => state.answer(app, response)) : state.answer(app, result);
+  };
+  const listen = (port: number) =>
+    Deno.serve(
       {
         port,
         hostname,
+        tcpBacklog: limits.backlog,
         onListen() {},
         onError(error) {
           // `undefined` is core's relay ending a body it already logged (see nativeResponse).
@@ -90,26 +106,50 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
           return toFetchResponse(errorResponse(error, app.debug));
         },
       },
-      (request, info) => {
-        // Reading the headers now also keeps them readable once Deno has closed the request, so a line logged
-        // later (a background failure, an unhandled rejection) still finds the request's x-request-id.
-        if (request.headers.get("host") === null) return toFetchResponse(errorResponse(missingHost()));
-        const state = new DenoInfo(request, info, live);
-        const result = app.handle(request, state);
-        return result instanceof Promise ? result.then((response) => state.answer(app, response)) : state.answer(app, result);
-      },
+      handler,
     );
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = listen(port);
   } catch (error) {
     throw listenError(hostname, port, error);
   }
+  // Deno.serve's accept loop ends at the first accept error (EMFILE: out of file descriptors): `finished` rejects,
+  // its connections close, and the process would exit. The error is logged once per burst and the same port is
+  // listened on again (retried every 100 ms while even the listening socket cannot be had).
+  const boundPort = server.addr.port;
+  let closing = false;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  const relisten = () => {
+    if (closing) return;
+    try {
+      server = listen(boundPort);
+      watch(server);
+    } catch (error) {
+      reportAcceptError(error);
+      retry = setTimeout(relisten, 100);
+    }
+  };
+  const watch = (current: Deno.HttpServer<Deno.NetAddr>) => {
+    current.finished.catch((error: unknown) => {
+      if (closing) return;
+      reportAcceptError(error);
+      relisten();
+    });
+  };
+  watch(server);
   return serverHandle(
     {
       runtime: "deno",
       logger: app.logger,
       hostname,
-      port: server.addr.port,
+      port: boundPort,
       // shutdown(): stop accepting, let in-flight requests (and their response bodies) finish.
-      drain: () => server.shutdown(),
+      drain: () => {
+        closing = true;
+        clearTimeout(retry);
+        return server.shutdown();
+      },
       // Past the deadline: abort the signals of the requests still running. Deno has no way to cut a connection
       // once shutdown() began (aborting Deno.serve's signal then throws BadResource), so a view that ignores its
       // signal keeps its connection until the process exits.
