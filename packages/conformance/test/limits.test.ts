@@ -14,14 +14,13 @@ import { CONFORMANCE_APP, serveApp } from "./adapters.ts";
  * check asserts the runtime's own behaviour instead, so the documentation stays true and a runtime that gains the
  * knob makes the check fail until it is used.
  */
-const GAPS: Record<"keepAlive" | "headers" | "write" | "keepsOpenConnections", Partial<Record<RuntimeName, string>>> = {
+const GAPS: Record<"keepAlive" | "headers" | "write" | "logsAcceptErrors", Partial<Record<RuntimeName, string>>> = {
   keepAlive: { deno: "Deno.serve (2.9) has no keep-alive timeout and hands the adapter no socket to time" },
   headers: { deno: "Deno.serve (2.9) has no header read timeout and calls the handler only once the head is complete" },
-  write: {
-    bun: "Bun writes the body itself and exposes no socket; a stalled write holds memory, not a thread",
-    deno: "Deno writes the body itself and exposes no socket; a stalled write holds memory, not a thread",
-  },
-  keepsOpenConnections: { deno: "Deno.serve's accept loop ends on the error and closes its connections; the adapter listens again" },
+  // Bun drops it too, after its one idle timer, which the adapter sets to the keep-alive timeout once the response
+  // is handed over (every write that makes progress restarts it).
+  write: { deno: "Deno writes the body itself and exposes no socket; a stalled write holds memory, not a thread" },
+  logsAcceptErrors: { bun: "Bun.serve surfaces no accept error: connections wait in the backlog until descriptors free" },
 };
 
 const KEEP_ALIVE_S = 1;
@@ -148,14 +147,14 @@ describe.each<RuntimeName>(["node", "bun", "deno", "blocking"])("out of file des
     await wait(2_000);
     expect(server.child.exitCode, server.output()).toBe(null);
     const lines = () => server.output().split("\n").filter((line) => line.includes("cannot accept connections"));
-    expect(lines(), server.output().slice(-3_000)).toHaveLength(1);
-    expect(lines()[0]).toMatch(/EMFILE|too many open files/i);
+    const logged = GAPS.logsAcceptErrors[runtime] ? 0 : 1;
+    expect(lines(), GAPS.logsAcceptErrors[runtime] ?? server.output().slice(-3_000)).toHaveLength(logged);
+    if (logged) expect(lines()[0]).toMatch(/EMFILE|too many open files/i);
 
     keptAnswers.length = 0;
     if (!kept.destroyed) kept.write("GET /hello HTTP/1.1\r\nHost: fd.test\r\n\r\n");
     await wait(500);
-    if (GAPS.keepsOpenConnections[runtime]) expect(keptAnswers.join(""), GAPS.keepsOpenConnections[runtime]).toBe("");
-    else expect(keptAnswers.join(""), server.output().slice(-2_000)).toContain("200 OK");
+    expect(keptAnswers.join(""), server.output().slice(-2_000)).toContain("200 OK");
     kept.destroy();
 
     flood.release();
@@ -171,6 +170,6 @@ describe.each<RuntimeName>(["node", "bun", "deno", "blocking"])("out of file des
     }
     expect(status, server.output().slice(-2_000)).toBe(200);
     expect(server.child.exitCode).toBe(null);
-    expect(lines()).toHaveLength(1);
+    expect(lines()).toHaveLength(logged);
   }, 40_000);
 });
