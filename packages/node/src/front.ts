@@ -3,7 +3,7 @@
 // flight, and drains or cuts them at close.
 
 import { createServer, type IncomingMessage, type RequestListener, type Server as HttpServer, type ServerResponse } from "node:http";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import type { AddressInfo, Socket } from "node:net";
 import { errorResponse, HttpError, type Logger, type ServeOptions } from "@asyncview/core";
 import {
@@ -64,25 +64,25 @@ const NODE_CLIENT_ERRORS: Record<string, string> = {
 };
 const NODE_BAD_REQUEST = "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n";
 
-/** The process's soft limit on open files, where the system tells it (Linux: /proc/self/limits); else undefined. */
-function openFilesLimit(): number | undefined {
+/** The process's soft limit on open files and how many it has open, where the system tells (Linux /proc); else undefined. */
+function openFiles(): { limit: number; open: number } | undefined {
   try {
     const limit = /^Max open files\s+(\d+)/m.exec(readFileSync("/proc/self/limits", "latin1"))?.[1];
-    return limit === undefined ? undefined : Number(limit);
+    return limit === undefined ? undefined : { limit: Number(limit), open: readdirSync("/proc/self/fd").length };
   } catch {
     return undefined;
   }
 }
 
 /**
- * Connections the front takes before it refuses new ones: the open-files limit less a reserve (an eighth, at least 32)
- * for the app's own files, threads and the listening socket. Past the limit itself libuv accepts and closes pending
- * connections silently (its EMFILE trick) and Node reports nothing; below it, Node closes each extra connection
- * itself and says so ('drop'), which is logged once per burst.
+ * Connections the front takes before it refuses new ones: the open-files limit less what is open at listen (the
+ * runtime, the blocking baseline's threads) and a reserve (a sixteenth, at least 16) for files the app opens later.
+ * Past the limit itself libuv accepts and closes pending connections silently (its EMFILE trick) and Node reports
+ * nothing; below it, Node closes each extra connection itself and says so ('drop'), which is logged once per burst.
  */
 function connectionCap(): number | undefined {
-  const limit = openFilesLimit();
-  return limit === undefined ? undefined : Math.max(1, limit - Math.max(32, Math.ceil(limit / 8)));
+  const files = openFiles();
+  return files === undefined ? undefined : Math.max(1, files.limit - files.open - Math.max(16, Math.ceil(files.limit / 16)));
 }
 
 /** How often node:http looks for connections past `headersTimeout`: a quarter of it, between 250 ms and Node's 30 s. */
