@@ -62,11 +62,11 @@ async function route(request: Request, path: string, sleep: Sleep): Promise<Resp
   }
   if (pathname === "/gather" && isGet) {
     const { n, ms } = fanoutParams(get);
-    return json(await gatherItems(n, ms));
+    return json(await gatherItems(n, ms, request.signal));
   }
   if (pathname === "/sequential" && isGet) {
     const { n, ms } = fanoutParams(get);
-    return json(await sequentialItems(n, ms));
+    return json(await sequentialItems(n, ms, request.signal));
   }
   if (pathname === "/cpu" && isGet) {
     const { n } = cpuParams(get);

@@ -9,6 +9,7 @@ import {
   BODY_LIMIT,
   cpuParams,
   fanoutParams,
+  closeSignal,
   gatherItems,
   JSON_TYPE,
   NDJSON_TYPE,
@@ -113,11 +114,11 @@ async function route(req: IncomingMessage, res: ServerResponse, url: string, met
   }
   if (path === "/gather" && isGet) {
     const { n, ms } = fanoutParams(get);
-    return sendJson(res, 200, JSON.stringify(await gatherItems(n, ms)));
+    return sendJson(res, 200, JSON.stringify(await gatherItems(n, ms, closeSignal(res))));
   }
   if (path === "/sequential" && isGet) {
     const { n, ms } = fanoutParams(get);
-    return sendJson(res, 200, JSON.stringify(await sequentialItems(n, ms)));
+    return sendJson(res, 200, JSON.stringify(await sequentialItems(n, ms, closeSignal(res))));
   }
   if (path === "/cpu" && isGet) {
     const { n } = cpuParams(get);

@@ -10,6 +10,7 @@ import {
   BODY_LIMIT,
   cpuParams,
   fanoutParams,
+  closeSignal,
   gatherItems,
   NDJSON_TYPE,
   notFound,
@@ -25,6 +26,9 @@ import {
 const { values } = parseArgs({ options: { port: { type: "string", default: "8000" } } });
 
 const app = express();
+// The same work as every other target: no ETag hashing of each body, no X-Powered-By header (Express's defaults add both).
+app.set("etag", false);
+app.disable("x-powered-by");
 /** The query getter the shared validation reads; Express 5 parses req.query on every access, so read it once. */
 function query(req: Request): (name: string) => unknown {
   const parsed = req.query;
@@ -67,12 +71,12 @@ app.get("/stream", async (req, res) => {
 
 app.get("/gather", async (req, res) => {
   const { n, ms } = fanoutParams(query(req));
-  res.json(await gatherItems(n, ms));
+  res.json(await gatherItems(n, ms, closeSignal(res)));
 });
 
 app.get("/sequential", async (req, res) => {
   const { n, ms } = fanoutParams(query(req));
-  res.json(await sequentialItems(n, ms));
+  res.json(await sequentialItems(n, ms, closeSignal(res)));
 });
 
 app.get("/cpu", (req, res) => {

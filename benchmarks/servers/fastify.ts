@@ -10,6 +10,7 @@ import {
   BODY_LIMIT,
   cpuParams,
   fanoutParams,
+  closeSignal,
   gatherItems,
   NDJSON_TYPE,
   notFound,
@@ -61,14 +62,14 @@ app.get("/stream", async (request, reply) => {
   return reply.type(NDJSON_TYPE).send(Readable.from(lines(), { objectMode: false }));
 });
 
-app.get("/gather", async (request) => {
+app.get("/gather", async (request, reply) => {
   const { n, ms } = fanoutParams(query(request));
-  return gatherItems(n, ms);
+  return gatherItems(n, ms, closeSignal(reply.raw));
 });
 
-app.get("/sequential", async (request) => {
+app.get("/sequential", async (request, reply) => {
   const { n, ms } = fanoutParams(query(request));
-  return sequentialItems(n, ms);
+  return sequentialItems(n, ms, closeSignal(reply.raw));
 });
 
 app.get("/cpu", async (request) => {

@@ -60,12 +60,12 @@ app.get("/stream", (c) => {
 
 app.get("/gather", async (c) => {
   const { n, ms } = fanoutParams((name) => c.req.query(name));
-  return c.json(await gatherItems(n, ms), 200, JSON_HEADERS);
+  return c.json(await gatherItems(n, ms, c.req.raw.signal), 200, JSON_HEADERS);
 });
 
 app.get("/sequential", async (c) => {
   const { n, ms } = fanoutParams((name) => c.req.query(name));
-  return c.json(await sequentialItems(n, ms), 200, JSON_HEADERS);
+  return c.json(await sequentialItems(n, ms, c.req.raw.signal), 200, JSON_HEADERS);
 });
 
 app.get("/cpu", (c) => {

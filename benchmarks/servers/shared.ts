@@ -136,12 +136,13 @@ export async function readLimited(request: Request): Promise<Uint8Array> {
 }
 
 /** One upstream call: GET ${UPSTREAM}/item?i=K&ms=M, its JSON; a 502 when the upstream is down or answers non-2xx. */
-export async function fetchItem(i: number, ms: number): Promise<unknown> {
+export async function fetchItem(i: number, ms: number, signal?: AbortSignal): Promise<unknown> {
   const url = `${UPSTREAM}/item?i=${i}&ms=${ms}`;
   let response: Response;
   try {
-    response = await fetch(url);
-  } catch {
+    response = await fetch(url, { signal });
+  } catch (error) {
+    if (signal?.aborted) throw error;
     throw new Problem(502, "upstream_unreachable", `upstream ${UPSTREAM} is unreachable (start it with \`pnpm upstream\`)`, {
       upstream: UPSTREAM,
     });
@@ -160,17 +161,50 @@ export interface FanoutBody {
   elapsedMs: number;
 }
 
-/** /gather: the n calls at once (Promise.all); it takes about the slowest one. */
-export async function gatherItems(n: number, ms: number): Promise<FanoutBody> {
+/**
+ * /gather: the n calls at once; it takes about the slowest one. The same cancellation work as asyncview's `gather`
+ * (core/src/gather.ts), so the comparison is fair: one AbortController linked to the request's signal (the client
+ * went away), passed to every call, aborted by the first failure; the answer waits for every call to settle.
+ * (asyncview also copies its request context into each call; these servers have no such context.)
+ */
+export async function gatherItems(n: number, ms: number, signal?: AbortSignal): Promise<FanoutBody> {
   const started = performance.now();
-  const results = await Promise.all(Array.from({ length: n }, (_, i) => fetchItem(i, ms)));
+  const link = new AbortController();
+  const onAbort = () => link.abort(signal!.reason);
+  if (signal?.aborted) link.abort(signal.reason);
+  else signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    const running = Array.from({ length: n }, (_, i) => fetchItem(i, ms, link.signal));
+    let first: { error: unknown } | undefined;
+    for (const p of running) {
+      p.catch((error: unknown) => {
+        if (first) return;
+        first = { error };
+        link.abort(error);
+      });
+    }
+    const outcomes = await Promise.allSettled(running);
+    if (first) throw first.error;
+    const results = outcomes.map((o) => (o as PromiseFulfilledResult<unknown>).value);
+    return { n, ms, results, elapsedMs: Math.round(performance.now() - started) };
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+/** /sequential: the same calls one after another; it takes the sum. Each call gets the request's signal, as in the demo. */
+export async function sequentialItems(n: number, ms: number, signal?: AbortSignal): Promise<FanoutBody> {
+  const started = performance.now();
+  const results: unknown[] = [];
+  for (let i = 0; i < n; i++) results.push(await fetchItem(i, ms, signal));
   return { n, ms, results, elapsedMs: Math.round(performance.now() - started) };
 }
 
-/** /sequential: the same calls one after another; it takes the sum. */
-export async function sequentialItems(n: number, ms: number): Promise<FanoutBody> {
-  const started = performance.now();
-  const results: unknown[] = [];
-  for (let i = 0; i < n; i++) results.push(await fetchItem(i, ms));
-  return { n, ms, results, elapsedMs: Math.round(performance.now() - started) };
+/** A signal aborted when a node:http response closes before it finished: the client went away (node:http servers). */
+export function closeSignal(res: { once(event: "close", listener: () => void): unknown; readonly writableFinished: boolean }): AbortSignal {
+  const controller = new AbortController();
+  res.once("close", () => {
+    if (!res.writableFinished) controller.abort(new Error("the client closed the connection"));
+  });
+  return controller.signal;
 }

@@ -4,10 +4,12 @@
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { parsePortRange, type PortRange } from "./ports.ts";
 import { REPO_ROOT } from "./provenance.ts";
 import type { GitInfo } from "./schema.ts";
 import { DEFAULT_SCENARIOS, SCENARIOS } from "./scenarios.ts";
 import { DEFAULT_TARGETS, TARGETS } from "./targets.ts";
+import { APP_EFFICIENCY_RATE, APP_TARGETS } from "./user-app.ts";
 
 export interface BenchOptions {
   targets: string[];
@@ -21,14 +23,31 @@ export interface BenchOptions {
   durationS: number;
   warmupS: number;
   repeats: number;
-  /** Worker threads of the blocking baseline. */
-  threads: number;
+  /** Worker threads of the blocking baseline; more than one: a threads sweep, one blocking target per count. */
+  threads: number[];
   /** Directory the JSON and HTML results go to. */
   out: string;
   /** Closed-loop load tool: wrk, or the harness's own generator. */
   loadTool: "wrk" | "own";
   generatorCheck: boolean;
+  /** Fewer or shorter repeats than the full method (--quick, or --repeats / --duration below it): labelled so. */
+  quick: boolean;
+  /** --ports: the range every server takes its port from; null: the OS picks. */
+  ports: PortRange | null;
+  /** --app: the user's app module (absolute path), run instead of the demo; null for the demo. */
+  app: string | null;
+  /** --scenario specs for --app ("GET /notes", "POST /notes @body.json"); empty: every GET route without params. */
+  appScenarios: string[];
+  /** --efficiency-rate: the fixed open-loop rate of every scenario's efficiency run, req/s; null: each scenario's own. */
+  efficiencyRate: number | null;
 }
+
+/** The full method: at least this many repeats of at least this many seconds. */
+export const FULL_REPEATS = 5;
+export const FULL_DURATION_S = 5;
+/** --quick: a look, not a result. */
+export const QUICK_REPEATS = 3;
+export const QUICK_DURATION_S = 2;
 
 export class UsageError extends Error {
   override name = "UsageError";
@@ -43,17 +62,21 @@ export const PUBLISHED_OUT = join(REPO_ROOT, "benchmarks", "results");
 export function helpText(defaultOut: string, publishedOut: string): string {
   const targets = TARGETS.map((t) => `      ${t.id.padEnd(20)} ${t.label}${t.lacks.length ? ` (lacks ${t.lacks.join(", ")})` : ""}`).join("\n");
   const scenarios = SCENARIOS.map(
-    (s) => `      ${s.name.padEnd(12)} ${s.description}\n      ${"".padEnd(12)} default connections: ${s.connections.join(", ")}${s.rates.length ? `; open-loop rates: ${s.rates.join(", ")}` : ""}`,
+    (s) => `      ${s.name.padEnd(12)} ${s.description}\n      ${"".padEnd(12)} default connections: ${s.connections.join(", ")}; efficiency rate: ${s.efficiencyRate}/s${s.rates.length ? `; open-loop rates: ${s.rates.join(", ")}` : ""}`,
   ).join("\n");
   return `Usage: pnpm bench [options]
 
-The cross-runtime benchmark. With no options it answers the seed's question in under 5 minutes:
-what does the event loop buy over a thread per request, on each runtime? (asyncview on node, bun,
-deno and the blocking baseline, beside the bare servers; /hello and /sleep?ms=100.)
+The cross-runtime benchmark. With no options it answers the seed's question: what does the event
+loop buy over a thread per request, on each runtime? (asyncview on node, bun, deno and the blocking
+baseline, beside the bare servers; /hello and /sleep?ms=100.)
 
-Each target runs as its own process pinned to core 0, the load generator (and the upstream service)
-on core 1 when taskset exists. Every answer is checked before timing; targets are interleaved; each
-point gets a warm-up, then N repeats reported as median and min-max. Everything targets 127.0.0.1
+One target alive at a time: each is started on core 0 (taskset), checked (answer, required headers,
+keep-alive), warmed up, measured at every load point and stopped before the next starts; this
+harness, the load tools and the upstream service stay on core 1. Each repeat starts every target
+afresh, the order rotated. The primary efficiency figure is the server's CPU time per request (ns,
+from /proc/<pid>/task/*/schedstat) at each scenario's fixed open-loop rate, beside closed-loop req/s.
+The client's own ceiling is measured every run; results above 70% of it are flagged client-bound and
+get no ratio. Medians come with 95% bootstrap intervals over repeats; everything targets 127.0.0.1
 and every run is bounded by --duration.
 
 Options:
@@ -64,15 +87,34 @@ ${scenarios}
   --connections <list>   closed-loop connection counts for every chosen scenario, e.g. 64,256,1024
                          (default: each scenario's own list above)
   --rate <list>          open-loop arrival rates in req/s for every chosen scenario, e.g. 200,500
-                         (wrk2-style: latency from each request's intended send time; default: none,
+                         beside the efficiency run (wrk2-style: latency from each request's intended
+                         send time; default: none,
                          or the scenario's own list above). "0" turns open loop off.
   --open-connections <n> connections the open-loop generator may hold (default 256)
-  --duration <s>         seconds per measurement (default 2; sequential takes at least 5, ten times
-                         its 500 ms requests)
+  --duration <s>         seconds per measurement (default ${FULL_DURATION_S}, --quick ${QUICK_DURATION_S}; sequential takes at
+                         least 5, ten times its 500 ms requests)
   --warmup <s>           seconds of warm-up per target and scenario, before its first load point,
                          not measured (default 1)
-  --repeats <n>          measurements per target and load point (default 3)
-  --threads <n>          worker threads of the blocking baseline (default 2 x cores + 1 = ${DEFAULT_THREADS})
+  --repeats <n>          measurements per target and load point (default ${FULL_REPEATS}, --quick ${QUICK_REPEATS}); each
+                         repeat starts every target afresh, one at a time
+  --quick                ${QUICK_REPEATS} repeats of ${QUICK_DURATION_S} s: a look, labelled "quick" in every table (so is
+                         any run below ${FULL_REPEATS} repeats of ${FULL_DURATION_S} s)
+  --efficiency-rate <n>  the fixed open-loop rate of the efficiency run (server CPU per request), req/s,
+                         for every scenario (default: each scenario's own, well below every target's
+                         ceiling; ${APP_EFFICIENCY_RATE} for --app scenarios)
+  --app <app.ts>         benchmark your own app (a module exporting an asyncview App, as \`asyncview
+                         serve\` takes) on ${APP_TARGETS.join(", ")} instead of the demo,
+                         with the same checks, tables, JSON and HTML; answers that differ between
+                         runtimes are reported
+  --scenario "<spec>"    with --app, one scenario, repeatable: "GET /notes", "POST /notes @body.json"
+                         (the file's content sent as application/json); default: every GET route
+                         of the app without params
+  --ports <first-last>   every server (targets, upstream, the client-headroom server) listens on a
+                         port from this range, e.g. 19500-19599 (default: any free port). Load
+                         tools are clients: their source ports stay the kernel's ephemeral ones
+  --threads <list>       worker threads of the blocking baseline (default 2 x cores + 1 = ${DEFAULT_THREADS});
+                         several (5,32,256,1024) sweep them: one blocking target per count, and a
+                         table of req/s and RSS per thread (pnpm bench:threads)
   --load-tool <wrk|own>  closed-loop generator: Debian's wrk (default when installed) or this
                          harness's own (the default when wrk is missing)
   --no-generator-check   skip the check that the load tool is not the bottleneck (plain wrk vs
@@ -138,9 +180,14 @@ export function parseBenchArgs(argv: string[], defaults: { wrkInstalled: boolean
         connections: { type: "string" },
         rate: { type: "string" },
         "open-connections": { type: "string", default: "256" },
-        duration: { type: "string", default: "2" },
+        duration: { type: "string" },
         warmup: { type: "string", default: "1" },
-        repeats: { type: "string", default: "3" },
+        repeats: { type: "string" },
+        quick: { type: "boolean", default: false },
+        ports: { type: "string" },
+        app: { type: "string" },
+        scenario: { type: "string", multiple: true },
+        "efficiency-rate": { type: "string" },
         threads: { type: "string", default: String(DEFAULT_THREADS) },
         "load-tool": { type: "string" },
         "no-generator-check": { type: "boolean", default: false },
@@ -159,19 +206,33 @@ export function parseBenchArgs(argv: string[], defaults: { wrkInstalled: boolean
   const loadTool = values["load-tool"] ?? (defaults.wrkInstalled ? "wrk" : "own");
   if (loadTool !== "wrk" && loadTool !== "own") throw new UsageError(`--load-tool must be wrk or own, got ${JSON.stringify(loadTool)}`);
   if (loadTool === "wrk" && !defaults.wrkInstalled) throw new UsageError("--load-tool wrk: wrk is not installed (apt-get install -y wrk)");
+  const ports = values.ports === undefined ? null : parsePortRange(values.ports);
+  if (values.ports !== undefined && !ports) throw new UsageError(`--ports must be a range first-last within 1024-65535, e.g. 19500-19599, got ${JSON.stringify(values.ports)}`);
+  const durationS = one(values.duration ?? String(values.quick ? QUICK_DURATION_S : FULL_DURATION_S), "--duration", 1, 600);
+  const repeats = one(values.repeats ?? String(values.quick ? QUICK_REPEATS : FULL_REPEATS), "--repeats", 1, 50);
+  const app = values.app === undefined ? null : resolve(process.env.INIT_CWD ?? process.cwd(), values.app);
+  if (app && values.scenarios !== undefined) throw new UsageError("--scenarios names the demo's scenarios; with --app use --scenario \"GET /path\" (repeatable)");
+  if (!app && values.scenario !== undefined) throw new UsageError("--scenario needs --app (the demo's scenarios are chosen with --scenarios)");
   const rates = values.rate === undefined ? null : values.rate === "0" ? [] : numbers(values.rate, "--rate", 1, 1_000_000);
   return {
-    targets: list(values.targets ?? DEFAULT_TARGETS.join(","), "target", TARGETS.map((t) => t.id)),
-    scenarios: list(values.scenarios ?? DEFAULT_SCENARIOS.join(","), "scenario", SCENARIOS.map((s) => s.name)),
+    targets: app
+      ? list(values.targets ?? APP_TARGETS.join(","), "target (with --app)", APP_TARGETS)
+      : list(values.targets ?? DEFAULT_TARGETS.join(","), "target", TARGETS.map((t) => t.id)),
+    scenarios: app ? [] : list(values.scenarios ?? DEFAULT_SCENARIOS.join(","), "scenario", SCENARIOS.map((s) => s.name)),
     connections: values.connections === undefined ? null : numbers(values.connections, "--connections", 1, 10_000),
     rates,
     openConnections: one(values["open-connections"], "--open-connections", 1, 10_000),
-    durationS: one(values.duration, "--duration", 1, 600),
+    durationS,
     warmupS: numbers(values.warmup, "--warmup", 0, 600)[0]!,
-    repeats: one(values.repeats, "--repeats", 1, 50),
-    threads: one(values.threads, "--threads", 1, 1024),
+    repeats,
+    threads: numbers(values.threads, "--threads", 1, 1024),
     out: publishable(values.publish ? PUBLISHED_OUT : (values.out ?? DEFAULT_OUT), defaults.git),
     loadTool,
     generatorCheck: !values["no-generator-check"],
+    quick: values.quick || durationS < FULL_DURATION_S || repeats < FULL_REPEATS,
+    ports,
+    app,
+    appScenarios: values.scenario ?? [],
+    efficiencyRate: values["efficiency-rate"] === undefined ? null : one(values["efficiency-rate"], "--efficiency-rate", 1, 1_000_000),
   };
 }

@@ -8,7 +8,8 @@ import { DEFAULT_OUT, helpText, parseBenchArgs, PUBLISHED_OUT, UsageError } from
 import { gitInfo, REPO_ROOT } from "./provenance.ts";
 import { renderHtml } from "./report-html.ts";
 import { stopAll } from "./processes.ts";
-import { runBench } from "./run.ts";
+import { planFor, runBench } from "./run.ts";
+import { ScenarioError } from "./user-app.ts";
 import { resultTables } from "./table.ts";
 import { type BenchResult, validateResult } from "./schema.ts";
 import { wrkVersion } from "./wrk.ts";
@@ -56,7 +57,15 @@ async function main(): Promise<number> {
   }
   if (options.loadTool === "own") console.error("wrk not found (apt-get install -y wrk): closed-loop load comes from the harness's own generator");
   const log = (line: string) => console.error(line);
-  const result = await runBench(options, ["pnpm bench", ...argv].join(" "), log);
+  let plan;
+  try {
+    plan = await planFor(options);
+  } catch (error) {
+    // A bad --scenario, an app that does not load or has nothing to measure: said before anything starts.
+    console.error(`pnpm bench: ${(error as Error).message}${error instanceof ScenarioError ? "\nTry pnpm bench --help" : ""}`);
+    return 2;
+  }
+  const result = await runBench(options, ["pnpm bench", ...argv].join(" "), log, plan);
   const problems = validateResult(result);
   if (problems.length) console.error(`warning: the result does not match its schema: ${problems.join("; ")}`);
   mkdirSync(options.out, { recursive: true });

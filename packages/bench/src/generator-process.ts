@@ -3,12 +3,13 @@
 //
 // Usage: node generator-process.ts '<json GeneratorConfig>'   prints one line "GENERATOR_JSON {...}" when done.
 
+import type { HttpMethod } from "./scenarios.ts";
 import { connect, type Socket } from "node:net";
 import { Histogram } from "./histogram.ts";
 
 export interface GeneratorConfig {
   url: string;
-  method: "GET" | "POST";
+  method: HttpMethod;
   body?: string;
   connections: number;
   durationS: number;
@@ -95,7 +96,7 @@ export class ResponseParser {
   }
 }
 
-function requestBytes(config: GeneratorConfig): Buffer {
+export function requestBytes(config: Pick<GeneratorConfig, "url" | "method" | "body">): Buffer {
   const url = new URL(config.url);
   const body = config.body === undefined ? undefined : Buffer.from(config.body);
   const head = [`${config.method} ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`];
@@ -226,8 +227,10 @@ export async function generate(config: GeneratorConfig): Promise<GeneratorOutput
   const outstanding = () => queue.length - head + [...live].filter((c) => c.intended !== null).length;
   while (outstanding() > 0 && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 5));
   // Open loop: the rate is what the server sustained, the completions over the span they took (a server
-  // that keeps up takes the run's length; one that falls behind takes longer, drain included).
-  const openSpanS = completed > 1 ? (lastDone - firstDone) / 1000 + interval / 1000 : measuredS;
+  // that keeps up takes the run's length; one that falls behind takes longer, drain included). Never shorter
+  // than the schedule: a server that stalls at first and then answers the backlog in a burst must not be
+  // credited with more than the offered rate.
+  const openSpanS = completed > 1 ? Math.max((lastDone - firstDone) / 1000 + interval / 1000, config.durationS) : measuredS;
   const now = performance.now();
   for (let i = head; i < queue.length; i++) {
     histogram.record((now - queue[i]!) * 1000);

@@ -27,5 +27,6 @@ export async function runGenerator(config: GeneratorConfig): Promise<LoadResult 
     latencyMs: { p50: ms(50), p90: ms(90), p99: ms(99), p999: ms(99.9), max: h.max / 1000 },
     errors: out.errors,
     generatorCpuPct: out.cpuPct,
+    histogram: out.histogram,
   };
 }

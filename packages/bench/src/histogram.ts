@@ -31,10 +31,16 @@ export class Histogram {
 
   /** Records one value in microseconds (rounded; negative values count as 0). */
   record(us: number): void {
+    this.recordMany(us, 1);
+  }
+
+  /** Records `times` occurrences of one value in microseconds (another tool's histogram, bucket by bucket). */
+  recordMany(us: number, times: number): void {
+    if (times <= 0) return;
     const value = Math.min(MAX_VALUE, Math.max(0, Math.round(us)));
-    this.#counts[indexOf(value)]! += 1;
-    this.count += 1;
-    this.#sum += value;
+    this.#counts[indexOf(value)]! += times;
+    this.count += times;
+    this.#sum += value * times;
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
   }

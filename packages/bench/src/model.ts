@@ -28,3 +28,43 @@ export function predict(latencyMs: number, connections: number, threads: number 
   // Requests beyond T wait in the queue: each waits C / T rounds of L.
   return { rps: littlesLaw(inFlight, latencyMs), latencyMs: latencyMs * Math.max(1, connections / threads), formula: "T / L" };
 }
+
+/** One limit on a target's throughput, req/s, with the formula it comes from. */
+export interface Bound {
+  name: "concurrency" | "cpu" | "client";
+  rps: number;
+  formula: string;
+}
+
+export interface BoundsInput {
+  /** The wait each request spends on I/O when nothing else limits it, ms (L). */
+  latencyMs: number;
+  connections: number;
+  /** The blocking baseline's threads, or null for an event loop. */
+  threads: number | null;
+  /** The server's CPU time per request, ns, or null when unknown; the server has one core. */
+  cpuNsPerRequest: number | null;
+  /** Fan-out: upstream calls per request (n) and each call's latency, ms; null for scenarios without calls. */
+  fanout: { n: number; callMs: number } | null;
+  /** The server's HTTP client's cap on simultaneous requests (Bun's fetch), or null when it has none. */
+  clientCap: number | null;
+}
+
+/**
+ * Every bound the model knows, and the lowest, which is the prediction: the concurrency bound (C / L, or T / L for
+ * a pool of T threads), the CPU bound (one core / CPU per request), and for fan-out the server's HTTP client's cap
+ * (cap / (n x L_call): a request holds n of its slots for the call's latency in gather, or one slot for n calls in a row).
+ */
+export function modelBounds(input: BoundsInput): { rps: number; active: Bound; bounds: Bound[] } {
+  const bounds: Bound[] = [];
+  const concurrency = predict(input.latencyMs, input.connections, input.threads);
+  bounds.push({ name: "concurrency", rps: concurrency.rps, formula: concurrency.formula });
+  if (input.cpuNsPerRequest !== null && input.cpuNsPerRequest > 0) {
+    bounds.push({ name: "cpu", rps: 1e9 / input.cpuNsPerRequest, formula: "1 / CPU per request" });
+  }
+  if (input.fanout && input.clientCap !== null) {
+    bounds.push({ name: "client", rps: littlesLaw(input.clientCap / input.fanout.n, input.fanout.callMs), formula: "client cap / (n x L)" });
+  }
+  const active = bounds.reduce((low, b) => (b.rps < low.rps ? b : low));
+  return { rps: active.rps, active, bounds };
+}

@@ -2,7 +2,7 @@
 // time from /proc while it runs, and stop it (SIGTERM, then SIGKILL after a grace period).
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 export const HAS_TASKSET = spawnSync("taskset", ["-c", "0", "true"]).status === 0;
 /** Cores for the servers and for the load generator (with the upstream service beside it). */
@@ -37,22 +37,48 @@ export function stopAll(): number {
 
 export interface Usage {
   rssKiB: number;
-  /** User + system CPU time, ms. */
-  cpuMs: number;
+  /** CPU time so far, ns: the sum over the process's threads of /proc/<pid>/task/<tid>/schedstat's first field. */
+  cpuNs: number;
 }
 
-const TICK_MS = 1000 / (Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100);
+/** Pins this process (the orchestrator: the harness itself) to `core`, off the server's core. False without taskset. */
+export function pinSelf(core: number): boolean {
+  return HAS_TASKSET && spawnSync("taskset", ["-pc", String(core), String(process.pid)]).status === 0;
+}
+
+/**
+ * The CPU time a process has used, ns, from the scheduler's own accounting (exact, unlike /proc/<pid>/stat's
+ * 10 ms ticks): /proc/<pid>/task/<tid>/schedstat starts with the thread's time on a CPU in ns; summed over its
+ * threads, the process. Threads that already exited are not counted, so a run's figure is a difference of two
+ * readings of a process whose worker threads live for its whole life. Null when /proc cannot tell.
+ */
+export function cpuNsOf(pid: number): number | null {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return null;
+  }
+  let total = 0;
+  let read = 0;
+  for (const tid of tasks) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+      read++;
+    } catch {
+      // the thread exited between the listing and the read
+    }
+  }
+  return read > 0 && Number.isFinite(total) ? total : null;
+}
 
 /** The process's resident set and CPU time so far, or null when /proc cannot tell (not Linux, exited). */
 export function usageOf(pid: number): Usage | null {
   try {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
-    const cpuMs = (Number(fields[11]) + Number(fields[12])) * TICK_MS;
-    return Number.isFinite(rss) && Number.isFinite(cpuMs) ? { rssKiB: rss, cpuMs } : null;
+    const cpuNs = cpuNsOf(pid);
+    return Number.isFinite(rss) && cpuNs !== null ? { rssKiB: rss, cpuNs } : null;
   } catch {
     return null;
   }
@@ -133,8 +159,8 @@ export function startServer(
   });
 }
 
-/** Samples a process's RSS every `everyMs` until stopped; returns the peak (KiB) and the CPU time used meanwhile (ms). */
-export function sampleUsage(pid: number, everyMs = 100): { stop(): { rssPeakKiB: number | null; cpuMs: number | null } } {
+/** Samples a process's RSS every `everyMs` until stopped; returns the peak (KiB) and the CPU time used meanwhile (ns). */
+export function sampleUsage(pid: number, everyMs = 100): { stop(): { rssPeakKiB: number | null; cpuNs: number | null } } {
   const first = usageOf(pid);
   let peak = first?.rssKiB ?? 0;
   let last = first;
@@ -150,7 +176,7 @@ export function sampleUsage(pid: number, everyMs = 100): { stop(): { rssPeakKiB:
       clearInterval(timer);
       const now = usageOf(pid) ?? last;
       if (now) peak = Math.max(peak, now.rssKiB);
-      return { rssPeakKiB: first ? peak : null, cpuMs: first && now ? now.cpuMs - first.cpuMs : null };
+      return { rssPeakKiB: first ? peak : null, cpuNs: first && now ? now.cpuNs - first.cpuNs : null };
     },
   };
 }
@@ -176,6 +202,8 @@ export interface Measured {
   code: number | null;
   /** The program's CPU use over its run, % of one core (user + system); null if unknown. */
   cpuPct: number | null;
+  /** The program's CPU time (user + system), s; null if unknown. */
+  cpuS: number | null;
 }
 
 /**
@@ -206,7 +234,7 @@ export function runOnLoadCore(program: string, programArgs: string[], killAfterM
       clearTimeout(killer);
       const wallS = (performance.now() - started) / 1000;
       const cpuS = parseTimes(stdout);
-      resolve({ stdout, stderr, code, cpuPct: cpuS === null || wallS <= 0 ? null : (100 * cpuS) / wallS });
+      resolve({ stdout, stderr, code, cpuS, cpuPct: cpuS === null || wallS <= 0 ? null : (100 * cpuS) / wallS });
     });
   });
 }

@@ -1,6 +1,8 @@
 // The benchmark's report: one self-contained HTML page (inline CSS and JS, the result JSON embedded) that needs no network.
 // Tables and text are rendered here; the page's own script draws the SVG charts from the embedded JSON when it loads.
 
+import { percentileShown, samplesFor } from "./stats.ts";
+import { efficiencySummary, threadsTable } from "./table.ts";
 import type { BenchResult, GitInfo, Summary, TargetInfo } from "./schema.ts";
 
 export type ChartKind = "throughput" | "latency" | "memory" | "open-loop";
@@ -118,7 +120,7 @@ function swatch(color: string | undefined): string {
 function targetName(result: BenchResult, colors: Record<string, string>, id: string, withThreads = true): string {
   const t = result.targets.find((x) => x.id === id);
   const label = t?.label ?? id;
-  const threads = withThreads && t?.threads !== undefined ? ` <span class="muted">(${escapeHtml(t.threads)} threads)</span>` : "";
+  const threads = withThreads && t?.threads !== undefined && !t.label.endsWith(" threads)") ? ` <span class="muted">(${escapeHtml(t.threads)} threads)</span>` : "";
   return `${swatch(colors[id])}<span title="${escapeHtml(id)}">${escapeHtml(label)}</span>${threads}`;
 }
 
@@ -195,6 +197,17 @@ function renderProvenance(result: BenchResult): string {
     .join("")}</dl></section>`;
 }
 
+function renderHeadroom(result: BenchResult): string {
+  const h = result.clientHeadroom;
+  if (!h) return `<section class="card" id="headroom"><h2>Client headroom</h2><p class="muted">Not measured: no result could be flagged client-bound.</p></section>`;
+  return `<section class="card" id="headroom"><h2>Client headroom</h2>
+<p>The client's own ceiling against ${escapeHtml(h.server)}, alone on the server core; results above ${Math.round(h.threshold * 100)}% of it are flagged client-bound and get no req/s ratio.</p>
+<table class="mini"><tbody>
+<tr><th>closed-loop tool</th><td class="num">${fmtInt(h.closedRps)} req/s</td></tr>
+<tr><th>harness generator (open loop's ceiling)</th><td class="num">${fmtInt(h.openRps)} req/s</td></tr>
+</tbody></table></section>`;
+}
+
 function renderGeneratorCheck(result: BenchResult): string {
   const g = result.generatorCheck;
   if (!g) return `<section class="card" id="generator"><h2>Load generator check</h2><p class="muted">Not run.</p></section>`;
@@ -226,9 +239,26 @@ function renderProblems(result: BenchResult, colors: Record<string, string>): st
         )
         .join("")}</ul>`
     : `<p class="muted">Every correctness check passed.</p>`;
+  const differing = result.differences ?? [];
+  const differencesHtml = differing.length
+    ? `<h3>Answers that differ between runtimes</h3><ul class="problems">${differing
+        .map(
+          (d) =>
+            `<li><b>${escapeHtml(d.scenario)}</b>: ${d.answers
+              .map((a) => `${targetName(result, colors, a.target)} <code>${escapeHtml(a.status)} ${escapeHtml(a.body.slice(0, 120))}</code>`)
+              .join("; ")}</li>`,
+        )
+        .join("")}</ul>`
+    : "";
   return `<section class="card" id="problems"><h2>Problems</h2>
 <h3>Targets that failed to start</h3>${failedHtml}
-<h3>Failed correctness checks</h3>${checksHtml}</section>`;
+<h3>Failed correctness checks</h3>${checksHtml}${differencesHtml}</section>`;
+}
+
+/** A block of the text tables (the efficiency summary, the threads sweep) as it prints, or nothing. */
+function renderTextBlock(id: string, title: string, text: string | null): string {
+  if (!text) return "";
+  return `<section class="card" id="${escapeHtml(id)}"><h2>${escapeHtml(title)}</h2><div class="scroll"><pre>${escapeHtml(text)}</pre></div></section>`;
 }
 
 function renderTargets(result: BenchResult, colors: Record<string, string>): string {
@@ -248,7 +278,7 @@ function renderTargets(result: BenchResult, colors: Record<string, string>): str
 
 function loadPoint(s: Summary): string {
   return s.mode === "open" && s.rate !== null
-    ? `${fmtInt(s.rate)} req/s<div class="sub">offered, pool ${fmtInt(s.connections)}</div>`
+    ? `${fmtInt(s.rate)} req/s<div class="sub">${s.efficiency ? "efficiency run, " : ""}offered, pool ${fmtInt(s.connections)}</div>`
     : `${fmtInt(s.connections)} conn.`;
 }
 
@@ -259,7 +289,14 @@ function renderScenarioTable(result: BenchResult, colors: Record<string, string>
   };
   const rows = result.summary
     .filter((s) => s.scenario === scenario)
-    .sort((a, b) => (a.mode === b.mode ? 0 : a.mode === "closed" ? -1 : 1) || a.connections - b.connections || (a.rate ?? 0) - (b.rate ?? 0) || rank(a.target) - rank(b.target));
+    .sort(
+      (a, b) =>
+        Number(Boolean(b.efficiency)) - Number(Boolean(a.efficiency)) ||
+        (a.mode === b.mode ? 0 : a.mode === "closed" ? -1 : 1) ||
+        a.connections - b.connections ||
+        (a.rate ?? 0) - (b.rate ?? 0) ||
+        rank(a.target) - rank(b.target),
+    );
   if (rows.length === 0) return `<p class="muted">Nothing was measured for this scenario.</p>`;
   let previous = "";
   const body = rows
@@ -271,21 +308,37 @@ function renderScenarioTable(result: BenchResult, colors: Record<string, string>
       const model = s.model;
       const modelCell =
         model && model.measuredOverModel !== null
-          ? `${model.measuredOverModel.toFixed(2)}<div class="sub">of ${orDash(model.rps, fmtRps)} (${escapeHtml(model.formula)})</div>`
+          ? `${model.measuredOverModel.toFixed(2)}<div class="sub">of ${orDash(model.rps, fmtRps)} (${escapeHtml(model.formula)}${model.bound ? `, ${escapeHtml(model.bound)} bound` : ""})</div>`
           : '<span class="na">–</span>';
       const flags = s.flags.map((f) => `<span class="flag">${escapeHtml(f)}</span>`).join(" ");
+      const pc = (p: number, v: number) => (s.latencySamples === undefined || percentileShown(p, s.latencySamples) ? fmtMs(v) : `<span class="na" title="fewer than ${samplesFor(p)} samples">–</span>`);
+      const indist = (yes: boolean | null | undefined) => (yes ? `<div class="sub">indistinguishable</div>` : "");
+      const cpu = s.cpuNsPerRequest
+        ? `${fmtInt(s.cpuNsPerRequest.median)}<div class="sub">${fmtInt(s.cpuNsPerRequest.low)}–${fmtInt(s.cpuNsPerRequest.high)}</div>`
+        : orDash(s.cpuMsPerRequest, (v) => fmtInt(v * 1e6));
+      const cpuVsBare = s.cpuRatioToBare == null ? '<span class="na">–</span>' : `${(s.cpuRatioToBare * 100).toFixed(1)}%${indist(s.cpuIndistinguishable && s.cpuRatioToBare !== 1)}`;
+      const rpsVsBare =
+        s.mode === "open"
+          ? '<span class="na">–</span>'
+          : s.clientBound
+            ? '<span class="bad">client-bound: ratio not shown</span>'
+            : orDash(s.ratioToBare, (v) => `${(v * 100).toFixed(1)}%${indist(s.rpsIndistinguishable && v !== 1)}`);
+      const ci = s.rpsCI ? `<div class="sub">95% CI ${fmtRps(s.rpsCI.low)}–${fmtRps(s.rpsCI.high)}</div>` : "";
       return `<tr${classes ? ` class="${classes}"` : ""}><td class="target">${targetName(result, colors, s.target, false)}</td><td class="num">${loadPoint(s)}</td>
-<td class="num strong">${fmtRps(s.rps.median)}<div class="sub">${fmtRps(s.rps.min)}–${fmtRps(s.rps.max)}</div></td>
-<td class="num">${fmtMs(l.p50)}</td><td class="num">${fmtMs(l.p90)}</td><td class="num">${fmtMs(l.p99)}</td><td class="num">${fmtMs(l.p999)}</td><td class="num">${fmtMs(l.max)}</td>
+<td class="num strong">${fmtRps(s.rps.median)}<div class="sub">${fmtRps(s.rps.min)}–${fmtRps(s.rps.max)}</div>${ci}</td>
+<td class="num">${pc(50, l.p50)}</td><td class="num">${pc(90, l.p90)}</td><td class="num">${pc(99, l.p99)}</td><td class="num">${pc(99.9, l.p999)}</td><td class="num">${fmtMs(l.max)}</td>
 <td class="num${s.errors > 0 ? " bad" : ""}">${fmtInt(s.errors)}</td><td class="num">${orDash(s.rssPeakMiB, (v) => v.toFixed(1))}</td>
-<td class="num">${orDash(s.cpuMsPerRequest, (v) => v.toFixed(3))}</td><td class="num">${orDash(s.ratioToBare, (v) => `${(v * 100).toFixed(1)}%`)}</td>
+<td class="num">${cpu}</td><td class="num">${cpuVsBare}</td><td class="num">${rpsVsBare}</td>
 <td class="num">${modelCell}</td><td class="flags">${flags}</td></tr>`;
     })
     .join("\n");
   return `<div class="scroll"><table class="data">
-<thead><tr><th rowspan="2">target</th><th rowspan="2" class="num">load</th><th rowspan="2" class="num">req/s<div class="sub">median<br>min–max</div></th><th colspan="5" class="center">latency, ms</th><th rowspan="2" class="num">errors</th><th rowspan="2" class="num">RSS<div class="sub">MiB</div></th><th rowspan="2" class="num">CPU<div class="sub">ms/req</div></th><th rowspan="2" class="num">vs bare<div class="sub">req/s</div></th><th rowspan="2" class="num">measured<div class="sub">/ model</div></th><th rowspan="2" class="flags">flags</th></tr>
+<thead><tr><th rowspan="2">target</th><th rowspan="2" class="num">load</th><th rowspan="2" class="num">req/s<div class="sub">median<br>min–max</div></th><th colspan="5" class="center">latency, ms</th><th rowspan="2" class="num">errors</th><th rowspan="2" class="num">RSS<div class="sub">MiB</div></th><th rowspan="2" class="num">CPU<div class="sub">ns/req, 95% CI</div></th><th rowspan="2" class="num">vs bare<div class="sub">CPU/req</div></th><th rowspan="2" class="num">vs bare<div class="sub">req/s</div></th><th rowspan="2" class="num">measured<div class="sub">/ model</div></th><th rowspan="2" class="flags">flags</th></tr>
 <tr><th class="num">p50</th><th class="num">p90</th><th class="num">p99</th><th class="num">p99.9</th><th class="num">max</th></tr></thead>
-<tbody>${body}</tbody></table></div>`;
+<tbody>${body}</tbody></table></div>
+<p class="muted">Efficiency rows (open loop at the scenario's fixed rate) come first: their CPU per request does not depend on the client.
+Closed-loop latency is coordinated-omission-affected (a slow answer delays the next request); open-loop latency counts from each
+request's intended send time; both are merged over repeats. A percentile with fewer than 10 / (1 − p) samples behind it shows –.</p>`;
 }
 
 const CHART_TITLES: Record<ChartKind, string> = {
@@ -815,7 +868,7 @@ export function renderHtml(result: BenchResult): string {
 <body data-charts="${charts}">
 <main>
 <header>
-<h1>asyncview bench</h1>
+<h1>asyncview bench${result.options.quick ? ` <span class="bad">quick run: ${escapeHtml(result.options.repeats)} × ${escapeHtml(result.options.durationS)} s, not the full method</span>` : ""}</h1>
 <p class="question">${escapeHtml(QUESTION)}</p>
 <p class="muted">The same views on asyncview's Node, Bun and Deno adapters, beside each runtime's bare server and a blocking
 thread-per-request baseline. Run ${escapeHtml(fmtDate(started))} – ${escapeHtml(fmtDate(result.finishedAt))}: ${okTargets} of ${result.targets.length} targets,
@@ -826,11 +879,14 @@ ${renderAnswer(result, colors)}
 <div class="top">
 ${renderProvenance(result)}
 <div>
+${renderHeadroom(result)}
 ${renderGeneratorCheck(result)}
 ${renderProblems(result, colors)}
 </div>
 </div>
+${renderTextBlock("efficiency", "Efficiency: server CPU per request at a fixed open-loop rate", efficiencySummary(result))}
 ${scenarios.map((s) => renderScenario(result, colors, s)).join("\n")}
+${renderTextBlock("threads", "Threads sweep", threadsTable(result))}
 ${renderTargets(result, colors)}
 <footer>Schema ${escapeHtml(result.schema)}. This page is self-contained: the charts are drawn from the JSON embedded in it (<code>#bench-data</code>).</footer>
 </main>

@@ -9,11 +9,15 @@ export interface Answer {
   body: string;
 }
 
+/** The methods a scenario may send (the user's app may have any of them). */
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+export const HTTP_METHODS: readonly HttpMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
 export interface Scenario {
   name: string;
   /** One line for --help and the report. */
   description: string;
-  method: "GET" | "POST";
+  method: HttpMethod;
   path: string;
   body?: string;
   /** The time each request waits on I/O (sleep, upstream) when the server is not the bottleneck, ms; null for CPU-bound ones. */
@@ -23,12 +27,24 @@ export interface Scenario {
   minDurationS?: number;
   /** Closed-loop connection counts measured when --connections is not given. */
   connections: number[];
-  /** Open-loop arrival rates (req/s) measured when --rate is not given. */
+  /**
+   * Open-loop arrival rates (req/s) measured when --rate is not given, beside the efficiency rate. The I/O scenarios
+   * have a few, past the blocking baseline's T / L, so the report draws their latency against offered rate (wrk2's curve).
+   */
   rates: number[];
   /** Needs the upstream service. */
   upstream?: boolean;
+  /** Fan-out: upstream calls per request and each call's latency, ms (the model's client bound, the upstream's count). */
+  fanout?: { n: number; callMs: number };
+  /**
+   * The fixed open-loop rate, req/s, of the efficiency run (server CPU per request): well below every target's
+   * ceiling, so every target serves it all and the CPU per request compares like with like (see EFFICIENCY_RATES).
+   */
+  efficiencyRate: number;
   /** Why `answer` is wrong, or null when it is right. */
   verify(answer: Answer): string | null;
+  /** The user's app: no answer is known in advance, so the runtimes' answers are compared with each other. */
+  differential?: boolean;
 }
 
 /** The demo's /sleep wait, the seed's asyncio.sleep. */
@@ -96,9 +112,17 @@ function fanout(value: unknown): string | null {
   return null;
 }
 
+/*
+ * The efficiency rates, chosen from the slowest target's ceiling on this 2-core machine (benchmarks/README.md):
+ * hello and echo 3,000 req/s (the blocking baseline's lowest repeat on /hello was 5,270 and Express's 22k);
+ * db and stream 2,000 (blocking db 4,637, asyncview/node stream 7,420); cpu and cpu-offload 300 (1,400-1,800 on
+ * one core); I/O scenarios half the blocking baseline's T / L with its default 5 threads: sleep 25 (T / L = 50),
+ * gather 40 (100), sequential 5 (10). An unmet rate is flagged like any other open-loop run.
+ */
 export const SCENARIOS: readonly Scenario[] = [
   {
     name: "hello",
+    efficiencyRate: 3000,
     description: "GET /hello: a small JSON answer, the cost of the stack itself",
     method: "GET",
     path: "/hello",
@@ -109,40 +133,46 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: "sleep",
+    efficiencyRate: 25,
     description: `GET /sleep?ms=${SLEEP_MS}: waits ${SLEEP_MS} ms without blocking (asyncio.sleep), the seed's question`,
     method: "GET",
     path: `/sleep?ms=${SLEEP_MS}`,
     ioLatencyMs: SLEEP_MS,
     connections: [64, 256, 1024],
-    rates: [],
+    rates: [250, 2000],
     verify: jsonAnswer(exactly({ msg: "Hello, async!", slept: SLEEP_MS })),
   },
   {
     name: "gather",
+    efficiencyRate: 40,
     description: `GET /gather?n=${FANOUT_N}&ms=${FANOUT_MS}: ${FANOUT_N} upstream calls at once (model: the slowest, ${FANOUT_MS} ms)`,
     method: "GET",
     path: `/gather?n=${FANOUT_N}&ms=${FANOUT_MS}`,
     ioLatencyMs: fanoutLatency("gather", FANOUT_N, FANOUT_MS),
     // Each request makes 10 upstream calls: at 128 connections, 1,280 at once on one upstream process.
     connections: [16, 64, 128],
-    rates: [],
+    rates: [200, 500],
     upstream: true,
+    fanout: { n: FANOUT_N, callMs: FANOUT_MS },
     verify: jsonAnswer(fanout),
   },
   {
     name: "sequential",
+    efficiencyRate: 5,
     description: `GET /sequential?n=${FANOUT_N}&ms=${FANOUT_MS}: the same calls one by one (model: the sum, ${FANOUT_N * FANOUT_MS} ms)`,
     method: "GET",
     path: `/sequential?n=${FANOUT_N}&ms=${FANOUT_MS}`,
     ioLatencyMs: fanoutLatency("sequential", FANOUT_N, FANOUT_MS),
     minDurationS: 5,
     connections: [16, 64, 256],
-    rates: [],
+    rates: [50],
     upstream: true,
+    fanout: { n: FANOUT_N, callMs: FANOUT_MS },
     verify: jsonAnswer(fanout),
   },
   {
     name: "db",
+    efficiencyRate: 2000,
     description: "GET /users/42: one SQLite row (syncToAsync on async adapters, inline on the blocking baseline)",
     method: "GET",
     path: "/users/42",
@@ -153,6 +183,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: "stream",
+    efficiencyRate: 2000,
     description: `GET /stream?n=${STREAM_LINES}&ms=0: ${STREAM_LINES} NDJSON lines from an async generator`,
     method: "GET",
     path: `/stream?n=${STREAM_LINES}&ms=0`,
@@ -171,6 +202,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: "cpu",
+    efficiencyRate: 300,
     description: `GET /cpu?n=${CPU_N}: primes below n on the event loop, where async does not help`,
     method: "GET",
     path: `/cpu?n=${CPU_N}`,
@@ -181,6 +213,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: "cpu-offload",
+    efficiencyRate: 300,
     description: `GET /cpu-offload?n=${CPU_N}: the same work through syncToAsync's thread pool`,
     method: "GET",
     path: `/cpu-offload?n=${CPU_N}`,
@@ -191,6 +224,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: "echo",
+    efficiencyRate: 3000,
     description: "POST /echo: parse a JSON body and send it back",
     method: "POST",
     path: "/echo",

@@ -54,6 +54,10 @@ export interface TargetInfo {
   error?: string;
   /** Scenarios this target does not implement. */
   lacks: string[];
+  /** The cap on simultaneous requests of the server's own HTTP client (fetch), when it has one (Bun). */
+  clientCap?: number;
+  /** Resident memory right after it started listening, before any request (first start), MiB. */
+  idleRssMiB?: number;
 }
 
 /** The correctness check of one target on one scenario, before any timing. */
@@ -88,8 +92,16 @@ export interface Run {
   errors: { non2xx: number; socket: number; timeouts: number };
   /** Highest resident set size of the server process during the run, MiB. */
   rssPeakMiB: number | null;
-  /** Server CPU time (user + system) divided by requests, ms. */
+  /** Server CPU time (user + system) divided by requests, ms (cpuNsPerRequest / 1e6). */
   cpuMsPerRequest: number | null;
+  /** Server CPU time per request, ns, from the scheduler's per-thread accounting (/proc/<pid>/task/<tid>/schedstat). */
+  cpuNsPerRequest?: number | null;
+  /** The open-loop run at the scenario's fixed rate, well below every target's ceiling: the efficiency figure. */
+  efficiency?: boolean;
+  /** The generator's latency histogram (open loop, the harness's generator), so repeats merge into one. */
+  histogram?: { pairs: [number, number][]; min: number; max: number; sum: number };
+  /** Fan-out scenarios: what the upstream service saw during the run (its /stats) and its CPU per call, ns. */
+  upstream?: { served: number; aborted: number; expected: number; cpuNsPerCall: number | null };
   /** Load generator CPU use during the run, % of one core. */
   generatorCpuPct: number | null;
   /** Notes that make the run suspect: errors, a saturated generator, an unmet open-loop rate. */
@@ -104,15 +116,39 @@ export interface Summary {
   connections: number;
   rate: number | null;
   rps: { median: number; min: number; max: number };
-  /** Median over repeats of each percentile. */
+  /** From the repeats' histograms merged into one (latencyMerged), else the median over repeats of each percentile. */
   latencyMs: Percentiles;
+  latencyMerged?: boolean;
+  /** Requests behind the percentiles: a percentile p is shown only with at least 10 / (1 - p) of them. */
+  latencySamples?: number;
+  /** 95% bootstrap confidence interval of the median req/s over repeats. */
+  rpsCI?: { low: number; high: number };
+  /** The run was at the scenario's fixed open-loop rate: its CPU per request is the efficiency figure. */
+  efficiency?: boolean;
+  /** Server CPU per request, ns: median over repeats and its 95% bootstrap interval. */
+  cpuNsPerRequest?: { median: number; low: number; high: number } | null;
+  /** CPU per request divided by the same runtime's bare server's at the same point (lower is cheaper). */
+  cpuRatioToBare?: number | null;
+  /** The CPU-per-request intervals of this row and its bare server overlap: the two cannot be told apart. */
+  cpuIndistinguishable?: boolean | null;
+  /** The req/s intervals of this row and its bare server overlap. */
+  rpsIndistinguishable?: boolean | null;
+  /** This row or its bare server ran above 70% of the client's own ceiling: req/s may measure the client. */
+  clientBound?: boolean;
   errors: number;
   rssPeakMiB: number | null;
   cpuMsPerRequest: number | null;
   /** req/s divided by the same runtime's bare server at the same point, when measured. */
   ratioToBare: number | null;
-  /** The model's prediction for I/O scenarios (Little's law), and measured / predicted. */
-  model: { rps: number | null; latencyMs: number | null; measuredOverModel: number | null; formula: string } | null;
+  /** The model's prediction for I/O scenarios: the lowest of its bounds (`bound` names it), and measured / predicted. */
+  model: {
+    rps: number | null;
+    latencyMs: number | null;
+    measuredOverModel: number | null;
+    formula: string;
+    bound?: "concurrency" | "cpu" | "client";
+    bounds?: { name: string; rps: number; formula: string }[];
+  } | null;
   flags: string[];
 }
 
@@ -125,6 +161,18 @@ export interface GeneratorCheck {
   /** Highest rate the open-loop generator sustained against the same server. */
   openLoopMaxRps: number | null;
   ok: boolean;
+}
+
+/** The client's own ceilings, measured every run against a trivial server, alone on the machine's server core. */
+export interface ClientHeadroom {
+  /** The trivial server (bare Bun.serve /hello, the fastest answer here; its own limit makes the ceiling conservative). */
+  server: string;
+  /** Closed-loop tool's req/s (wrk -t1, or the harness's generator) at 64 connections. */
+  closedRps: number;
+  /** The harness's generator's req/s, closed loop, 64 connections: the highest rate its open loop can offer. */
+  openRps: number;
+  /** A result above this share of the ceiling is flagged client-bound (0.7). */
+  threshold: number;
 }
 
 export interface BenchResult {
@@ -141,8 +189,21 @@ export interface BenchResult {
     warmupS: number;
     repeats: number;
     threads: number;
+    /** --threads with several counts: the blocking baseline's threads sweep. */
+    threadsSweep?: number[];
+    /** --quick: fewer and shorter repeats than the full run; labelled in every table. */
+    quick?: boolean;
+    /** The fixed open-loop rate of each scenario's efficiency run, req/s. */
+    efficiencyRates?: Record<string, number>;
+    /** --ports: the range every server took its port from. */
+    ports?: { first: number; last: number } | null;
   };
   generatorCheck: GeneratorCheck | null;
+  clientHeadroom?: ClientHeadroom | null;
+  /** --app: the user's app that ran instead of the demo, and its scenarios. */
+  app?: { path: string; scenarios: { name: string; description: string }[] };
+  /** --app: the scenarios whose answers differed between runtimes, with each runtime's answer. */
+  differences?: { scenario: string; answers: { target: string; status: number; contentType: string; body: string }[] }[];
   targets: TargetInfo[];
   checks: CheckResult[];
   runs: Run[];
@@ -191,6 +252,16 @@ export function validateResult(value: unknown): string[] {
     if (!isObj(s)) return void problems.push(`summary[${i}] must be an object`);
     need(isObj(s.rps) && typeof (s.rps as Record<string, unknown>).median === "number", `summary[${i}].rps.median must be a number`);
     percentiles(s.latencyMs, `summary[${i}].latencyMs`);
+    for (const key of ["rpsCI", "cpuNsPerRequest"]) {
+      const ci = s[key];
+      if (ci === undefined || ci === null) continue;
+      const ok = isObj(ci) && typeof ci.low === "number" && typeof ci.high === "number" && ci.low <= ci.high;
+      need(ok, `summary[${i}].${key} must have numbers low <= high`);
+    }
   });
+  const headroom = value.clientHeadroom;
+  if (headroom !== undefined && headroom !== null) {
+    need(isObj(headroom) && typeof headroom.closedRps === "number" && typeof headroom.openRps === "number", "clientHeadroom must have closedRps and openRps numbers");
+  }
   return problems;
 }

@@ -14,9 +14,27 @@ export interface TargetDef {
   adapter?: "node" | "bun" | "deno" | "blocking";
   /** Scenarios it does not implement. */
   lacks: string[];
-  /** The command line, given the options that shape it. */
-  command(options: { threads: number }): { command: string; args: string[] };
+  /** The blocking baseline in a threads sweep: its own thread count, whatever --threads says first. */
+  threads?: number;
+  /** The command line, given the options that shape it (port 0: the OS picks). */
+  command(options: { threads: number; port: number }): { command: string; args: string[] };
 }
+
+/**
+ * Bun's fetch holds at most BUN_CONFIG_MAX_HTTP_REQUESTS requests at once (256 by default), Node's (undici) and
+ * Deno's have no such cap. Every server runs with this environment, so Bun's cap is raised well above what any
+ * scenario needs (gather at 128 connections: 1,280 calls at once) and the client bound of the model stays far off.
+ */
+export const FETCH_CAP = 4096;
+export const SERVER_ENV: Record<string, string> = { BUN_CONFIG_MAX_HTTP_REQUESTS: String(FETCH_CAP) };
+
+/** The cap on simultaneous fetches of a runtime's HTTP client under SERVER_ENV, or null when it has none. */
+export function clientCapOf(runtime: "node" | "bun" | "deno"): number | null {
+  return runtime === "bun" ? FETCH_CAP : null;
+}
+
+/** Deno flags, the same for every Deno target (asyncview's entry needs --unstable-no-legacy-abort; the peers get it too). */
+export const DENO_FLAGS = ["run", "--allow-all", "--unstable-no-legacy-abort"];
 
 /**
  * The runtime binary: $ASYNCVIEW_BENCH_BUN or $ASYNCVIEW_BENCH_DENO when set (to measure another build),
@@ -32,53 +50,59 @@ export const DEMO_APP = require.resolve("@asyncview/demo");
 /** The bare servers and frameworks have no thread pool: the db and cpu-offload views need syncToAsync. */
 const NO_POOL = ["db", "cpu-offload"];
 
-function script(runtime: "node" | "bun" | "deno", file: string): { command: string; args: string[] } {
+function script(runtime: "node" | "bun" | "deno", file: string, port: number): { command: string; args: string[] } {
   const path = require.resolve(`@asyncview/benchmarks/servers/${file}`);
   switch (runtime) {
     case "node":
-      return { command: process.execPath, args: [path, "--port", "0"] };
+      return { command: process.execPath, args: [path, "--port", String(port)] };
     case "bun":
-      return { command: runtimeBinary("bun"), args: [path, "--port", "0"] };
+      return { command: runtimeBinary("bun"), args: [path, "--port", String(port)] };
     case "deno":
-      return { command: runtimeBinary("deno"), args: ["run", "--allow-all", path, "--port", "0"] };
+      return { command: runtimeBinary("deno"), args: [...DENO_FLAGS, path, "--port", String(port)] };
   }
 }
 
-function asyncview(adapter: "node" | "bun" | "deno"): TargetDef {
+function asyncview(adapter: "node" | "bun" | "deno", app: string, suffix: string): TargetDef {
   return {
     id: `asyncview-${adapter}`,
-    label: `asyncview/${adapter}`,
+    label: `asyncview/${adapter}${suffix}`,
     runtime: adapter,
     kind: "asyncview",
     adapter,
     lacks: [],
-    command: () => {
+    command: ({ port }) => {
       const { command, args } = runtimeCommand(adapter);
-      return { command: adapter === "node" ? command : runtimeBinary(adapter), args: [...args, "--port", "0", "--host", "127.0.0.1", DEMO_APP] };
+      return { command: adapter === "node" ? command : runtimeBinary(adapter), args: [...args, "--port", String(port), "--host", "127.0.0.1", app] };
     },
   };
 }
 
-function other(id: string, label: string, runtime: "node" | "bun" | "deno", kind: TargetKind, file: string): TargetDef {
-  return { id, label, runtime, kind, lacks: NO_POOL, command: () => script(runtime, file) };
-}
-
-export const TARGETS: readonly TargetDef[] = [
-  asyncview("node"),
-  asyncview("bun"),
-  asyncview("deno"),
-  {
+function blocking(app: string, suffix: string): TargetDef {
+  return {
     id: "asyncview-blocking",
-    label: "asyncview/blocking",
+    label: `asyncview/blocking${suffix}`,
     runtime: "node",
     kind: "asyncview",
     adapter: "blocking",
     lacks: [],
-    command: ({ threads }) => {
+    command: ({ threads, port }) => {
       const { command, args } = runtimeCommand("blocking");
-      return { command, args: [...args, "--port", "0", "--host", "127.0.0.1", "--threads", String(threads), DEMO_APP] };
+      return { command, args: [...args, "--port", String(port), "--host", "127.0.0.1", "--threads", String(threads), app] };
     },
-  },
+  };
+}
+
+/** asyncview on its four adapters serving `app` (a module path): the demo, or the user's app (`--app`). */
+export function asyncviewTargets(app: string, suffix = ""): TargetDef[] {
+  return [asyncview("node", app, suffix), asyncview("bun", app, suffix), asyncview("deno", app, suffix), blocking(app, suffix)];
+}
+
+function other(id: string, label: string, runtime: "node" | "bun" | "deno", kind: TargetKind, file: string): TargetDef {
+  return { id, label, runtime, kind, lacks: NO_POOL, command: ({ port }) => script(runtime, file, port) };
+}
+
+export const TARGETS: readonly TargetDef[] = [
+  ...asyncviewTargets(DEMO_APP),
   other("bare-node", "bare node:http", "node", "bare", "bare-node.ts"),
   other("bare-bun", "bare Bun.serve", "bun", "bare", "bare-bun.ts"),
   other("bare-deno", "bare Deno.serve", "deno", "bare", "bare-deno.ts"),
@@ -88,6 +112,23 @@ export const TARGETS: readonly TargetDef[] = [
   other("express", "Express 5", "node", "framework", "express.ts"),
   other("fastify", "Fastify", "node", "framework", "fastify.ts"),
 ];
+
+/** The threads sweep: the blocking target once per thread count (ids asyncview-blocking-t<T>), the others as they are. */
+export function sweepThreads(defs: TargetDef[], threads: readonly number[]): TargetDef[] {
+  if (threads.length < 2) return defs;
+  return defs.flatMap((def) =>
+    def.adapter !== "blocking"
+      ? [def]
+      : threads.map((t) => ({
+          ...def,
+          id: `${def.id}-t${t}`,
+          // The count in the label too, so the report's charts tell the pools apart.
+          label: `${def.label} (${t} threads)`,
+          threads: t,
+          command: ({ port }: { port: number }) => def.command({ threads: t, port }),
+        })),
+  );
+}
 
 /** `pnpm bench` with no arguments: asyncview on every adapter beside every bare runtime. */
 export const DEFAULT_TARGETS = ["asyncview-node", "asyncview-bun", "asyncview-deno", "asyncview-blocking", "bare-node", "bare-bun", "bare-deno"];

@@ -1,5 +1,5 @@
 // The correctness check against real servers on 127.0.0.1: the right answer passes; a wrong body, status,
-// content type or a dead server is rejected with a message that says what was wrong.
+// content type, a dropped keep-alive, a missing required header or a dead server is rejected, saying what was wrong.
 
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -14,6 +14,9 @@ const ANSWERS: Record<string, { status: number; type: string; body: string }> = 
   "wrong-status": { status: 500, type: "application/json", body: '{"msg":"Hello, async!"}' },
   "wrong-type": { status: 200, type: "text/plain", body: '{"msg":"Hello, async!"}' },
   "not-json": { status: 200, type: "application/json", body: "Hello" },
+  "no-keepalive": { status: 200, type: "application/json", body: '{"msg":"Hello, async!"}' },
+  "no-date": { status: 200, type: "application/json", body: '{"msg":"Hello, async!"}' },
+  "no-framing": { status: 200, type: "application/json", body: '{"msg":"Hello, async!"}' },
 };
 
 let server: Server;
@@ -21,7 +24,15 @@ let base: string;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
-    const answer = ANSWERS[req.url!.split("/")[1]!]!;
+    const kind = req.url!.split("/")[1]!;
+    const answer = ANSWERS[kind]!;
+    if (kind === "no-date") res.sendDate = false;
+    if (kind === "no-keepalive") res.shouldKeepAlive = false; // node:http then answers "Connection: close" and closes
+    if (kind === "no-framing") {
+      // HTTP/1.1 without Content-Length or chunked: the body ends when the connection does.
+      res.socket!.end(`HTTP/1.1 200 OK\r\nDate: ${new Date().toUTCString()}\r\nContent-Type: application/json\r\n\r\n${answer.body}`);
+      return;
+    }
     res.writeHead(answer.status, { "content-type": answer.type }).end(answer.body);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -41,6 +52,9 @@ describe("checkAnswer", () => {
     ["wrong-status", /status 500, expected 200/],
     ["wrong-type", /content-type "text\/plain", expected application\/json/],
     ["not-json", /body is not JSON/],
+    ["no-keepalive", /answered with Connection: close: no keep-alive/],
+    ["no-date", /lacks the required header\(s\) date/],
+    ["no-framing", /neither Content-Length nor chunked/],
   ])("rejects %s", async (kind, message) => {
     expect(await checkAnswer(`${base}/${kind}`, hello)).toMatch(message);
   });

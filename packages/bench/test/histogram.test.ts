@@ -63,3 +63,17 @@ describe("Histogram", () => {
     expect(copy.mean).toBe(both.mean);
   });
 });
+
+describe("wrk's histogram", () => {
+  it("BENCH_HIST value:count pairs become a histogram with wrk's own percentiles (within 0.2%)", async () => {
+    const { parseWrkHistogram } = await import("../src/wrk.ts");
+    // 90 requests at 1,000 µs, 9 at 20,000 µs, 1 at 250,000 µs.
+    const parsed = parseWrkHistogram("Running 1s test\nBENCH_JSON {}\nBENCH_HIST 1000:90,20000:9,250000:1\n")!;
+    const h = Histogram.fromPairs(parsed.pairs, parsed.min, parsed.max, parsed.sum);
+    expect(h.count).toBe(100);
+    expect(h.percentile(50)).toBeCloseTo(1000, -1);
+    expect(h.percentile(95) / 20000).toBeCloseTo(1, 2);
+    expect(h.max).toBe(250000);
+    expect(parseWrkHistogram("no histogram here")).toBeUndefined();
+  });
+});

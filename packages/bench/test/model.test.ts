@@ -2,7 +2,7 @@
 // queueing latency, and the fan-out rules (gather = the slowest call, sequential = the sum).
 
 import { describe, expect, it } from "vitest";
-import { fanoutLatency, littlesLaw, predict } from "../src/model.ts";
+import { fanoutLatency, littlesLaw, modelBounds, predict } from "../src/model.ts";
 
 describe("model", () => {
   it("Little's law: C requests in flight that each take L give C / L per second", () => {
@@ -25,5 +25,39 @@ describe("model", () => {
   it("fan-out: gather takes the slowest call, sequential the sum", () => {
     expect(fanoutLatency("gather", 10, 50)).toBe(50);
     expect(fanoutLatency("sequential", 10, 50)).toBe(500);
+  });
+});
+
+describe("the model's bounds: the lowest one predicts and is named", () => {
+  const sleep = { latencyMs: 100, fanout: null, clientCap: null };
+
+  it("sleep on an event loop with cheap requests: the concurrency bound C / L", () => {
+    const m = modelBounds({ ...sleep, connections: 256, threads: null, cpuNsPerRequest: 60_000 });
+    expect(m.active).toMatchObject({ name: "concurrency", formula: "C / L", rps: 2560 });
+    expect(m.bounds.find((b) => b.name === "cpu")!.rps).toBeCloseTo(1e9 / 60_000);
+  });
+
+  it("sleep at 1,024 connections with 150 µs of CPU each: the CPU bound (6,667 < 10,240)", () => {
+    const m = modelBounds({ ...sleep, connections: 1024, threads: null, cpuNsPerRequest: 150_000 });
+    expect(m.active.name).toBe("cpu");
+    expect(m.rps).toBeCloseTo(6666.67, 1);
+  });
+
+  it("the blocking baseline: T / L whatever C", () => {
+    expect(modelBounds({ ...sleep, connections: 1024, threads: 5, cpuNsPerRequest: 1_000_000 }).active).toMatchObject({ name: "concurrency", formula: "T / L", rps: 50 });
+  });
+
+  it("gather on Bun's default fetch cap (256): the client bound 256 / (10 x 50 ms) = 512 req/s at 128 connections", () => {
+    const m = modelBounds({ latencyMs: 50, connections: 128, threads: null, cpuNsPerRequest: 400_000, fanout: { n: 10, callMs: 50 }, clientCap: 256 });
+    expect(m.active).toMatchObject({ name: "client", formula: "client cap / (n x L)" });
+    expect(m.rps).toBeCloseTo(512);
+    // The same on Node (no cap) with 1.3 ms of CPU per request: the CPU bound, 769 req/s.
+    const node = modelBounds({ latencyMs: 50, connections: 128, threads: null, cpuNsPerRequest: 1_300_000, fanout: { n: 10, callMs: 50 }, clientCap: null });
+    expect(node.active.name).toBe("cpu");
+    expect(node.bounds.map((b) => b.name)).toEqual(["concurrency", "cpu"]);
+  });
+
+  it("without a CPU figure only the bounds it knows", () => {
+    expect(modelBounds({ ...sleep, connections: 64, threads: null, cpuNsPerRequest: null }).bounds).toHaveLength(1);
   });
 });

@@ -42,3 +42,13 @@ describe("validateResult", () => {
     expect(problems.join("\n")).toMatch(message);
   });
 });
+
+describe("the fields issue 12 added", () => {
+  it("rejects an interval whose low is above its high, and a headroom without its ceilings", () => {
+    const result = structuredClone(buildFixture());
+    expect(validateResult(result)).toEqual([]);
+    result.summary[0]!.rpsCI = { low: 10, high: 5 };
+    (result as { clientHeadroom?: unknown }).clientHeadroom = { server: "x" };
+    expect(validateResult(result)).toEqual(["summary[0].rpsCI must have numbers low <= high", "clientHeadroom must have closedRps and openRps numbers"]);
+  });
+});

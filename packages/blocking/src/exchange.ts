@@ -1,10 +1,11 @@
-// The main thread's half of one request: it reads the body into a RequestMessage, then writes what the worker
-// sends (head, chunks, end) to the socket, acknowledging each piece once Node took it (after 'drain' when it is behind).
+// The main thread's half of one request: it describes it to the worker (RequestMessage), hands it its body as it
+// pulls, and writes what the worker sends (head, chunks, end), acknowledging each piece once Node took it.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { errorResponse, HttpError } from "@asyncview/core";
 import { hasHeader } from "@asyncview/core/adapter";
-import { readBody, writeResponse } from "@asyncview/node/front";
+import { closeForUnreadBody, writeResponse } from "@asyncview/node/front";
+import { type BodyPiece, BodySource } from "./body-source.ts";
 import type { RequestMessage, ResponseMessage } from "./protocol.ts";
 
 const NO_BODY = new Set(["GET", "HEAD"]);
@@ -16,13 +17,16 @@ export class Exchange {
   readonly url: string;
   /** True once the server is closing: responses then carry `connection: close`. */
   readonly #closing: () => boolean;
+  readonly #maxBodySize: number;
+  #body: BodySource | undefined;
 
-  constructor(id: number, req: IncomingMessage, res: ServerResponse, url: string, closing: () => boolean) {
+  constructor(id: number, req: IncomingMessage, res: ServerResponse, url: string, closing: () => boolean, maxBodySize: number) {
     this.id = id;
     this.req = req;
     this.res = res;
     this.url = url;
     this.#closing = closing;
+    this.#maxBodySize = maxBodySize;
   }
 
   /** The client left (or was cut off) before the response was complete. */
@@ -31,26 +35,32 @@ export class Exchange {
   }
 
   /**
-   * Reads the body and builds the message for the worker; null when there is nothing to run:
-   * the client left, or the body passed `maxBodySize` (answered 413 here).
+   * The message for the worker, without reading the body (the worker pulls it); null when there is nothing to run:
+   * the client left, or the body announced more than `maxBodySize` bytes (answered 413 here).
    */
-  async request(maxBodySize: number): Promise<RequestMessage | null> {
+  request(): RequestMessage | null {
     const { req } = this;
     if (this.gone) return null;
     const method = req.method ?? "GET";
-    let body: ArrayBuffer | null = null;
-    if (!NO_BODY.has(method)) {
-      const bytes = await readBody(req, maxBodySize).catch(() => undefined);
-      if (bytes === undefined) return null; // the client left or sent a malformed body: the connection is gone
-      if (bytes === null) {
-        this.respond(bodyTooLarge(maxBodySize), true);
-        return null;
-      }
-      // Node pools small Buffers: copy into an ArrayBuffer of its own so transferring it detaches nothing else.
-      body = bytes.slice().buffer;
+    if (Number(req.headers["content-length"] ?? 0) > this.#maxBodySize) {
+      this.respond(bodyTooLarge(this.#maxBodySize), true);
+      return null;
     }
-    if (this.gone) return null;
+    const length = req.headers["content-length"];
+    const body = !NO_BODY.has(method) && (req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0"));
     return { type: "request", id: this.id, method, url: this.url, headers: req.rawHeaders, body, remoteAddress: req.socket.remoteAddress };
+  }
+
+  /** The next piece of the body, read from the socket only now (the worker's view asked for it). */
+  pull(): Promise<BodyPiece> {
+    this.#body ??= new BodySource(this.req, this.#maxBodySize, () => tooLarge(this.#maxBodySize));
+    return this.#body.next();
+  }
+
+  /** The worker is done (or the client left): what the view left unread is thrown away as it arrives. */
+  release(): void {
+    if (this.#body) this.#body.discard();
+    else if (!this.req.complete) this.req.resume();
   }
 
   /** Writes one message of the worker's response; `ack` is called once the worker may send the next. */
@@ -60,7 +70,8 @@ export class Exchange {
     switch (message.type) {
       case "head": {
         const { headers, body } = message;
-        if (this.#closing() && !hasHeader(headers, "connection")) headers.push("connection", "close");
+        // A body still arriving closes the connection (lingering), as on the Node adapter.
+        if ((closeForUnreadBody(res) || this.#closing()) && !hasHeader(headers, "connection")) headers.push("connection", "close");
         if (!message.more) {
           if (body !== null && !hasHeader(headers, "content-length")) {
             headers.push("content-length", String(typeof body === "string" ? Buffer.byteLength(body) : body.byteLength));
@@ -100,9 +111,11 @@ export class Exchange {
   }
 }
 
-/** The core-style 413 for a body past the front's own cap (the app's smaller `readJson` limit answers first). */
-export function bodyTooLarge(limit: number): Response {
-  return errorResponse(
-    new HttpError(413, `request body exceeds the server's limit of ${limit} bytes`, { code: "payload_too_large", details: { limit } }),
-  );
+/** The 413 for a body past the front's own cap (the app's smaller `readJson` limit answers first). */
+function tooLarge(limit: number): HttpError {
+  return new HttpError(413, `request body exceeds the server's limit of ${limit} bytes`, { code: "payload_too_large", details: { limit } });
+}
+
+function bodyTooLarge(limit: number): Response {
+  return errorResponse(tooLarge(limit));
 }

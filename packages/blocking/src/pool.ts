@@ -37,6 +37,7 @@ export class WorkerPool {
   readonly #slots = new Set<Slot>();
   readonly #idle: Slot[] = [];
   #stopping = false;
+  #shedding = false;
 
   constructor(options: PoolOptions) {
     this.size = options.size;
@@ -62,7 +63,7 @@ export class WorkerPool {
       this.#assign(slot, job);
       return true;
     }
-    return this.#queue.offer(job);
+    return !this.#shedding && this.#queue.offer(job);
   }
 
   /** The client of `job` left, or the server gave up on it: drop it from the queue or tell its thread. */
@@ -71,6 +72,17 @@ export class WorkerPool {
     for (const slot of this.#slots) {
       if (slot.job === job) this.#post(slot, { type: "abort", id: job.message.id, reason });
     }
+  }
+
+  /**
+   * The server is closing: every request still waiting for a thread is handed back (to be answered 503 at once),
+   * and from now on a request finds a free thread or none (submit is false), never a place in the queue.
+   */
+  shed(): Job[] {
+    this.#shedding = true;
+    const waiting: Job[] = [];
+    for (let job = this.#queue.take(); job !== undefined; job = this.#queue.take()) waiting.push(job);
+    return waiting;
   }
 
   /** Runs each thread's shutdown hooks (within `timeout` ms), then ends the threads. */
@@ -108,9 +120,18 @@ export class WorkerPool {
             reject(new Error(message.message));
             return;
           case "done":
+            slot.job?.exchange.release();
             slot.job = undefined;
             this.#release(slot);
             return;
+          case "pull": {
+            const job = slot.job;
+            void job?.exchange.pull().then((piece) => {
+              if (slot.job !== job) return; // the request ended meanwhile; its thread waits for nothing
+              this.#post(slot, { type: "body", id: message.id, ...piece }, piece.bytes ? [piece.bytes.buffer as ArrayBuffer] : []);
+            });
+            return;
+          }
           case "stopped":
             return;
           default:
@@ -146,8 +167,7 @@ export class WorkerPool {
 
   #assign(slot: Slot, job: Job): void {
     slot.job = job;
-    const body = job.message.body;
-    this.#post(slot, job.message, body ? [body] : []);
+    this.#post(slot, job.message);
   }
 
   #post(slot: Slot, message: ToWorker, transfer: ArrayBuffer[] = []): void {

@@ -1,5 +1,5 @@
 // The messages between the main thread (the Express front) and a worker thread (one request at a time).
-// Every head/chunk/end a worker sends is answered by exactly one `ack` once the bytes went to the socket, or by `abort`.
+// Every head/chunk/end a worker sends is answered by one `ack` (or `abort`); every `pull` by one `body` (or `abort`).
 
 /** What a worker is started with (`workerData`). */
 export interface WorkerData {
@@ -11,7 +11,7 @@ export interface WorkerData {
 
 // ---- main thread -> worker --------------------------------------------------------------------------
 
-/** One request, its body read in full by the main thread (its ArrayBuffer is transferred, not copied). */
+/** One request. Its body stays in the socket until the view reads it: the worker then asks for it with `pull`. */
 export interface RequestMessage {
   type: "request";
   id: number;
@@ -19,8 +19,8 @@ export interface RequestMessage {
   url: string;
   /** Flat [name, value, ...] pairs as received; repeated headers stay separate. */
   headers: string[];
-  /** null for GET and HEAD. */
-  body: ArrayBuffer | null;
+  /** True when the request carries a body the view may read (never for GET and HEAD). */
+  body: boolean;
   /** The client's IP address, as the front's socket reports it. */
   remoteAddress: string | undefined;
 }
@@ -44,7 +44,18 @@ export interface ShutdownMessage {
   timeout: number;
 }
 
-export type ToWorker = RequestMessage | AckMessage | AbortMessage | ShutdownMessage;
+/**
+ * The answer to `pull`: the next bytes of the request body (the buffer is transferred), or its end (`bytes` null),
+ * or why it cannot be read (`error`: the status, code and message of the HttpError the body stream fails with).
+ */
+export interface BodyMessage {
+  type: "body";
+  id: number;
+  bytes: Uint8Array | null;
+  error?: { status: number; code: string; message: string; details?: unknown };
+}
+
+export type ToWorker = RequestMessage | AckMessage | AbortMessage | ShutdownMessage | BodyMessage;
 
 // ---- worker -> main thread --------------------------------------------------------------------------
 
@@ -104,7 +115,13 @@ export interface StoppedMessage {
   type: "stopped";
 }
 
+/** The view reads the request body: send its next bytes (one `body` message answers). */
+export interface PullMessage {
+  type: "pull";
+  id: number;
+}
+
 /** What a worker sends about one request's response. */
 export type ResponseMessage = HeadMessage | ChunkMessage | EndMessage | FailMessage;
 
-export type FromWorker = ReadyMessage | FailedMessage | ResponseMessage | DoneMessage | StoppedMessage;
+export type FromWorker = ReadyMessage | FailedMessage | ResponseMessage | PullMessage | DoneMessage | StoppedMessage;

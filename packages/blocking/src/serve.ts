@@ -1,9 +1,10 @@
-// serve(appModule) for the blocking baseline: an Express 5 front accepts connections and reads bodies; a fixed
-// pool of threads runs the views, one request per thread from start to finish; the rest wait in a bounded queue.
+// serve(appModule) for the blocking baseline: an Express 5 front accepts connections; a fixed pool of threads runs
+// the views (pulling request bodies as they read them), one request per thread; the rest wait in a bounded queue.
 
+import { spawn } from "node:child_process";
 import express from "express";
-import { consoleLogger, errorResponse, HttpError } from "@asyncview/core";
-import { DEFAULT_HOSTNAME, DEFAULT_PORT, installRuntime, processHooks, serverHandle } from "@asyncview/core/adapter";
+import { consoleLogger, errorResponse, HttpError, type Server } from "@asyncview/core";
+import { DEFAULT_HOSTNAME, installRuntime, type ListenPlan, processHooks, serverHandle, serveWorkers } from "@asyncview/core/adapter";
 import { NodeFront } from "@asyncview/node/front";
 import { Exchange } from "./exchange.ts";
 import {
@@ -17,8 +18,9 @@ import {
 } from "./options.ts";
 import { type Job, WorkerPool } from "./pool.ts";
 
-// The main thread guards errors nobody handled like any server; each worker thread guards its own (worker.ts).
-installRuntime(processHooks(process));
+// The main thread guards errors nobody handled like any server; each worker thread guards its own (worker.ts). Its
+// env reader lets log lines name the worker process (serve({ workers })).
+installRuntime({ env: (name) => process.env[name], ...processHooks(process) });
 
 function queueFull(queueSize: number): Response {
   return errorResponse(
@@ -30,13 +32,37 @@ function queueFull(queueSize: number): Response {
   );
 }
 
+/** The answer to a request still waiting for a thread when the server began closing. */
+function shuttingDown(): Response {
+  return errorResponse(
+    new HttpError(503, "the server is shutting down; retry later", {
+      code: "shutting_down",
+      headers: { "retry-after": String(RETRY_AFTER_SECONDS) },
+    }),
+  );
+}
+
 /**
  * Serves the app exported by `appModule` (a path's file: URL; its default export or `app`). Each thread imports
- * the module itself, so the app must be importable by path, and each thread has its own module state.
+ * the module itself, so the app must be importable by path, and each thread has its own module state. With `workers`
+ * (or `limitMaxRequests`), worker processes of `threads` threads each under a supervisor: gunicorn's sync model.
  */
 export async function serve(appModule: string | URL, options: BlockingServeOptions = {}): Promise<BlockingServer> {
   const threads = integerOption("threads", options.threads, 1, defaultThreads());
   const queueSize = integerOption("queueSize", options.queueSize, 0, DEFAULT_QUEUE_SIZE);
+  const server = await serveWorkers(options, { runtime: "blocking", current: process, spawn }, (plan) =>
+    serveHere(appModule, options, plan, threads, queueSize),
+  );
+  return { ...server, runtime: "blocking", threads, queueSize };
+}
+
+async function serveHere(
+  appModule: string | URL,
+  options: BlockingServeOptions,
+  plan: ListenPlan,
+  threads: number,
+  queueSize: number,
+): Promise<Server> {
   const maxBodySize = integerOption("maxBodySize", options.maxBodySize, 0, DEFAULT_MAX_BODY_SIZE);
   const logger = options.logger ?? consoleLogger;
 
@@ -51,36 +77,42 @@ export async function serve(appModule: string | URL, options: BlockingServeOptio
     "blocking",
     (req, res, url) => {
       front.enter();
-      const exchange = new Exchange(nextId++, req, res, url, closing);
+      const exchange = new Exchange(nextId++, req, res, url, closing, maxBodySize);
       let job: Job | undefined;
       res.once("close", () => {
         if (job !== undefined && !res.writableFinished) pool.cancel(job, front.closing ? "server shutting down" : "client disconnected");
         if (job !== undefined) jobs.delete(job);
+        exchange.release();
         front.leave();
       });
-      void exchange.request(maxBodySize).then((message) => {
-        if (message === null || res.destroyed) return;
-        job = { message, exchange };
-        jobs.add(job);
-        if (!pool.submit(job)) exchange.respond(queueFull(queueSize), false);
-      });
+      const message = exchange.request();
+      if (message === null) return;
+      job = { message, exchange };
+      jobs.add(job);
+      if (!pool.submit(job)) exchange.respond(front.closing ? shuttingDown() : queueFull(queueSize), false);
     },
     { wrap: (listener) => express().disable("x-powered-by").use((req, res) => listener(req, res)), limits: options, logger },
   );
 
   try {
-    await front.listen(options.port ?? DEFAULT_PORT, options.hostname ?? DEFAULT_HOSTNAME);
+    await front.listen(plan.port, options.hostname ?? DEFAULT_HOSTNAME, plan.reusePort);
   } catch (error) {
     await pool.stop(0);
     throw error;
   }
-  const server = serverHandle(
+  if (plan.onRequest) front.server.on("request", plan.onRequest);
+  return serverHandle(
     {
       runtime: "blocking",
       logger,
       hostname: front.hostname,
       port: front.port,
-      drain: () => front.drain(),
+      // Requests still waiting for a thread are answered 503 at once; the ones the threads hold finish.
+      drain: () => {
+        const draining = front.drain();
+        for (const job of pool.shed()) job.exchange.respond(shuttingDown(), true);
+        return draining;
+      },
       // Past the deadline: abort what the threads still hold, then drop the connections.
       cut: () => {
         for (const job of jobs) pool.cancel(job, "server shutting down");
@@ -90,5 +122,4 @@ export async function serve(appModule: string | URL, options: BlockingServeOptio
     },
     options,
   );
-  return { ...server, runtime: "blocking", threads, queueSize };
 }

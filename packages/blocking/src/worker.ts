@@ -3,7 +3,7 @@
 
 import { AsyncLocalStorage } from "node:async_hooks";
 import { parentPort, workerData } from "node:worker_threads";
-import type { App } from "@asyncview/core";
+import { type App, HttpError } from "@asyncview/core";
 import {
   BODY_TEXT,
   guardUnhandled,
@@ -13,7 +13,7 @@ import {
   logResponseFailure,
   processHooks,
 } from "@asyncview/core/adapter";
-import type { RequestMessage, ResponseMessage, ToWorker, WorkerData } from "./protocol.ts";
+import type { BodyMessage, RequestMessage, ResponseMessage, ToWorker, WorkerData } from "./protocol.ts";
 
 // A blocking thread is where blocking is the point: syncToAsync runs inline here, asyncUnsafe allows the call.
 installRuntime({ AsyncLocalStorage, env: (name) => process.env[name], blockingAllowed: true, ...processHooks(process) });
@@ -30,6 +30,8 @@ interface Held {
   reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   /** Settles the wait for the main thread's ack of the last piece sent. */
   acked: { resolve: () => void; reject: (reason: unknown) => void } | undefined;
+  /** Settles the wait for the main thread's answer to the last body pull. */
+  pulled: { resolve: (message: BodyMessage) => void; reject: (reason: unknown) => void } | undefined;
 }
 
 let held: Held | undefined;
@@ -45,19 +47,55 @@ function send(h: Held, message: ResponseMessage): Promise<void> {
   });
 }
 
-function toRequest(message: RequestMessage, signal: AbortSignal): Request {
+/** Asks the main thread for the next bytes of the request body and waits for them. */
+function pull(h: Held): Promise<BodyMessage> {
+  if (h.gone) return Promise.reject(h.controller.signal.reason);
+  return new Promise<BodyMessage>((resolve, reject) => {
+    h.pulled = { resolve, reject };
+    port.postMessage({ type: "pull", id: h.id });
+  });
+}
+
+/**
+ * The request body as a stream that reads nothing ahead: each read the view makes is one pull from the main thread,
+ * which only then reads the socket. It fails with the main thread's HttpError (413 past maxBodySize, 400 when the
+ * client left mid-body or sent a malformed one), or with the abort reason once the request was given up.
+ */
+function bodyStream(h: Held): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const { bytes, error } = await pull(h);
+        if (error !== undefined) controller.error(new HttpError(error.status, error.message, { code: error.code, details: error.details }));
+        else if (bytes === null) controller.close();
+        else controller.enqueue(bytes);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+function toRequest(message: RequestMessage, h: Held): Request {
   const headers = new Headers();
   const raw = message.headers;
   for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
-  return new Request(message.url, { method: message.method, headers, body: message.body, signal });
+  const body = message.body ? bodyStream(h) : null;
+  return new Request(message.url, { method: message.method, headers, body, signal: h.controller.signal, duplex: "half" } as RequestInit);
 }
 
 async function run(app: App, message: RequestMessage): Promise<void> {
-  const h: Held = (held = { id: message.id, controller: new AbortController(), gone: false, reader: undefined, acked: undefined });
+  const h: Held = (held = {
+    id: message.id,
+    controller: new AbortController(),
+    gone: false,
+    reader: undefined,
+    acked: undefined,
+    pulled: undefined,
+  });
   const { id } = message;
   let headersSent = false;
   try {
-    const request = toRequest(message, h.controller.signal);
+    const request = toRequest(message, h);
     const response = await app.handle(request, { runtime: "blocking", signal: h.controller.signal, remoteAddress: message.remoteAddress });
     const head = { type: "head", id, status: response.status, statusText: response.statusText, headers: headerPairs(response) } as const;
     const text = (response as unknown as Record<symbol, string | undefined>)[BODY_TEXT];
@@ -93,6 +131,7 @@ function abort(id: number, reason: string): void {
   h.gone = true;
   h.controller.abort(new DOMException(reason, "AbortError"));
   h.acked?.reject(new Gone());
+  h.pulled?.reject(h.controller.signal.reason);
   // Cancelling the body closes its source (a generator's finally runs) even while the view still holds it.
   void h.reader?.cancel(reason).catch(() => {});
 }
@@ -115,6 +154,9 @@ port.on("message", (message: ToWorker) => {
       return;
     case "ack":
       if (held?.id === message.id) held.acked?.resolve();
+      return;
+    case "body":
+      if (held?.id === message.id) held.pulled?.resolve(message);
       return;
     case "abort":
       abort(message.id, message.reason);

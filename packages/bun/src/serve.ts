@@ -2,14 +2,15 @@
 // core's relay (helpers materialised, streams checked at their first chunk). The shared lifecycle closes it.
 
 import { AsyncLocalStorage } from "node:async_hooks";
+import { spawn } from "node:child_process";
 import { type App, errorResponse, type Runtime, type ServeOptions, type Server } from "@asyncview/core";
 import {
   acceptErrorReporter,
   connectionLimits,
   DEFAULT_HOSTNAME,
-  DEFAULT_PORT,
   headersTooLarge,
   installRuntime,
+  type ListenPlan,
   listenError,
   missingHost,
   nativeResponse,
@@ -17,6 +18,7 @@ import {
   requestHeadSize,
   type ServeInfo,
   serverHandle,
+  serveWorkers,
   toFetchResponse,
 } from "@asyncview/core/adapter";
 
@@ -50,9 +52,14 @@ class BunInfo implements ServeInfo {
   }
 }
 
-export async function serve(app: App, options: BunServeOptions = {}): Promise<Server> {
+/** Serves `app`; with `workers` (or `limitMaxRequests`) from worker processes under a supervisor (core's supervisor.ts). */
+export function serve(app: App, options: BunServeOptions = {}): Promise<Server> {
+  return serveWorkers(options, { runtime: "bun", current: process, spawn }, (plan) => serveHere(app, options, plan));
+}
+
+async function serveHere(app: App, options: BunServeOptions, plan: ListenPlan): Promise<Server> {
   const hostname = options.hostname ?? DEFAULT_HOSTNAME;
-  const port = options.port ?? DEFAULT_PORT;
+  const { port, onRequest } = plan;
   const limits = connectionLimits(options);
   // Bun's one connection timer (idleTimeout, whole seconds, ticking every 4 s) runs while Bun reads a request and
   // while a connection is idle, but also while a view runs: it is switched off per request for the view and set
@@ -68,10 +75,12 @@ export async function serve(app: App, options: BunServeOptions = {}): Promise<Se
       hostname,
       maxRequestBodySize: options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE,
       development: false,
-      // Refuse a port another server holds, as node:http and Deno.serve do (no silent load-sharing).
-      reusePort: false,
+      // Refuse a port another server holds, as node:http and Deno.serve do (no silent load-sharing), except among
+      // the workers of one supervisor.
+      reusePort: plan.reusePort,
       idleTimeout: keepAliveSeconds,
       fetch(request, bunServer) {
+        onRequest?.();
         // Bun answers HTTP/1.1 without Host itself; an HTTP/1.0 one arrives with a relative URL.
         if (request.url.charCodeAt(0) === 47 /* "/" */) return toFetchResponse(errorResponse(missingHost()));
         if (checkHead && requestHeadSize(request) > limits.maxHeaderSize) {

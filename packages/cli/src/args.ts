@@ -41,6 +41,8 @@ export interface ServeArgs {
   forwardedAllowIps: string[] | undefined;
   /** The access log's format, or false (--no-access-log). On by default on the command line. */
   accessLog: AccessLogFormat | false;
+  /** --channel-layer: the Redis URL rooms go through, shared by every process using it; undefined: rooms in this process. */
+  channelLayer: string | undefined;
   help: boolean;
 }
 
@@ -109,6 +111,13 @@ Timeouts and limits:
   --max-header-size <bytes>
                       largest request head; beyond it, 431 (default: 16384)
 
+Rooms:
+  --channel-layer <url>
+                      rooms (socket.join, app.publish) through Redis pub/sub at
+                      redis://[user:password@]host:port[/db] (or rediss://), so
+                      every process and machine using it shares them; node, bun
+                      and deno only (default: rooms in this process)
+
 Proxies and logging:
   --proxy-headers     trust X-Forwarded-For/-Proto/-Host and Forwarded from
                       --forwarded-allow-ips peers (default: off)
@@ -153,6 +162,7 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
         "forwarded-allow-ips": { type: "string" },
         "no-access-log": { type: "boolean", default: false },
         "log-format": { type: "string", default: "text" },
+        "channel-layer": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -183,6 +193,11 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
   if (!app && !values.help) throw new UsageError(`missing the app module (a path such as app.ts, or set ${APP_ENV})`);
   const logFormat = values["log-format"] as string;
   if (logFormat !== "text" && logFormat !== "json") throw new UsageError(`--log-format must be text or json, got ${JSON.stringify(logFormat)}`);
+  const channelLayer = values["channel-layer"] as string | undefined;
+  if (channelLayer !== undefined) {
+    if (!/^rediss?:\/\/./.test(channelLayer)) throw new UsageError(`--channel-layer must be a redis:// or rediss:// URL, got ${JSON.stringify(channelLayer)}`);
+    if (runtime === "blocking") throw new UsageError("--channel-layer applies to node, bun and deno: the blocking baseline's threads each load the app on their own");
+  }
   const workers = values.workers === "auto" ? availableParallelism() : integerFlag("workers", values.workers as string, 1, 1024)!;
   return {
     runtime: runtime as RuntimeName,
@@ -206,6 +221,7 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
     proxyHeaders: values["proxy-headers"] as boolean,
     forwardedAllowIps: (values["forwarded-allow-ips"] as string | undefined)?.split(",").map((ip) => ip.trim()).filter(Boolean),
     accessLog: values["no-access-log"] ? false : logFormat,
+    channelLayer,
     help: values.help as boolean,
   };
 }

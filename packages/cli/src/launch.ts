@@ -3,6 +3,7 @@
 
 import { spawn } from "node:child_process";
 import { statSync } from "node:fs";
+import { RUNTIME_FLAGS_ENV } from "@asyncview/core/adapter";
 import { HELP, parseServeArgs, UsageError } from "./args.ts";
 import { reloadDirs, superviseWithReload } from "./reload.ts";
 import { runtimeCommand } from "./runtime-command.ts";
@@ -18,9 +19,10 @@ export function launch(argv: readonly string[]): void {
     const dirs = args.reload ? reloadDirs(args.app, args.reloadDirs) : [];
     const missing = dirs.find((dir) => !statSync(dir, { throwIfNoEntry: false })?.isDirectory());
     if (missing !== undefined) throw new UsageError(`--reload: cannot watch ${missing}: no such folder`);
-    const { command, args: prefix } = runtimeCommand(args.runtime);
-    // --reload means development: the app's debug defaults (blocking detector on) follow ASYNCVIEW_DEBUG.
-    const env = args.reload ? { ASYNCVIEW_DEBUG: "1", ...process.env } : process.env;
+    const { command, args: prefix, flags } = runtimeCommand(args.runtime);
+    // --reload means development: the app's debug defaults (blocking detector on) follow ASYNCVIEW_DEBUG. With
+    // --workers the entry is the supervisor; it starts its workers with the same runtime flags (Deno cannot tell it).
+    const env = { ...(args.reload ? { ASYNCVIEW_DEBUG: "1" } : {}), ...process.env, [RUNTIME_FLAGS_ENV]: JSON.stringify(flags) };
     const start = () => {
       const child = spawn(command, [...prefix, ...argv], { stdio: "inherit", env });
       child.on("error", (error) => {

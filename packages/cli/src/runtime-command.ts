@@ -36,18 +36,23 @@ export function pinned(name: keyof typeof BINARIES): string {
 /**
  * The command that starts `runtime` on its entry module, in that runtime's own process; the caller appends the
  * serve arguments (the app module among them). `--reload` is the launcher's own (reload.ts), never the runtime's.
+ * `flags` are the runtime's own flags (the start of `args`), which a --workers supervisor gives its workers.
  */
-export function runtimeCommand(runtime: RuntimeName): { command: string; args: string[] } {
+export function runtimeCommand(runtime: RuntimeName): { command: string; args: string[]; flags: string[] } {
   // The entry gets `--runtime` too, so runtime-specific flags (--threads) are accepted however it was started.
-  const entry = (name: string) => [fileURLToPath(new URL(`./entries/${name}${EXT}`, import.meta.url)), "--runtime", name];
+  const entry = (name: string, flags: string[] = []) => ({
+    flags,
+    args: [...flags, fileURLToPath(new URL(`./entries/${name}${EXT}`, import.meta.url)), "--runtime", name],
+  });
   switch (runtime) {
     case "node":
-      return { command: process.execPath, args: entry("node") };
+      return { command: process.execPath, ...entry("node") };
     case "bun":
-      return { command: pinned("bun"), args: entry("bun") };
+      return { command: pinned("bun"), ...entry("bun") };
     case "deno":
-      return { command: pinned("deno"), args: ["run", "--allow-all", "--unstable-no-legacy-abort", ...entry("deno")] };
+      // --unstable-net: Deno.serve's reusePort, which --workers uses.
+      return { command: pinned("deno"), ...entry("deno", ["run", "--allow-all", "--unstable-no-legacy-abort", "--unstable-net"]) };
     case "blocking":
-      return { command: process.execPath, args: entry("blocking") };
+      return { command: process.execPath, ...entry("blocking") };
   }
 }

@@ -74,6 +74,8 @@ describe("parseServeArgs", () => {
     expect(() => parseServeArgs(["--log-format", "xml", "app.ts"])).toThrow(/--log-format must be text or json/);
     expect(parseServeArgs(["--runtime", "blocking", "--threads", "8", "app.ts"]).threads).toBe(8);
     expect(parseServeArgs(["--reload", "--reload-dir", "src", "--reload-dir", "lib", "app.ts"]).reloadDirs).toEqual(["src", "lib"]);
+    expect(parseServeArgs(["--channel-layer", "redis://:pw@127.0.0.1:6379/2", "app.ts"]).channelLayer).toBe("redis://:pw@127.0.0.1:6379/2");
+    expect(parseServeArgs(["app.ts"]).channelLayer).toBeUndefined();
   });
 
   it.each([
@@ -85,6 +87,8 @@ describe("parseServeArgs", () => {
     [["--runtime", "blocking", "--threads", "0", "app.ts"], /--threads must be an integer in 1\.\.1024/],
     [["--threads", "4", "app.ts"], /--threads applies only to --runtime blocking/],
     [["--reload-dir", "src", "app.ts"], /--reload-dir applies only with --reload/],
+    [["--channel-layer", "http://127.0.0.1:6379", "app.ts"], /--channel-layer must be a redis:\/\/ or rediss:\/\/ URL, got "http:\/\/127\.0\.0\.1:6379"/],
+    [["--runtime", "blocking", "--channel-layer", "redis://127.0.0.1:6379", "app.ts"], /--channel-layer applies to node, bun and deno/],
   ])("rejects %j with a message that names the problem", (argv, message) => {
     expect(() => parseServeArgs(argv)).toThrow(UsageError);
     expect(() => parseServeArgs(argv)).toThrow(message);

@@ -14,3 +14,15 @@ export { missingHost } from "./host.ts";
 export { globalEventHooks, guardUnhandled, processHooks, type GlobalEvents, type ProcessEvents, type UnhandledHook, type UnhandledKind } from "./unhandled.ts";
 export { acceptErrorReporter, ACCEPT_BURST_QUIET_MS, outOfFiles } from "./accept-errors.ts";
 export { connectionLimits, headersTimedOut, headersTooLarge, requestHeadSize, type ConnectionLimits } from "./limits.ts";
+export {
+  type ChildApi,
+  isWorker,
+  type ListenPlan,
+  type ProcessApi,
+  type ProcessHost,
+  reportStartupFailure,
+  RUNTIME_FLAGS_ENV,
+  serveWorkers,
+  type SpawnFn,
+} from "./supervisor.ts";
+export { WORKER_ENV } from "./runtime.ts";

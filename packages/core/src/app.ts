@@ -64,6 +64,12 @@ export class App {
     this.blocking = detector === false ? undefined : new BlockingDetector(this.logger, detector === true ? {} : detector);
   }
 
+  /** The routes this app and its mounted apps serve, method and full pattern (read-only: for tools, such as `pnpm bench --app`). */
+  routes(): { method: string; pattern: string }[] {
+    const mounted = this.#mounts.flatMap(({ prefix, app }) => app.routes().map((r) => ({ method: r.method, pattern: r.pattern === "/" ? prefix : prefix + r.pattern })));
+    return [...this.#router.list(), ...mounted];
+  }
+
   /** Registers `view` for `method` (or several) on `pattern`. Patterns: `/static`, `/:param`, trailing `/*`. */
   route<Path extends string>(method: string | string[], pattern: Path, view: View<ParamsOf<Path>>): this {
     this.#assertOpen();

@@ -43,9 +43,11 @@ interface DirectBody {
 
 /**
  * A body that cannot be read (the client left mid-body, a malformed chunk) is the client's fault: 400, which the
- * app does not log, so a client cannot fill the server's error log at will.
+ * app does not log, so a client cannot fill the server's error log at will. An adapter that already failed the read
+ * with an HttpError (the blocking front's 413 past its cap, its 400) keeps it.
  */
 function unreadable(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
   const reason = error instanceof Error ? error.message : String(error);
   return new HttpError(400, `the request body could not be read: ${reason}`, { code: "bad_body", cause: error });
 }

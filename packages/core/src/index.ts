@@ -3,6 +3,7 @@
 
 export { App, type AppOptions, type ShutdownOptions } from "./app.ts";
 export { readBytes, readJson, readText, DEFAULT_BODY_LIMIT, DEFAULT_JSON_MAX_DEPTH, type BodyOptions } from "./body.ts";
+export { memoryChannelLayer, type ChannelLayer, type SocketMessage } from "./channel-layer.ts";
 export { compose, type Recover } from "./compose.ts";
 export { errorResponse, HttpError, type HttpErrorOptions } from "./errors.ts";
 export { consoleLogger, silentLogger } from "./logger.ts";
@@ -30,5 +31,6 @@ export { timeout, type Task, type TimeoutOptions } from "./timeout.ts";
 export { linkSignals, type LinkedSignal } from "./signals.ts";
 export { ContextVar, contextSnapshot, contextSupported, requestId, requestKey, runOutsideRequests, runWithValues } from "./context-var.ts";
 export { env } from "./runtime.ts";
+export { defaultChannelLayer, setDefaultChannelLayer } from "./default-channel-layer.ts";
 export { BlockingDetector, DEFAULT_BLOCKING_THRESHOLD_MS, type BlockingDetectorOptions, type BlockingStats } from "./blocking-detector.ts";
 export { ALLOW_ASYNC_UNSAFE, asyncUnsafe, blockingAllowed, SynchronousOnlyError } from "./async-unsafe.ts";

@@ -123,6 +123,14 @@ export class Router<H> {
     return null;
   }
 
+  /** Every registered route as method and pattern, static ones first (read-only: for tools, such as `pnpm bench --app`). */
+  list(): { method: string; pattern: string }[] {
+    const routes: { method: string; pattern: string }[] = [];
+    for (const methods of this.#static.values()) for (const [method, match] of methods) routes.push({ method, pattern: match.pattern });
+    for (const route of this.#dynamic) for (const method of route.methods.keys()) routes.push({ method, pattern: route.pattern });
+    return routes;
+  }
+
   /** Adds to `into` every method registered on a route that matches `pathname` (the union a 405 lists). */
   allow(pathname: string, into: Set<string>): void {
     const parts = partsOf(pathname, pathname.includes("%"));

@@ -22,6 +22,9 @@ export interface RuntimeServices {
   exit?: (code: number) => never;
 }
 
+/** Set in a worker process's environment to its index (0..workers-1) by the `workers` supervisor (supervisor.ts). */
+export const WORKER_ENV = "ASYNCVIEW_WORKER";
+
 const services: RuntimeServices = {};
 
 /** Called by adapters (and worker-thread bootstraps) at import; later calls add to or override earlier ones. */

@@ -2,21 +2,25 @@
 // core's relay (helpers materialised, streams checked at their first chunk). The shared lifecycle closes it.
 
 import { AsyncLocalStorage } from "node:async_hooks";
+import { spawn } from "node:child_process";
+import process from "node:process";
 import { type App, errorResponse, type Runtime, type ServeOptions, type Server } from "@asyncview/core";
 import {
   acceptErrorReporter,
   connectionLimits,
   DEFAULT_HOSTNAME,
-  DEFAULT_PORT,
   globalEventHooks,
   headersTooLarge,
   installRuntime,
+  type ListenPlan,
   listenError,
   missingHost,
   nativeResponse,
+  type ProcessHost,
   requestHeadSize,
   type ServeInfo,
   serverHandle,
+  serveWorkers,
   toFetchResponse,
 } from "@asyncview/core/adapter";
 
@@ -76,14 +80,26 @@ class DenoInfo implements ServeInfo {
   }
 }
 
-export async function serve(app: App, options: ServeOptions = {}): Promise<Server> {
+/**
+ * Workers are `deno run` with these flags unless ASYNCVIEW_RUNTIME_FLAGS says otherwise (the CLI passes its own): Deno
+ * does not tell a process the flags it was started with. `--unstable-net` is what `reusePort` needs.
+ */
+const host: ProcessHost = { runtime: "deno", current: process, spawn, runtimeFlags: ["run", "--allow-all", "--unstable-net"] };
+
+/** Serves `app`; with `workers` (or `limitMaxRequests`) from worker processes under a supervisor (core's supervisor.ts). */
+export function serve(app: App, options: ServeOptions = {}): Promise<Server> {
+  return serveWorkers(options, host, (plan) => serveHere(app, options, plan));
+}
+
+async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Promise<Server> {
   const hostname = options.hostname ?? DEFAULT_HOSTNAME;
-  const port = options.port ?? DEFAULT_PORT;
+  const { port, onRequest } = plan;
   await app.startup();
   const live = new Set<AbortController>();
   const limits = connectionLimits(options);
   const reportAcceptError = acceptErrorReporter(app.logger);
   const handler = (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => {
+    onRequest?.();
     // Reading the headers now also keeps them readable once Deno has closed the request, so a line logged
     // later (a background failure, an unhandled rejection) still finds the request's x-request-id.
     if (request.headers.get("host") === null) return toFetchResponse(errorResponse(missingHost()));
@@ -99,6 +115,7 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
         port,
         hostname,
         tcpBacklog: limits.backlog,
+        reusePort: plan.reusePort,
         onListen() {},
         onError(error) {
           // `undefined` is core's relay ending a body it already logged (see nativeResponse).
@@ -115,7 +132,7 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
     throw listenError(hostname, port, error);
   }
   // Deno.serve's accept loop ends at the first accept error (EMFILE: out of file descriptors): `finished` rejects,
-  // its connections close, and the process would exit. The error is logged once per burst and the same port is
+  // the connections it accepted but had not read yet close (those already served go on), and the process would exit. The error is logged once per burst and the same port is
   // listened on again (retried every 100 ms while even the listening socket cannot be had).
   const boundPort = server.addr.port;
   let closing = false;

@@ -234,12 +234,12 @@ export class NodeFront implements Omit<Listener, "release" | "logger"> {
     });
   }
 
-  /** Binds; throws `cannot listen on HOST:PORT: CODE`. */
-  async listen(port: number, hostname: string): Promise<void> {
+  /** Binds (sharing the port with other processes when `reusePort`); throws `cannot listen on HOST:PORT: CODE`. */
+  async listen(port: number, hostname: string, reusePort = false): Promise<void> {
     const { server } = this;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen({ port, host: hostname, backlog: this.#limits.backlog }, () => {
+      server.listen({ port, host: hostname, backlog: this.#limits.backlog, reusePort }, () => {
         server.off("error", reject);
         resolve();
       });
@@ -299,5 +299,5 @@ export class NodeFront implements Omit<Listener, "release" | "logger"> {
   }
 }
 
-export { readBody } from "./body.ts";
+export { bodyUnreadable, closeForUnreadBody } from "./body.ts";
 export { writeResponse } from "./response.ts";

@@ -3,7 +3,7 @@
 
 import type { IncomingMessage } from "node:http";
 import { delegateToNative, READ_BODY } from "@asyncview/core/adapter";
-import { readBody } from "./body.ts";
+import { bodyStream, readBody } from "./body.ts";
 import { NativeRequest } from "./interop.ts";
 
 const NO_BODY = new Set(["GET", "HEAD"]);
@@ -72,45 +72,6 @@ export class NodeRequest {
     }
     return this.#real;
   }
-}
-
-/**
- * The request body as a byte stream with backpressure (the socket is paused while the consumer is behind).
- * Cancelling it stops delivery without destroying the socket, so a 413 can still be answered.
- */
-function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
-  let done = false;
-  return new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        req.on("data", (chunk: Buffer) => {
-          if (done) return;
-          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-          if ((controller.desiredSize ?? 0) <= 0) req.pause();
-        });
-        req.on("end", () => {
-          if (!done) controller.close();
-          done = true;
-        });
-        req.on("error", (error) => {
-          if (!done) controller.error(error);
-          done = true;
-        });
-        req.on("close", () => {
-          if (!done && !req.complete) controller.error(new Error("client disconnected before the body was complete"));
-          done = true;
-        });
-      },
-      pull() {
-        req.resume();
-      },
-      cancel() {
-        done = true;
-        req.resume();
-      },
-    },
-    new ByteLengthQueuingStrategy({ highWaterMark: 64 * 1024 }),
-  );
 }
 
 // Everything not defined above (body, json(), text(), clone(), ...) delegates to the real Request, and

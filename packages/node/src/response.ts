@@ -3,10 +3,12 @@
 
 import type { ServerResponse } from "node:http";
 import { BODY_TEXT, hasHeader, headerPairs } from "@asyncview/core/adapter";
+import { closeForUnreadBody } from "./body.ts";
 
-function headerList(response: Response, closeConnection: boolean): string[] {
+function headerList(res: ServerResponse, response: Response, closeConnection: boolean): string[] {
   const flat = headerPairs(response);
-  if (closeConnection) flat.push("connection", "close");
+  // `||` in this order: a body still arriving always closes (lingering), whatever the caller asked.
+  if (closeForUnreadBody(res) || closeConnection) flat.push("connection", "close");
   return flat;
 }
 
@@ -27,13 +29,14 @@ function nextMacrotask(): Promise<null> {
 }
 
 /**
- * Sends `response`. Resolves when the last byte is handed to the socket or the client went away; in the latter
+ * Sends `response`, with `Connection: close` when `closeConnection` or when the request body is still arriving
+ * (then the close lingers: see body.ts). Resolves when the last byte is handed to the socket or the client went away; in the latter
  * case the body stream is cancelled so its source (a generator's `finally`) is closed. Rejects when the body
  * fails: before anything was sent (the caller answers 500), or after the headers, when the connection has been
  * ended without the last chunk so the client sees a truncated body, never a clean end.
  */
 export function writeResponse(res: ServerResponse, response: Response, closeConnection: boolean): void | Promise<void> {
-  const headers = headerList(response, closeConnection);
+  const headers = headerList(res, response, closeConnection);
   const helperBody = (response as unknown as Record<symbol, string | undefined>)[BODY_TEXT];
   if (helperBody !== undefined) {
     if (!hasHeader(headers, "content-length")) headers.push("content-length", String(Buffer.byteLength(helperBody)));

@@ -2,16 +2,18 @@
 // ctx.signal aborted on client disconnect (never on a normal finish), the shared lifecycle for close.
 
 import { AsyncLocalStorage } from "node:async_hooks";
+import { spawn } from "node:child_process";
 import type { ServerResponse } from "node:http";
 import { type App, errorResponse, type ServeOptions, type Server } from "@asyncview/core";
 import {
   DEFAULT_HOSTNAME,
-  DEFAULT_PORT,
   installRuntime,
+  type ListenPlan,
   logResponseFailure,
   processHooks,
   type ServeInfo,
   serverHandle,
+  serveWorkers,
 } from "@asyncview/core/adapter";
 import { NodeFront } from "./front.ts";
 import { NodeRequest } from "./request.ts";
@@ -53,14 +55,18 @@ class InFlight implements ServeInfo {
   }
 }
 
-export async function serve(app: App, options: ServeOptions = {}): Promise<Server> {
+/** Serves `app`; with `workers` (or `limitMaxRequests`) from worker processes under a supervisor (core's supervisor.ts). */
+export function serve(app: App, options: ServeOptions = {}): Promise<Server> {
+  return serveWorkers(options, { runtime: "node", current: process, spawn }, (plan) => serveHere(app, options, plan));
+}
+
+async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Promise<Server> {
   const front: NodeFront = new NodeFront("node", (req, res, url) => {
     front.enter();
     const state = new InFlight(res, front);
     const request = new NodeRequest(req, url, () => state.signal) as unknown as Request;
-    // A body still arriving after the response means the connection cannot be reused safely.
-    const respond = (response: Response): void | Promise<void> =>
-      writeResponse(res, response, front.closing || (!req.complete && req.method !== "GET" && req.method !== "HEAD"));
+    // writeResponse also closes (lingering) when the request body is still arriving.
+    const respond = (response: Response): void | Promise<void> => writeResponse(res, response, front.closing);
     const fail = (error: unknown) => {
       logResponseFailure(app, { method: req.method, url }, error, res.headersSent);
       if (!res.headersSent && !res.destroyed) void respond(errorResponse(error, app.debug));
@@ -80,7 +86,8 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
   }, { limits: options, logger: app.logger });
 
   await app.startup();
-  await front.listen(options.port ?? DEFAULT_PORT, options.hostname ?? DEFAULT_HOSTNAME);
+  await front.listen(plan.port, options.hostname ?? DEFAULT_HOSTNAME, plan.reusePort);
+  if (plan.onRequest) front.server.on("request", plan.onRequest);
   return serverHandle(
     {
       runtime: "node",

@@ -60,7 +60,7 @@ describe.each(PUBLISHED)("@asyncview/%s", (name) => {
     expect(run.status).toBe(0);
   });
 
-  it("ships dist/ only, with publishConfig mirroring the workspace's exports and bin (src/x.ts -> dist/x.js)", () => {
+  it("ships dist/ only (and a README), with publishConfig mirroring the workspace's exports and bin (src/x.ts -> dist/x.js)", () => {
     const workspace = JSON.parse(readFileSync(join(packageDir(name), "package.json"), "utf8")) as Manifest;
     const packed = JSON.parse(execFileSync("tar", ["-xOzf", tarballs[name], "package/package.json"], { encoding: "utf8" })) as Manifest;
     const files = execFileSync("tar", ["-tzf", tarballs[name]], { encoding: "utf8" }).trim().split("\n");
@@ -73,7 +73,8 @@ describe.each(PUBLISHED)("@asyncview/%s", (name) => {
     for (const path of [...Object.values(expected).flatMap((e) => [e.types, e.default]), ...Object.values(bins)]) {
       expect(files, path).toContain(`package/${path.slice(2)}`);
     }
-    expect(files.filter((f) => !f.startsWith("package/dist/") && f !== "package/package.json")).toEqual([]);
+    // npm ships a package's README.md whatever "files" says.
+    expect(files.filter((f) => !f.startsWith("package/dist/") && f !== "package/package.json" && f !== "package/README.md")).toEqual([]);
     expect(files.some((f) => /\.ts$/.test(f) && !f.endsWith(".d.ts"))).toBe(false);
     for (const [dep, range] of Object.entries(packed.dependencies ?? {})) expect(range, dep).not.toMatch(/^workspace:/);
   });

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
 /** Every package a user can install from npm, by its folder under packages/. */
-export const PUBLISHED = ["core", "node", "bun", "deno", "blocking", "sync-to-async", "cli"] as const;
+export const PUBLISHED = ["core", "node", "bun", "deno", "blocking", "sync-to-async", "redis", "cli"] as const;
 export type Published = (typeof PUBLISHED)[number];
 
 const run = promisify(execFile);
