@@ -4,7 +4,7 @@
 import type { Logger } from "./types.ts";
 
 /** How long without a new accept error ends a burst, in ms: the next error after that is logged again. */
-export const ACCEPT_BURST_QUIET_MS = 1000;
+export const ACCEPT_BURST_QUIET_MS = 5000;
 
 /** The error's code (`EMFILE`), or its message when it has none (Deno: "Too many open files (os error 24)"). */
 function errorCode(error: unknown): string {
