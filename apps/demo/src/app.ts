@@ -1,7 +1,8 @@
 // The demo app: the seed notes' examples as async views, served unchanged by every adapter.
-// /hello, /sleep, /echo, /stream; /users/:id (SQLite), /gather and /sequential (upstream), /cpu and /cpu-offload.
+// /hello, /sleep, /echo, /stream; /users/:id (SQLite), /gather and /sequential (upstream), /cpu and /cpu-offload;
+// WebSocket /ws/echo and /ws/chat/:room (rooms), Server-Sent Events /events.
 
-import { App, env, gather, HttpError, intParam, json, ndjson, readJson, sleep } from "@asyncview/core";
+import { App, env, gather, HttpError, intParam, json, ndjson, readJson, sleep, sse } from "@asyncview/core";
 import { syncToAsync } from "@asyncview/sync-to-async";
 import { countPrimes } from "./cpu.ts";
 import type { User } from "./db.ts";
@@ -16,6 +17,8 @@ export const MAX_FANOUT = 100;
 export const MAX_CPU_N = 5_000_000;
 /** The upstream service /gather and /sequential call: $ASYNCVIEW_UPSTREAM, else this (`pnpm upstream` starts it). */
 export const DEFAULT_UPSTREAM = "http://127.0.0.1:8001";
+/** Most events one /events stream sends. */
+export const MAX_EVENTS = 100_000;
 
 // The blocking detector is on in development: ASYNCVIEW_DEBUG=1 (set by `pnpm serve --reload`).
 export const app = new App({ debug: ["1", "true"].includes(env("ASYNCVIEW_DEBUG") ?? "") });
@@ -134,6 +137,41 @@ app.get("/cpu", (_request, ctx) => {
 app.get("/cpu-offload", async (_request, ctx) => {
   const n = cpuN(ctx.query);
   return json({ n, primes: await countPrimesOffloaded.with({ signal: ctx.signal })(n) });
+});
+
+// WebSocket: every message back unchanged (text as text, binary as binary) until the client closes.
+app.ws("/ws/echo", async (socket) => {
+  for await (const message of socket) await socket.send(message);
+});
+
+// A chat room (Django Channels' group): each text message goes to every member, sender included; joins and leaves
+// are announced. With a shared channel layer the room spans processes.
+app.ws("/ws/chat/:room", async (socket, ctx) => {
+  const room = ctx.params.room;
+  await socket.join(room);
+  await ctx.publish(room, JSON.stringify({ room, joined: socket.id }));
+  try {
+    for await (const message of socket) {
+      if (typeof message === "string") await ctx.publish(room, JSON.stringify({ room, from: socket.id, text: message }));
+    }
+  } finally {
+    await socket.leave(room);
+    await ctx.publish(room, JSON.stringify({ room, left: socket.id }));
+  }
+});
+
+// Server-Sent Events: n events `data: {"i":k}`, one every ms milliseconds, then the stream ends.
+app.get("/events", (_request, ctx) => {
+  const n = intParam(ctx.query, "n", { default: 10, min: 0, max: MAX_EVENTS });
+  const ms = intParam(ctx.query, "ms", { default: 100, min: 0, max: MAX_SLEEP_MS });
+  return sse(
+    (async function* () {
+      for (let i = 0; i < n; i++) {
+        if (i > 0) await sleep(ms, { signal: ctx.signal });
+        yield { data: { i } };
+      }
+    })(),
+  );
 });
 
 // What the blocking detector counted (per process; per thread on the blocking baseline).

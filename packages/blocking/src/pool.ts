@@ -67,10 +67,10 @@ export class WorkerPool {
   }
 
   /** The client of `job` left, or the server gave up on it: drop it from the queue or tell its thread. */
-  cancel(job: Job, reason: string): void {
+  cancel(job: Job, reason: string, name?: "TimeoutError"): void {
     if (this.#queue.remove(job)) return;
     for (const slot of this.#slots) {
-      if (slot.job === job) this.#post(slot, { type: "abort", id: job.message.id, reason });
+      if (slot.job === job) this.#post(slot, { type: "abort", id: job.message.id, reason, name });
     }
   }
 

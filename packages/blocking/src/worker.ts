@@ -96,7 +96,8 @@ async function run(app: App, message: RequestMessage): Promise<void> {
   let headersSent = false;
   try {
     const request = toRequest(message, h);
-    const response = await app.handle(request, { runtime: "blocking", signal: h.controller.signal, remoteAddress: message.remoteAddress });
+    const { remoteAddress, remotePort, client, clientUrl: url, requestId } = message;
+    const response = await app.handle(request, { runtime: "blocking", signal: h.controller.signal, remoteAddress, remotePort, client, url, requestId });
     const head = { type: "head", id, status: response.status, statusText: response.statusText, headers: headerPairs(response) } as const;
     const text = (response as unknown as Record<symbol, string | undefined>)[BODY_TEXT];
     if (text !== undefined) return await send(h, { ...head, body: text, more: false });
@@ -125,11 +126,11 @@ async function run(app: App, message: RequestMessage): Promise<void> {
   }
 }
 
-function abort(id: number, reason: string): void {
+function abort(id: number, reason: string, name = "AbortError"): void {
   const h = held;
   if (h === undefined || h.id !== id || h.gone) return;
   h.gone = true;
-  h.controller.abort(new DOMException(reason, "AbortError"));
+  h.controller.abort(new DOMException(reason, name));
   h.acked?.reject(new Gone());
   h.pulled?.reject(h.controller.signal.reason);
   // Cancelling the body closes its source (a generator's finally runs) even while the view still holds it.
@@ -159,7 +160,7 @@ port.on("message", (message: ToWorker) => {
       if (held?.id === message.id) held.pulled?.resolve(message);
       return;
     case "abort":
-      abort(message.id, message.reason);
+      abort(message.id, message.reason, message.name);
       return;
     case "shutdown":
       void app.shutdown({ timeout: message.timeout }).finally(() => port.postMessage({ type: "stopped" }));

@@ -1,28 +1,34 @@
 // serve(app) on Bun.serve: Bun's own Request goes to the app untouched and the app's Response goes back through
-// core's relay (helpers materialised, streams checked at their first chunk). The shared lifecycle closes it.
+// core's relay (helpers materialised, streams checked at their first chunk), socket routes upgrade through Bun's
+// `server.upgrade` and `websocket` handlers. The shared lifecycle closes it.
 
 import { AsyncLocalStorage } from "node:async_hooks";
 import { spawn } from "node:child_process";
-import { type App, errorResponse, type Runtime, type ServeOptions, type Server } from "@asyncview/core";
+import { type App, errorResponse, HttpError, type Runtime, type ServeOptions, type Server } from "@asyncview/core";
 import {
   acceptErrorReporter,
   connectionLimits,
   DEFAULT_HOSTNAME,
   headersTooLarge,
   installRuntime,
+  largestMessageSize,
   type ListenPlan,
   listenError,
   missingHost,
   nativeResponse,
   processHooks,
   requestHeadSize,
+  RequestPipeline,
   type ServeInfo,
   serverHandle,
+  SocketRegistry,
   serveWorkers,
   toFetchResponse,
+  type Upgrade,
+  upgradeOf,
 } from "@asyncview/core/adapter";
 
-installRuntime({ AsyncLocalStorage, env: (name) => process.env[name], ...processHooks(process) });
+installRuntime({ AsyncLocalStorage, env: (name) => process.env[name], stdout: (text) => void process.stdout.write(text), ...processHooks(process) });
 
 /** Bun's native cap on request bodies, set by this adapter: 64 MiB (Bun's own default is 128 MiB). */
 export const DEFAULT_MAX_BODY_SIZE = 64 * 1024 * 1024;
@@ -40,15 +46,20 @@ const BUN_MAX_IDLE_SECONDS = 255;
 /** Per-request info for the app; the peer address is looked up only when read. */
 class BunInfo implements ServeInfo {
   readonly runtime: Runtime = "bun";
-  readonly #server: Bun.Server<undefined>;
+  readonly upgrade = true;
+  readonly #server: Bun.Server<Upgrade>;
   readonly #request: Request;
-  constructor(server: Bun.Server<undefined>, request: Request) {
+  #peer: { address: string; port: number } | null | undefined;
+  constructor(server: Bun.Server<Upgrade>, request: Request) {
     this.#server = server;
     this.#request = request;
   }
   // No `signal` here: Bun aborts `request.signal` when the client disconnects, and ctx.signal falls back to it.
   get remoteAddress(): string | undefined {
-    return this.#server.requestIP(this.#request)?.address;
+    return (this.#peer ??= this.#server.requestIP(this.#request))?.address;
+  }
+  get remotePort(): number | undefined {
+    return (this.#peer ??= this.#server.requestIP(this.#request))?.port;
   }
 }
 
@@ -67,8 +78,17 @@ async function serveHere(app: App, options: BunServeOptions, plan: ListenPlan): 
   const keepAliveSeconds = Math.min(BUN_MAX_IDLE_SECONDS, Math.max(1, Math.ceil(limits.keepAliveTimeout / 1000)));
   // Bun refuses heads past its own 16 KiB itself; a smaller limit is the adapter's to check.
   const checkHead = limits.maxHeaderSize < BUN_MAX_HEADER_SIZE;
+  const pipeline = new RequestPipeline(options);
   await app.startup();
-  let server: Bun.Server<undefined>;
+  const sockets = new SocketRegistry();
+  /** A socket route's answer becomes Bun's upgrade; the socket's `data` is core's upgrade. */
+  const upgradeSocket = (request: Request, bunServer: Bun.Server<Upgrade>, upgrade: Upgrade): Response | undefined => {
+    const headers = upgrade.protocol === "" ? undefined : { "sec-websocket-protocol": upgrade.protocol };
+    if (bunServer.upgrade(request, { data: upgrade, headers })) return undefined;
+    upgrade.socket.ended(1006, "");
+    return toFetchResponse(errorResponse(new HttpError(400, "malformed WebSocket handshake", { code: "bad_websocket_handshake" })));
+  };
+  let server: Bun.Server<Upgrade>;
   try {
     server = Bun.serve({
       port,
@@ -87,13 +107,48 @@ async function serveHere(app: App, options: BunServeOptions, plan: ListenPlan): 
           return toFetchResponse(errorResponse(headersTooLarge(limits.maxHeaderSize)));
         }
         bunServer.timeout(request, 0);
-        const idleAgain = (clientLeft: boolean) => {
-          if (!clientLeft) bunServer.timeout(request, keepAliveSeconds);
+        // The gate, the deadline, proxy headers and the access log (core's pipeline); `exchange` is the app's ServeInfo.
+        const exchange = pipeline.begin(new BunInfo(bunServer, request), request.method, request.url, (name) => request.headers.get(name) ?? undefined);
+        const answer = (response: Response) => {
+          const upgrade = upgradeOf(response);
+          if (upgrade !== undefined) {
+            exchange.end(101);
+            return upgradeSocket(request, bunServer, upgrade);
+          }
+          // 499 in the log: the client left before the view answered (Bun aborted request.signal) or mid-body.
+          const leftAlready = exchange.logged && request.signal.aborted;
+          return nativeResponse(app, request, response, (clientLeft) => {
+            exchange.end(clientLeft || leftAlready ? 499 : undefined);
+            if (!clientLeft) bunServer.timeout(request, keepAliveSeconds); // idle again: the keep-alive timeout
+          });
         };
-        const result = app.handle(request, new BunInfo(bunServer, request));
-        return result instanceof Promise
-          ? result.then((response) => nativeResponse(app, request, response, idleAgain))
-          : nativeResponse(app, request, result, idleAgain);
+        const result = exchange.handle(app, request);
+        return result instanceof Promise ? result.then(answer) : answer(result);
+      },
+      websocket: {
+        // Bun's limits are server-wide: the native cap is the largest route's; core enforces each route's own and
+        // keeps the idle timer (with ws.ping), so Bun's own idle timeout is off. Sends are never dropped natively:
+        // core's `send()` waits below each route's high-water mark instead.
+        maxPayloadLength: largestMessageSize(app),
+        idleTimeout: 0,
+        backpressureLimit: 0,
+        perMessageDeflate: false,
+        open(ws) {
+          sockets.attach(ws.data.socket, {
+            send: (message) => void ws.send(message),
+            get bufferedAmount() {
+              return ws.getBufferedAmount();
+            },
+            close: (code, reason) => ws.close(code, reason),
+            terminate: () => ws.terminate(),
+            ping: () => void ws.ping(),
+          });
+        },
+        message: (ws, message) => ws.data.socket.receive(message),
+        drain: (ws) => ws.data.socket.drained(),
+        ping: (ws) => ws.data.socket.activity(),
+        pong: (ws) => ws.data.socket.activity(),
+        close: (ws, code, reason) => ws.data.socket.ended(code, reason),
       },
       error(error) {
         app.logger.error("request failed", { error });
@@ -110,9 +165,10 @@ async function serveHere(app: App, options: BunServeOptions, plan: ListenPlan): 
       hostname,
       port: server.port ?? 0,
       // Stop accepting; idle keep-alive connections close now, busy ones after their response.
-      drain: () => server.stop(false),
+      // Open sockets get 1001 meanwhile.
+      drain: async () => void (await Promise.all([sockets.drain(), server.stop(false)])),
       // Past the deadline: cut the remaining connections; their request.signal aborts.
-      cut: () => server.stop(true),
+      cut: async () => void (await Promise.all([sockets.cut(), server.stop(true)])),
       release: (timeLeft) => app.shutdown({ timeout: timeLeft }),
     },
     options,

@@ -2,6 +2,8 @@
 // relay, runtime services, and the hooks that let an adapter write a helper response or read a body directly.
 
 export { READ_BODY } from "./body.ts";
+export { checkClose, messageSize, ServerSocket, type SocketTransport } from "./socket.ts";
+export { largestMessageSize, SocketRegistry, upgradeOf, wantsWebSocket, type Upgrade } from "./socket-route.ts";
 export { delegateToNative, type Materializable } from "./facade.ts";
 export { ABORT_GRACE_MS, listenError, serverHandle, type LifecycleOptions, type Listener } from "./lifecycle.ts";
 export { loadAppModule } from "./load-app.ts";
@@ -11,6 +13,10 @@ export { DEFAULT_HOSTNAME, DEFAULT_PORT } from "./server.ts";
 export type { ServeInfo } from "./types.ts";
 export { logResponseFailure, nativeResponse, type Reporter } from "./native-response.ts";
 export { missingHost } from "./host.ts";
+export { Admission, RETRY_AFTER_SECONDS } from "./admission.ts";
+export { flushAccessLog, stdoutSink, type AccessLogSink, type AccessRecord } from "./access-log.ts";
+export { PipelineExchange, RequestPipeline, type Handler, type PipelineOptions } from "./pipeline.ts";
+export type { HeaderReader } from "./proxy.ts";
 export { globalEventHooks, guardUnhandled, processHooks, type GlobalEvents, type ProcessEvents, type UnhandledHook, type UnhandledKind } from "./unhandled.ts";
 export { acceptErrorReporter, ACCEPT_BURST_QUIET_MS, outOfFiles } from "./accept-errors.ts";
 export { connectionLimits, headersTimedOut, headersTooLarge, requestHeadSize, type ConnectionLimits } from "./limits.ts";

@@ -2,6 +2,8 @@
 // It is the ASGI-application analog: adapters turn their runtime's requests into `app.fetch(request, info)`.
 
 import { BlockingDetector, type BlockingDetectorOptions } from "./blocking-detector.ts";
+import type { ChannelLayer, SocketMessage } from "./channel-layer.ts";
+import { defaultChannelLayer } from "./default-channel-layer.ts";
 import { compose } from "./compose.ts";
 import { pathOf, RequestContext } from "./context.ts";
 import { runInRequestScope } from "./context-var.ts";
@@ -10,6 +12,8 @@ import type { Task } from "./timeout.ts";
 import { errorResponse, HttpError } from "./errors.ts";
 import { consoleLogger } from "./logger.ts";
 import { Router } from "./router.ts";
+import { DEFAULT_MAX_MESSAGE_SIZE } from "./socket.ts";
+import { LARGEST_MESSAGE, socketView, type SocketHandler, type SocketOptions } from "./socket-route.ts";
 import { TaskTracker } from "./tasks.ts";
 import type { Context, Logger, Middleware, ParamsOf, ServeInfo, View } from "./types.ts";
 
@@ -23,6 +27,11 @@ export interface AppOptions {
    * Default: on when `debug` is, off otherwise. `true`, `false`, or `{ thresholdMs }`.
    */
   blockingDetector?: boolean | BlockingDetectorOptions;
+  /**
+   * Where rooms live (`socket.join`, `app.publish`). Default: in this process (`memoryChannelLayer()`); pass a shared
+   * one (Redis) for rooms that span processes. The app closes it at shutdown.
+   */
+  channelLayer?: ChannelLayer;
 }
 
 export interface ShutdownOptions {
@@ -42,6 +51,8 @@ export class App {
   readonly tasks: TaskTracker;
   /** The blocking detector when enabled; `snapshot()` gives its counts. */
   readonly blocking: BlockingDetector | undefined;
+  /** Carries room messages; see `AppOptions.channelLayer`. */
+  readonly channelLayer: ChannelLayer;
   readonly #router = new Router<View<never>>();
   readonly #middleware: Middleware[] = [];
   readonly #mounts: { prefix: string; app: App }[] = [];
@@ -55,11 +66,14 @@ export class App {
   #stopped: Promise<void> | undefined;
   /** Turns what a layer threw into its response; made once, handed to every request's context. */
   readonly #recover = (error: unknown, request: Request, ctx: Context): Response => this.#fail(error, request, ctx);
+  readonly #layer = (): ChannelLayer => this.channelLayer;
+  #largestMessage = 0;
 
   constructor(options: AppOptions = {}) {
     this.debug = options.debug ?? false;
     this.logger = options.logger ?? consoleLogger;
     this.tasks = new TaskTracker(this.logger);
+    this.channelLayer = options.channelLayer ?? defaultChannelLayer();
     const detector = options.blockingDetector ?? this.debug;
     this.blocking = detector === false ? undefined : new BlockingDetector(this.logger, detector === true ? {} : detector);
   }
@@ -95,6 +109,25 @@ export class App {
   /** GET, POST, PUT, PATCH, DELETE and OPTIONS (HEAD follows GET). */
   all<Path extends string>(pattern: Path, view: View<ParamsOf<Path>>): this {
     return this.route(ALL_METHODS, pattern, view);
+  }
+
+  /**
+   * Registers a WebSocket route on `pattern` (a GET route: middleware runs before the upgrade and may refuse it with
+   * any response). A plain request gets 426; otherwise `handler(socket, ctx)` runs once the socket is open.
+   */
+  ws<Path extends string>(pattern: Path, handler: SocketHandler<ParamsOf<Path>>, options: SocketOptions = {}): this {
+    this.#largestMessage = Math.max(this.#largestMessage, options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE);
+    return this.route("GET", pattern, socketView(handler as SocketHandler<never>, options, this.#layer, this.logger) as View<ParamsOf<Path>>);
+  }
+
+  /** The largest `maxMessageSize` of this app's socket routes and its mounts' (for adapters: `largestMessageSize`). */
+  [LARGEST_MESSAGE](): number {
+    return Math.max(this.#largestMessage, ...this.#mounts.map(({ app }) => app[LARGEST_MESSAGE]()));
+  }
+
+  /** Sends `message` to every socket in `room`, through the channel layer (every process, when it is shared). */
+  publish(room: string, message: SocketMessage): Promise<void> {
+    return this.channelLayer.publish(room, message);
   }
 
   /** Adds middleware around every request this app handles, in registration order (outermost first). */
@@ -167,6 +200,7 @@ export class App {
       }
       for (const { app } of this.#mounts) await app.shutdown(options);
       this.blocking?.stop();
+      await this.channelLayer.close().catch((error: unknown) => this.logger.error("closing the channel layer failed", { error }));
     })());
   }
 
@@ -180,11 +214,11 @@ export class App {
    * which saves a few promise hops per request on the hot path. Never throws.
    */
   handle(request: Request, info: ServeInfo = {}): Response | Promise<Response> {
-    return runInRequestScope(request, () => this.#handle(request, info));
+    return runInRequestScope(request, () => this.#handle(request, info), info.requestId);
   }
 
   #handle(request: Request, info: ServeInfo): Response | Promise<Response> {
-    const ctx = new RequestContext(request, info, this.tasks, this.logger, this.#recover);
+    const ctx = new RequestContext(request, info, this.tasks, this.logger, this.#recover, this.#layer);
     ctx.detector = this.blocking;
     let result: Response | Promise<Response>;
     try {

@@ -2,12 +2,13 @@
 // `pathOf` extracts the pathname from a request URL without building a URL object.
 
 import type { BlockingDetector } from "./blocking-detector.ts";
+import type { ChannelLayer } from "./channel-layer.ts";
 import type { Recover } from "./compose.ts";
 import { requestId } from "./context-var.ts";
 import { TaskGroup } from "./task-group.ts";
 import type { TaskTracker } from "./tasks.ts";
 import type { Task } from "./timeout.ts";
-import type { Context, Logger, Params, Runtime, ServeInfo } from "./types.ts";
+import type { Client, Context, Logger, Params, Runtime, ServeInfo } from "./types.ts";
 
 const NO_PARAMS: Params = Object.freeze({}) as Params;
 const noop = (): void => {};
@@ -27,9 +28,13 @@ export class RequestContext implements Context {
   #url: URL | undefined;
   #state: Map<string, unknown> | undefined;
   #group: TaskGroup | undefined;
+  /** A socket route's socket signal, which replaces the request's once the view chose to upgrade. */
+  #socketSignal: AbortSignal | undefined;
+  readonly #layer: () => ChannelLayer;
 
-  constructor(request: Request, info: ServeInfo, tasks: TaskTracker, logger: Logger, recover: Recover) {
+  constructor(request: Request, info: ServeInfo, tasks: TaskTracker, logger: Logger, recover: Recover, layer: () => ChannelLayer) {
     this.recover = recover;
+    this.#layer = layer;
     this.#request = request;
     this.#info = info;
     this.#tasks = tasks;
@@ -37,7 +42,7 @@ export class RequestContext implements Context {
   }
 
   get url(): URL {
-    return (this.#url ??= new URL(this.#request.url));
+    return (this.#url ??= new URL(this.#info.url ?? this.#request.url));
   }
 
   get query(): URLSearchParams {
@@ -45,7 +50,21 @@ export class RequestContext implements Context {
   }
 
   get signal(): AbortSignal {
-    return this.#info.signal ?? this.#request.signal;
+    return this.#socketSignal ?? this.#info.signal ?? this.#request.signal;
+  }
+
+  /** Whether the adapter serving this request can upgrade it to a WebSocket. */
+  get canUpgrade(): boolean {
+    return this.#info.upgrade === true;
+  }
+
+  /** From now on `signal` is the socket's: it aborts when the socket closes. */
+  bindSignal(signal: AbortSignal): void {
+    this.#socketSignal = signal;
+  }
+
+  publish(room: string, message: string | Uint8Array): Promise<void> {
+    return this.#layer().publish(room, message);
   }
 
   get runtime(): Runtime {
@@ -54,6 +73,13 @@ export class RequestContext implements Context {
 
   get remoteAddress(): string | undefined {
     return this.#info.remoteAddress;
+  }
+
+  get client(): Client | undefined {
+    const info = this.#info;
+    if (info.client !== undefined) return info.client;
+    const address = info.remoteAddress;
+    return address === undefined ? undefined : { address, port: info.remotePort ?? 0 };
   }
 
   get state(): Map<string, unknown> {

@@ -6,6 +6,16 @@ export { readBytes, readJson, readText, DEFAULT_BODY_LIMIT, DEFAULT_JSON_MAX_DEP
 export { memoryChannelLayer, type ChannelLayer, type SocketMessage } from "./channel-layer.ts";
 export { compose, type Recover } from "./compose.ts";
 export { errorResponse, HttpError, type HttpErrorOptions } from "./errors.ts";
+export {
+  DEFAULT_IDLE_TIMEOUT,
+  DEFAULT_MAX_MESSAGE_SIZE,
+  DEFAULT_SEND_BUFFER_LIMIT,
+  DEFAULT_SEND_HIGH_WATER_MARK,
+  SocketClosedError,
+  type Socket,
+  type SocketClose,
+} from "./socket.ts";
+export type { SocketHandler, SocketOptions } from "./socket-route.ts";
 export { consoleLogger, silentLogger } from "./logger.ts";
 export { html, json, redirect, text, type ResponseOptions } from "./responses.ts";
 export { formatSse, ndjson, sse, stream, toReadableStream, type Chunk, type Source, type SseEvent, type StreamOptions } from "./stream.ts";
@@ -22,7 +32,7 @@ export {
   type ServeOptions,
   type Server,
 } from "./server.ts";
-export type { Context, Logger, Middleware, Params, ParamsOf, Runtime, ServeInfo, View } from "./types.ts";
+export type { Client, Context, Logger, Middleware, Params, ParamsOf, Runtime, ServeInfo, View } from "./types.ts";
 export { intParam, type IntParamOptions } from "./query.ts";
 export { sleep, type SleepOptions } from "./sleep.ts";
 export { gather, type GatherOptions } from "./gather.ts";

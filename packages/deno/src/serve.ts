@@ -1,11 +1,13 @@
 // serve(app) on Deno.serve: Deno's own Request goes to the app untouched and the app's Response goes back through
-// core's relay (helpers materialised, streams checked at their first chunk). The shared lifecycle closes it.
+// core's relay (helpers materialised, streams checked at their first chunk), socket routes upgrade through
+// Deno.upgradeWebSocket. The shared lifecycle closes it.
 
 import { AsyncLocalStorage } from "node:async_hooks";
 import { spawn } from "node:child_process";
 import process from "node:process";
-import { type App, errorResponse, type Runtime, type ServeOptions, type Server } from "@asyncview/core";
+import { type App, errorResponse, HttpError, type Runtime, type ServeOptions, type Server } from "@asyncview/core";
 import {
+  ABORT_GRACE_MS,
   acceptErrorReporter,
   connectionLimits,
   DEFAULT_HOSTNAME,
@@ -16,17 +18,33 @@ import {
   listenError,
   missingHost,
   nativeResponse,
+  type PipelineExchange,
   type ProcessHost,
   requestHeadSize,
+  RequestPipeline,
   type ServeInfo,
+  type ServerSocket,
   serverHandle,
+  SocketRegistry,
   serveWorkers,
   toFetchResponse,
+  type Upgrade,
+  upgradeOf,
 } from "@asyncview/core/adapter";
 
 import "./interop.ts";
 
-installRuntime({ AsyncLocalStorage, env: (name) => Deno.env.get(name), ...globalEventHooks(globalThis), exit: (code) => Deno.exit(code) });
+const encoder = new TextEncoder();
+installRuntime({
+  AsyncLocalStorage,
+  env: (name) => Deno.env.get(name),
+  stdout: (text) => {
+    const bytes = encoder.encode(text);
+    for (let written = 0; written < bytes.length; ) written += Deno.stdout.writeSync(bytes.subarray(written));
+  },
+  ...globalEventHooks(globalThis),
+  exit: (code) => Deno.exit(code),
+});
 
 /**
  * Per-request info for the app, with a `signal` that aborts only when the client leaves or the shutdown deadline
@@ -37,6 +55,7 @@ installRuntime({ AsyncLocalStorage, env: (name) => Deno.env.get(name), ...global
  */
 class DenoInfo implements ServeInfo {
   readonly runtime: Runtime = "deno";
+  readonly upgrade = true;
   readonly #request: Request;
   readonly #info: Deno.ServeHandlerInfo<Deno.NetAddr>;
   readonly #live: Set<AbortController>;
@@ -54,6 +73,10 @@ class DenoInfo implements ServeInfo {
     return this.#info.remoteAddr.hostname;
   }
 
+  get remotePort(): number {
+    return this.#info.remoteAddr.port;
+  }
+
   get signal(): AbortSignal {
     if (this.#controller) return this.#controller.signal;
     const controller = (this.#controller = new AbortController());
@@ -67,10 +90,21 @@ class DenoInfo implements ServeInfo {
     return controller.signal;
   }
 
-  /** The native Response to hand Deno, through core's relay. */
-  answer(app: App, response: Response): Response | Promise<Response> {
+  /**
+   * The native Response to hand Deno, through core's relay (`exchange` ends when the body is out of the app's hands);
+   * a socket route's answer becomes the upgrade.
+   */
+  answer(app: App, response: Response, exchange: PipelineExchange, sockets: SocketRegistry): Response | Promise<Response> {
     this.#answered = true;
+    const upgrade = upgradeOf(response);
+    if (upgrade !== undefined) {
+      exchange.end(101);
+      return upgradeSocket(this.#request, upgrade, sockets);
+    }
+    // 499 in the log: the client left before the view answered (request.signal aborted before Deno sent anything) or mid-body.
+    const leftAlready = exchange.logged && this.#request.signal.aborted;
     return nativeResponse(app, this.#request, response, (clientLeft) => {
+      exchange.end(clientLeft || leftAlready ? 499 : undefined);
       this.#ended = true;
       const controller = this.#controller;
       if (controller === undefined) return;
@@ -78,6 +112,47 @@ class DenoInfo implements ServeInfo {
       if (clientLeft) controller.abort(new DOMException("client disconnected", "AbortError"));
     });
   }
+}
+
+/**
+ * Upgrades with Deno.upgradeWebSocket and wires the socket to core's. Deno has no message-size option: core closes
+ * with 1009 once an oversize message has arrived (Deno's own cap is 64 MiB). Deno exposes no ping or pong, so its
+ * native idle timeout (whole seconds, pings included) stands in for core's timer.
+ */
+function upgradeSocket(request: Request, upgrade: Upgrade, sockets: SocketRegistry): Response {
+  const idleTimeout = upgrade.idleTimeout === 0 ? 0 : Math.max(1, Math.round(upgrade.idleTimeout / 1000));
+  let native: { socket: WebSocket; response: Response };
+  try {
+    // The subprotocol goes on the 101 directly: Deno's own check splits the offer on ", " only, so it refuses a
+    // valid `a,b` (core has already chosen from the offer).
+    native = Deno.upgradeWebSocket(request, { idleTimeout });
+    if (upgrade.protocol !== "") native.response.headers.set("sec-websocket-protocol", upgrade.protocol);
+  } catch (error) {
+    upgrade.socket.ended(1006, "");
+    return toFetchResponse(errorResponse(new HttpError(400, `malformed WebSocket handshake: ${String(error)}`, { code: "bad_websocket_handshake" })));
+  }
+  const ws = native.socket;
+  const socket: ServerSocket = upgrade.socket;
+  ws.binaryType = "arraybuffer";
+  ws.onopen = () =>
+    sockets.attach(socket, {
+      send: (message) => ws.send(message as string | Uint8Array<ArrayBuffer>),
+      get bufferedAmount() {
+        return ws.bufferedAmount;
+      },
+      close: (code, reason) => ws.close(code, reason),
+      // No abrupt close in Deno's WebSocket: a close frame (1001) queued behind what waits, and the socket is over
+      // for asyncview at once (1006: handler loop ends, rooms left); Deno releases the connection when it can.
+      terminate: () => {
+        ws.close(1001, "going away");
+        socket.ended(1006, "");
+      },
+    });
+  ws.onmessage = (event: MessageEvent<string | ArrayBuffer>) =>
+    socket.receive(typeof event.data === "string" ? event.data : new Uint8Array(event.data));
+  ws.onclose = (event: CloseEvent) => socket.ended(event.code, event.reason);
+  ws.onerror = () => {};
+  return native.response;
 }
 
 /**
@@ -92,8 +167,10 @@ export function serve(app: App, options: ServeOptions = {}): Promise<Server> {
 }
 
 async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Promise<Server> {
+  const sockets = new SocketRegistry();
   const hostname = options.hostname ?? DEFAULT_HOSTNAME;
   const { port, onRequest } = plan;
+  const pipeline = new RequestPipeline(options);
   await app.startup();
   const live = new Set<AbortController>();
   const limits = connectionLimits(options);
@@ -106,8 +183,12 @@ async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Pro
     // Deno.serve has no head limit of its own (short of hyper's buffer, about 400 KB): the adapter counts it.
     if (requestHeadSize(request) > limits.maxHeaderSize) return toFetchResponse(errorResponse(headersTooLarge(limits.maxHeaderSize)));
     const state = new DenoInfo(request, info, live);
-    const result = app.handle(request, state);
-    return result instanceof Promise ? result.then((response) => state.answer(app, response)) : state.answer(app, result);
+    // The gate, the deadline, proxy headers and the access log (core's pipeline); `exchange` is the app's ServeInfo.
+    const exchange = pipeline.begin(state, request.method, request.url, (name) => request.headers.get(name) ?? undefined);
+    const result = exchange.handle(app, request);
+    return result instanceof Promise
+      ? result.then((response) => state.answer(app, response, exchange, sockets))
+      : state.answer(app, result, exchange, sockets);
   };
   const listen = (port: number) =>
     Deno.serve(
@@ -132,8 +213,9 @@ async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Pro
     throw listenError(hostname, port, error);
   }
   // Deno.serve's accept loop ends at the first accept error (EMFILE: out of file descriptors): `finished` rejects,
-  // the connections it accepted but had not read yet close (those already served go on), and the process would exit. The error is logged once per burst and the same port is
-  // listened on again (retried every 100 ms while even the listening socket cannot be had).
+  // the connections it accepted but had not read yet close (those already served go on), and the process would
+  // exit. The error is logged once per burst and the same port is listened on again (retried every 100 ms while
+  // even the listening socket cannot be had).
   const boundPort = server.addr.port;
   let closing = false;
   let retry: ReturnType<typeof setTimeout> | undefined;
@@ -162,15 +244,22 @@ async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Pro
       hostname,
       port: boundPort,
       // shutdown(): stop accepting, let in-flight requests (and their response bodies) finish.
-      drain: () => {
+      // Sockets first: Deno's shutdown() closes open sockets itself (1001 "Server shutting down"), before the handlers
+      // could finish. It starts once they have closed, or after ABORT_GRACE_MS for peers slow to answer the close.
+      drain: async () => {
         closing = true;
         clearTimeout(retry);
-        return server.shutdown();
+        const socketsClosed = sockets.drain();
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([socketsClosed, new Promise((resolve) => (timer = setTimeout(resolve, ABORT_GRACE_MS)))]);
+        clearTimeout(timer);
+        await Promise.all([socketsClosed, server.shutdown()]);
       },
       // Past the deadline: abort the signals of the requests still running. Deno has no way to cut a connection
       // once shutdown() began (aborting Deno.serve's signal then throws BadResource), so a view that ignores its
       // signal keeps its connection until the process exits.
       cut: () => {
+        void sockets.cut();
         for (const controller of live) controller.abort(new DOMException("server shutting down", "AbortError"));
         return server.finished;
       },

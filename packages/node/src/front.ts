@@ -1,10 +1,11 @@
 // The node:http front shared by the Node adapter and the blocking baseline: it listens, turns each request's
 // target into an absolute URL (one Host rule), applies the connection timeouts and limits, counts requests in
-// flight, and drains or cuts them at close.
+// flight, drains or cuts them at close, and hands WebSocket upgrade requests to the adapter's upgrade hook.
 
-import { createServer, type IncomingMessage, type RequestListener, type Server as HttpServer, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, STATUS_CODES, type RequestListener, type Server as HttpServer, type ServerResponse } from "node:http";
 import { readdirSync, readFileSync } from "node:fs";
 import type { AddressInfo, Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import { errorResponse, HttpError, type Logger, type ServeOptions } from "@asyncview/core";
 import {
   ABORT_GRACE_MS,
@@ -18,11 +19,56 @@ import {
   listenError,
   type Listener,
   missingHost,
+  wantsWebSocket as asksForWebSocket,
 } from "@asyncview/core/adapter";
 import { writeResponse } from "./response.ts";
 
 /** A request the front accepted: its absolute URL, built once. */
 export type FrontHandler = (req: IncomingMessage, res: ServerResponse, url: string) => void;
+
+/**
+ * How an adapter takes WebSocket upgrades off the front: `wants` picks the requests that go to `handle` (the others
+ * are served as plain requests), and `handle` owns the raw socket from then on: it upgrades it, or answers it with
+ * `writeRawResponse`. Without one, every request is a plain request.
+ */
+export interface FrontUpgrade {
+  wants(req: IncomingMessage): boolean;
+  handle(req: IncomingMessage, socket: Duplex, head: Buffer, url: string): void;
+}
+
+/** True when the request asks to become a WebSocket (`Upgrade: websocket`): core's rule on node:http's headers. */
+export function wantsWebSocket(req: IncomingMessage): boolean {
+  return asksForWebSocket({ get: (name) => (req.headers[name] as string | undefined) ?? null });
+}
+
+/**
+ * Answers a request that arrived as an upgrade with a plain HTTP response on its raw socket (a refusal, or a route
+ * that is not a socket), body streamed, then closes the connection (which ends the body: no framing needed).
+ */
+export async function writeRawResponse(socket: Duplex, response: Response): Promise<void> {
+  let head = `HTTP/1.1 ${response.status} ${response.statusText || STATUS_TEXT[response.status] || ""}\r\n`;
+  const pairs = headerPairs(response);
+  for (let i = 0; i < pairs.length; i += 2) {
+    const name = pairs[i]!.toLowerCase();
+    if (name !== "connection" && name !== "transfer-encoding") head += `${pairs[i]}: ${pairs[i + 1]}\r\n`;
+  }
+  socket.write(`${head}connection: close\r\n\r\n`);
+  const body = response.body;
+  if (body !== null) {
+    try {
+      for await (const chunk of body) {
+        if (socket.destroyed) break;
+        if (!socket.write(chunk)) await new Promise((resolve) => socket.once("drain", resolve));
+      }
+    } catch {
+      socket.destroy();
+      return;
+    }
+  }
+  socket.end();
+}
+
+const STATUS_TEXT: Record<number, string | undefined> = STATUS_CODES;
 
 /** A Host header that can stand in a URL authority: name or IPv4, or a bracketed IPv6, and an optional port. */
 const SAFE_HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
@@ -105,6 +151,8 @@ export interface FrontOptions {
   limits?: ServeOptions;
   /** Where accept errors (out of file descriptors) are reported, once per burst. */
   logger: Logger;
+  /** Takes WebSocket upgrade requests off the front; without one, every request is a plain request. */
+  upgrade?: FrontUpgrade | undefined;
 }
 
 export class NodeFront implements Omit<Listener, "release" | "logger"> {
@@ -129,6 +177,7 @@ export class NodeFront implements Omit<Listener, "release" | "logger"> {
 
   constructor(runtime: Listener["runtime"], handler: FrontHandler, options: FrontOptions) {
     this.runtime = runtime;
+    const { upgrade } = options;
     const wrap = options.wrap ?? ((listener) => listener);
     const limits = (this.#limits = connectionLimits(options.limits ?? {}));
     this.#logger = options.logger;
@@ -148,10 +197,18 @@ export class NodeFront implements Omit<Listener, "release" | "logger"> {
         requestTimeout: Math.max(300_000, limits.headersTimeout),
         connectionsCheckingInterval: checkingInterval(limits.headersTimeout),
         maxHeaderSize: limits.maxHeaderSize,
+        shouldUpgradeCallback: (req) => upgrade?.wants(req) ?? false,
       },
       wrap(accept),
     );
     this.server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => this.#clientError(error, socket));
+    if (upgrade) {
+      this.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        const url = requestUrl(req, this.scheme);
+        if (typeof url === "string") return upgrade.handle(req, socket, head, url);
+        void writeRawResponse(socket, errorResponse(url));
+      });
+    }
     this.#lookFirst();
   }
 
@@ -297,6 +354,14 @@ export class NodeFront implements Omit<Listener, "release" | "logger"> {
     if (this.#inflight === 0) return Promise.resolve();
     return new Promise<void>((resolve) => (this.#idle = resolve));
   }
+}
+
+/** Reads a request header by its lower-case name (Node joins repeated list headers with ", "). */
+export function headerReader(req: IncomingMessage): (name: string) => string | undefined {
+  return (name) => {
+    const value = req.headers[name];
+    return typeof value === "string" ? value : undefined;
+  };
 }
 
 export { bodyUnreadable, closeForUnreadBody } from "./body.ts";

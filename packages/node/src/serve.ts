@@ -1,9 +1,12 @@
 // serve(app) on node:http: the uvicorn analog for Node. Lazy request facade in, backpressured writes out,
-// ctx.signal aborted on client disconnect (never on a normal finish), the shared lifecycle for close.
+// ctx.signal aborted on client disconnect (never on a normal finish), the shared lifecycle for close, and WebSocket
+// upgrades through the `ws` package on the front's upgrade hook.
 
 import { AsyncLocalStorage } from "node:async_hooks";
 import { spawn } from "node:child_process";
-import type { ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import { type WebSocket, WebSocketServer } from "ws";
 import { type App, errorResponse, type ServeOptions, type Server } from "@asyncview/core";
 import {
   DEFAULT_HOSTNAME,
@@ -11,15 +14,20 @@ import {
   type ListenPlan,
   logResponseFailure,
   processHooks,
+  RequestPipeline,
   type ServeInfo,
   serverHandle,
+  type ServerSocket,
+  SocketRegistry,
+  type Upgrade,
+  upgradeOf,
   serveWorkers,
 } from "@asyncview/core/adapter";
-import { NodeFront } from "./front.ts";
+import { type FrontUpgrade, headerReader, NodeFront, wantsWebSocket, writeRawResponse } from "./front.ts";
 import { NodeRequest } from "./request.ts";
 import { writeResponse } from "./response.ts";
 
-installRuntime({ AsyncLocalStorage, env: (name) => process.env[name], ...processHooks(process) });
+installRuntime({ AsyncLocalStorage, env: (name) => process.env[name], stdout: (text) => void process.stdout.write(text), ...processHooks(process) });
 
 /**
  * One request in flight. Its AbortController, and the socket listener that fires it on disconnect,
@@ -40,6 +48,10 @@ class InFlight implements ServeInfo {
     return this.#res.socket?.remoteAddress;
   }
 
+  get remotePort(): number | undefined {
+    return this.#res.socket?.remotePort;
+  }
+
   get signal(): AbortSignal {
     if (this.#controller) return this.#controller.signal;
     const controller = (this.#controller = new AbortController());
@@ -55,16 +67,106 @@ class InFlight implements ServeInfo {
   }
 }
 
+/** ServeInfo for an upgrade request: its signal aborts if the raw socket closes before the handshake is answered. */
+class UpgradeInfo implements ServeInfo {
+  readonly runtime = "node" as const;
+  readonly upgrade = true;
+  readonly remoteAddress: string | undefined;
+  readonly signal: AbortSignal;
+  constructor(socket: Duplex & { remoteAddress?: string }) {
+    this.remoteAddress = socket.remoteAddress;
+    const controller = new AbortController();
+    this.signal = controller.signal;
+    socket.once("close", () => controller.abort(new DOMException("client disconnected", "AbortError")));
+  }
+}
+
+/** Wires a `ws` socket to core's socket: its events in, core's sends and closes out. */
+function wire(ws: WebSocket, socket: ServerSocket, sockets: SocketRegistry): void {
+  const drained = () => socket.drained();
+  sockets.attach(socket, {
+    send: (message) => ws.send(message, drained),
+    get bufferedAmount() {
+      return ws.bufferedAmount;
+    },
+    close: (code, reason) => ws.close(code, reason),
+    terminate: () => ws.terminate(),
+    ping: () => ws.ping(),
+  });
+  ws.on("message", (data: Buffer, isBinary: boolean) => socket.receive(isBinary ? data : data.toString("utf8")));
+  ws.on("pong", () => socket.activity());
+  ws.on("ping", () => socket.activity());
+  // Protocol errors (a bad frame, an oversize message: ws closes with 1002/1009 itself) end in "close" below.
+  ws.on("error", () => {});
+  ws.on("close", (code: number, reason: Buffer) => socket.ended(code, reason.toString("utf8")));
+}
+
+/** The front's upgrade hook: the app answers the request; a socket route's answer becomes a `ws` upgrade. */
+function upgrades(app: App, front: () => NodeFront, sockets: SocketRegistry): FrontUpgrade {
+  // One ws server (no HTTP server of its own) per message-size limit, so each route's limit is ws's maxPayload.
+  const servers = new Map<number, WebSocketServer>();
+  const chosen = new WeakMap<IncomingMessage, string>();
+  const serverFor = (maxPayload: number): WebSocketServer => {
+    let server = servers.get(maxPayload);
+    if (!server) {
+      server = new WebSocketServer({
+        noServer: true,
+        maxPayload,
+        perMessageDeflate: false,
+        clientTracking: false,
+        handleProtocols: (_offered, req) => chosen.get(req) || false,
+      });
+      servers.set(maxPayload, server);
+    }
+    return server;
+  };
+  const finish = (req: IncomingMessage, socket: Duplex, head: Buffer, response: Response): void | Promise<void> => {
+    const upgrade: Upgrade | undefined = upgradeOf(response);
+    if (upgrade === undefined) return writeRawResponse(socket, response);
+    if (socket.destroyed) return upgrade.socket.ended(1006, "");
+    chosen.set(req, upgrade.protocol);
+    serverFor(upgrade.maxMessageSize).handleUpgrade(req, socket, head, (ws) => wire(ws, upgrade.socket, sockets));
+  };
+  return {
+    wants: wantsWebSocket,
+    handle(req, socket, head, url) {
+      front().enter();
+      const info = new UpgradeInfo(socket);
+      const request = new NodeRequest(req, url, () => info.signal) as unknown as Request;
+      const fail = (error: unknown) => {
+        logResponseFailure(app, { method: req.method, url }, error, false);
+        socket.destroy();
+      };
+      try {
+        const result = app.handle(request, info);
+        const done = result instanceof Promise ? result.then((response) => finish(req, socket, head, response)) : finish(req, socket, head, result);
+        void Promise.resolve(done).catch(fail).finally(() => front().leave());
+      } catch (error) {
+        fail(error);
+        front().leave();
+      }
+    },
+  };
+}
+
 /** Serves `app`; with `workers` (or `limitMaxRequests`) from worker processes under a supervisor (core's supervisor.ts). */
 export function serve(app: App, options: ServeOptions = {}): Promise<Server> {
   return serveWorkers(options, { runtime: "node", current: process, spawn }, (plan) => serveHere(app, options, plan));
 }
 
 async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Promise<Server> {
+  const sockets = new SocketRegistry();
+  const pipeline = new RequestPipeline(options);
   const front: NodeFront = new NodeFront("node", (req, res, url) => {
     front.enter();
     const state = new InFlight(res, front);
-    const request = new NodeRequest(req, url, () => state.signal) as unknown as Request;
+    // The gate, the deadline, proxy headers and the access log (core's pipeline); `exchange` is the app's ServeInfo.
+    const exchange = pipeline.begin(state, req.method ?? "GET", url, headerReader(req), req.httpVersion);
+    const leave = () => {
+      exchange.end(res.destroyed && !res.writableFinished ? 499 : res.statusCode); // 499: the client left first
+      front.leave();
+    };
+    const request = new NodeRequest(req, url, () => exchange.signal ?? state.signal) as unknown as Request;
     // writeResponse also closes (lingering) when the request body is still arriving.
     const respond = (response: Response): void | Promise<void> => writeResponse(res, response, front.closing);
     const fail = (error: unknown) => {
@@ -73,17 +175,17 @@ async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Pro
     };
     // Synchronous views are answered synchronously; anything async settles through one promise chain.
     try {
-      const result = app.handle(request, state);
+      const result = exchange.handle(app, request);
       const written = result instanceof Promise ? result.then(respond) : respond(result);
       if (written instanceof Promise) {
-        written.catch(fail).finally(() => front.leave());
+        written.catch(fail).finally(leave);
         return;
       }
     } catch (error) {
       fail(error);
     }
-    front.leave();
-  }, { limits: options, logger: app.logger });
+    leave();
+  }, { limits: options, logger: app.logger, upgrade: upgrades(app, () => front, sockets) });
 
   await app.startup();
   await front.listen(plan.port, options.hostname ?? DEFAULT_HOSTNAME, plan.reusePort);
@@ -94,8 +196,9 @@ async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Pro
       logger: app.logger,
       hostname: front.hostname,
       port: front.port,
-      drain: () => front.drain(),
-      cut: () => front.cut(),
+      // Open sockets get 1001 while the HTTP requests in flight finish; the listener closes once both are done.
+      drain: async () => void (await Promise.all([sockets.drain(), front.drain()])),
+      cut: async () => void (await Promise.all([sockets.cut(), front.cut()])),
       release: (timeLeft) => app.shutdown({ timeout: timeLeft }),
     },
     options,
