@@ -180,7 +180,7 @@ async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Pro
     // Reading the headers now also keeps them readable once Deno has closed the request, so a line logged
     // later (a background failure, an unhandled rejection) still finds the request's x-request-id.
     if (request.headers.get("host") === null) return toFetchResponse(errorResponse(missingHost()));
-    // Deno.serve has no head limit of its own (short of hyper's buffer, about 400 KB): the adapter counts it.
+    // Deno.serve has no head limit of its own short of hyper's (400 without a body, around 100 KB): the adapter counts it.
     if (requestHeadSize(request) > limits.maxHeaderSize) return toFetchResponse(errorResponse(headersTooLarge(limits.maxHeaderSize)));
     const state = new DenoInfo(request, info, live);
     // The gate, the deadline, proxy headers and the access log (core's pipeline); `exchange` is the app's ServeInfo.
