@@ -75,7 +75,11 @@ async function serveHere(app: App, options: BunServeOptions, plan: ListenPlan): 
   // Bun's one connection timer (idleTimeout, whole seconds, ticking every 4 s) runs while Bun reads a request and
   // while a connection is idle, but also while a view runs: it is switched off per request for the view and set
   // to the keep-alive timeout once the response is out of the app's hands.
-  const keepAliveSeconds = Math.min(BUN_MAX_IDLE_SECONDS, Math.max(1, Math.ceil(limits.keepAliveTimeout / 1000)));
+  const seconds = (ms: number) => Math.min(BUN_MAX_IDLE_SECONDS, Math.max(1, Math.ceil(ms / 1000)));
+  const keepAliveSeconds = seconds(limits.keepAliveTimeout);
+  // A streamed body: the timer is off while the app produces, and is the write timeout while a chunk waits for the
+  // client (every write that progresses restarts it), so a client that stops reading is dropped, a slow stream never.
+  const writeSeconds = seconds(limits.writeTimeout);
   // Bun refuses heads past its own 16 KiB itself; a smaller limit is the adapter's to check.
   const checkHead = limits.maxHeaderSize < BUN_MAX_HEADER_SIZE;
   const pipeline = new RequestPipeline(options);
@@ -117,10 +121,16 @@ async function serveHere(app: App, options: BunServeOptions, plan: ListenPlan): 
           }
           // 499 in the log: the client left before the view answered (Bun aborted request.signal) or mid-body.
           const leftAlready = exchange.logged && request.signal.aborted;
-          return nativeResponse(app, request, response, (clientLeft) => {
-            exchange.end(clientLeft || leftAlready ? 499 : undefined);
-            if (!clientLeft) bunServer.timeout(request, keepAliveSeconds); // idle again: the keep-alive timeout
-          });
+          return nativeResponse(
+            app,
+            request,
+            response,
+            (clientLeft) => {
+              exchange.end(clientLeft || leftAlready ? 499 : undefined);
+              if (!clientLeft) bunServer.timeout(request, keepAliveSeconds); // idle again: the keep-alive timeout
+            },
+            { waitingForApp: () => bunServer.timeout(request, 0), waitingForClient: () => bunServer.timeout(request, writeSeconds) },
+          );
         };
         const result = exchange.handle(app, request);
         return result instanceof Promise ? result.then(answer) : answer(result);

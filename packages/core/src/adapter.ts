@@ -11,7 +11,7 @@ export { BODY_TEXT, hasHeader, headerPairs, toFetchResponse } from "./responses.
 export { installRuntime, type AsyncStorage, type RuntimeServices } from "./runtime.ts";
 export { DEFAULT_HOSTNAME, DEFAULT_PORT } from "./server.ts";
 export type { ServeInfo } from "./types.ts";
-export { logResponseFailure, nativeResponse, type Reporter } from "./native-response.ts";
+export { logResponseFailure, nativeResponse, type Reporter, type StreamPacing } from "./native-response.ts";
 export { missingHost } from "./host.ts";
 export { Admission, RETRY_AFTER_SECONDS } from "./admission.ts";
 export { flushAccessLog, stdoutSink, type AccessLogSink, type AccessRecord } from "./access-log.ts";
