@@ -60,9 +60,14 @@ beforeAll(async () => {
   );
   // Two members per process, so a message must reach members on its own process and on the others.
   for (const runtime of RUNTIMES) for (let i = 0; i < 2; i++) members.push(await join(runtime, servers.get(runtime)!.url));
-  // The last member's join announcement reaches everyone once every subscription is in place.
-  const lastJoined = () => members.at(-1)!.received.find((m) => m.joined)?.joined;
-  await until(() => lastJoined() !== undefined && members.every((m) => m.received.some((r) => r.joined === lastJoined())), () => `the last join on every member (received: ${JSON.stringify(members.map((m) => [m.runtime, m.received]))})`);
+  // Every subscription in place: a text from the last member, resent until every member has it. (Not the join
+  // announcements: in about 1 run in 9 here, the bun process's members missed the joins published right after their
+  // own join resolved; see the report of this test's commit.)
+  const last = members.at(-1)!;
+  await until(() => {
+    if (members.some((m) => texts(m, "ready").length === 0)) last.ws.send("ready");
+    return members.every((m) => texts(m, "ready").length > 0);
+  }, () => `"ready" on every member (received: ${JSON.stringify(members.map((m) => [m.runtime, m.received]))})`, 30_000, 200);
 }, 120_000);
 
 afterAll(async () => {
