@@ -3,13 +3,13 @@
 // servers; prints a table per scenario and writes <out>/ws-<date>.json. Exit 0 when it ran, 2 on a usage error.
 
 import { availableParallelism } from "node:os";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_OUT } from "./args.ts";
 import { parsePortRange, PortPool } from "./ports.ts";
 import { stopAll } from "./processes.ts";
-import { runWsBench, WS_SCENARIO_DESCRIPTIONS, WS_SCENARIOS, type WsOptions, type WsScenario } from "./ws-run.ts";
+import { runWsBench, WS_SCENARIO_DESCRIPTIONS, WS_SCENARIOS, type WsOptions, type WsResult, type WsScenario } from "./ws-run.ts";
 import { wsTables } from "./ws-table.ts";
 import { DEFAULT_WS_TARGETS, WS_TARGETS, wsTargetById } from "./ws-targets.ts";
 
@@ -35,7 +35,7 @@ ${WS_SCENARIOS.map((s) => `      ${s.padEnd(14)} ${WS_SCENARIO_DESCRIPTIONS[s]}`
   --echo-sockets <list>       open sockets of ws-echo (default 64,1024)
   --idle-sockets <list>       open sockets of ws-idle (default 1000,10000; at most ${MAX_SOCKETS})
   --broadcast-sockets <list>  room members of ws-broadcast (default 1000)
-  --broadcasts <n>            texts sent per ws-broadcast run, each timed (default 100)
+  --broadcasts <n>            texts sent per ws-broadcast run, each timed (default 400: 3 repeats give the 1,000 a p99 needs)
   --duration <s>              ws-echo's measured window per run (default 5)
   --warmup <s>                ws-echo's unmeasured round trips before it (default 1)
   --repeats <n>               each target started afresh this many times, order rotated (default 3)
@@ -44,6 +44,7 @@ ${WS_SCENARIOS.map((s) => `      ${s.padEnd(14)} ${WS_SCENARIO_DESCRIPTIONS[s]}`
   --ports <first-last>        servers listen on a port from this range (default: any free port)
   --out <dir>                 where ws-<date>.json goes (default .bench-results)
   --markdown                  the tables as Markdown
+  --from <ws-date.json>       print the tables of an earlier run instead of running
   -h, --help                  this text`;
 
 function numbers(value: string, what: string, min: number, max: number): number[] {
@@ -73,7 +74,7 @@ export function parseWsArgs(argv: string[]): (WsOptions & { out: string; markdow
         "echo-sockets": { type: "string", default: "64,1024" },
         "idle-sockets": { type: "string", default: "1000,10000" },
         "broadcast-sockets": { type: "string", default: "1000" },
-        broadcasts: { type: "string", default: "100" },
+        broadcasts: { type: "string", default: "400" },
         duration: { type: "string", default: "5" },
         warmup: { type: "string", default: "1" },
         repeats: { type: "string", default: "3" },
@@ -110,6 +111,16 @@ export function parseWsArgs(argv: string[]): (WsOptions & { out: string; markdow
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
+  if (argv.includes("--from")) {
+    const file = argv[argv.indexOf("--from") + 1];
+    const result = file ? (JSON.parse(readFileSync(file, "utf8")) as WsResult) : null;
+    if (result?.schema !== "asyncview-bench-ws/1") {
+      console.error(`pnpm bench:ws: --from needs a ws result file (.bench-results/ws-<date>.json)`);
+      return 2;
+    }
+    console.log(wsTables(result, argv.includes("--markdown") ? "markdown" : "text"));
+    return 0;
+  }
   let options;
   try {
     options = parseWsArgs(argv);

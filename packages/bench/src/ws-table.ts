@@ -101,7 +101,7 @@ export function idleTable(result: WsResult, format: TableFormat = "text"): strin
 export function broadcastTable(result: WsResult, format: TableFormat = "text"): string | null {
   const groups = group(result, "ws-broadcast");
   if (groups.size === 0) return null;
-  const rows = [["target", "members", "broadcasts", "p50 ms", "p99 ms", "max ms", "notes"]];
+  const rows = [["target", "members", "broadcasts", "p50 ms", "p90 ms", "p99 ms", "max ms", "notes"]];
   for (const [key, runs] of groups) {
     const [target, sockets] = key.split("|") as [string, string];
     const times = runs.flatMap((r) => r.broadcastMs ?? []).sort((a, b) => a - b);
@@ -110,12 +110,13 @@ export function broadcastTable(result: WsResult, format: TableFormat = "text"): 
       int(Number(sockets)),
       int(times.length),
       times.length ? ms(quantile(times, 0.5)) : "-",
+      percentileShown(90, times.length) ? ms(quantile(times, 0.9)) : "-",
       percentileShown(99, times.length) ? ms(quantile(times, 0.99)) : "-",
       times.length ? ms(times.at(-1)!) : "-",
       notes(runs),
     ]);
   }
-  return render(rows, [false, true, true, true, true, true, false], format);
+  return render(rows, [false, true, true, true, true, true, true, false], format);
 }
 
 export function wsTables(result: WsResult, format: TableFormat = "text"): string {
