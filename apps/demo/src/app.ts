@@ -157,7 +157,7 @@ app.ws("/ws/chat/:room", async (socket, ctx) => {
       return true;
     } catch (error) {
       if (!(error instanceof HttpError) || error.code !== "channel_layer_unavailable") throw error;
-      if (socket.open) await socket.send(JSON.stringify({ error: error.code, message: error.message }));
+      if (socket.closeCode === undefined) await socket.send(JSON.stringify({ error: error.code, message: error.message }));
       return false;
     }
   };
