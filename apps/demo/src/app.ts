@@ -145,18 +145,31 @@ app.ws("/ws/echo", async (socket) => {
 });
 
 // A chat room (Django Channels' group): each text message goes to every member, sender included; joins and leaves
-// are announced. With a shared channel layer the room spans processes.
+// are announced. With a shared channel layer the room spans processes. While that layer cannot publish (Redis down:
+// HttpError 503 channel_layer_unavailable) the sender is told {"error":"channel_layer_unavailable"} and the socket
+// stays open, so the next message goes through once the layer is back.
 app.ws("/ws/chat/:room", async (socket, ctx) => {
   const room = ctx.params.room;
+  /** Publishes to the room; false (and the sender told why) when the channel layer is unavailable. */
+  const publish = async (message: string): Promise<boolean> => {
+    try {
+      await ctx.publish(room, message);
+      return true;
+    } catch (error) {
+      if (!(error instanceof HttpError) || error.code !== "channel_layer_unavailable") throw error;
+      if (socket.closeCode === undefined) await socket.send(JSON.stringify({ error: error.code, message: error.message }));
+      return false;
+    }
+  };
   await socket.join(room);
-  await ctx.publish(room, JSON.stringify({ room, joined: socket.id }));
+  await publish(JSON.stringify({ room, joined: socket.id }));
   try {
     for await (const message of socket) {
-      if (typeof message === "string") await ctx.publish(room, JSON.stringify({ room, from: socket.id, text: message }));
+      if (typeof message === "string") await publish(JSON.stringify({ room, from: socket.id, text: message }));
     }
   } finally {
     await socket.leave(room);
-    await ctx.publish(room, JSON.stringify({ room, left: socket.id }));
+    await publish(JSON.stringify({ room, left: socket.id }));
   }
 });
 

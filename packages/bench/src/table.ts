@@ -12,7 +12,7 @@ const pct = (n: number | null) => (n === null ? "-" : `${(n * 100).toFixed(n < 0
 
 export type TableFormat = "text" | "markdown";
 
-function render(rows: string[][], rightAligned: boolean[], format: TableFormat): string {
+export function render(rows: string[][], rightAligned: boolean[], format: TableFormat): string {
   if (format === "markdown") {
     const line = (row: string[]) => `| ${row.map((cell) => cell.replaceAll("|", "\\|")).join(" | ")} |`;
     return [line(rows[0]!), `| ${rightAligned.map((r) => (r ? "---:" : "---")).join(" | ")} |`, ...rows.slice(1).map(line)].join("\n");
