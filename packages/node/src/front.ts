@@ -229,3 +229,4 @@ export class NodeFront implements Omit<Listener, "release" | "logger"> {
 
 export { bodyUnreadable, closeForUnreadBody } from "./body.ts";
 export { writeResponse } from "./response.ts";
+export { relayEvents, type SocketEvents, type WebSocket, WebSocketAcceptor } from "./websocket.ts";
