@@ -10,6 +10,9 @@ export interface ThreadPort {
   on(event: "message", listener: (message: ToWorker) => void): unknown;
 }
 
+/** A layer call as the worker writes it: the call id is added when it is posted. */
+type LayerCall = { [T in RoomsFromWorker["type"]]: Omit<Extract<RoomsFromWorker, { type: T }>, "call"> }[RoomsFromWorker["type"]];
+
 export function threadChannelLayer(port: ThreadPort): ChannelLayer {
   const deliveries = new Map<number, (message: SocketMessage) => void>();
   const calls = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
@@ -26,7 +29,7 @@ export function threadChannelLayer(port: ThreadPort): ChannelLayer {
     }
   });
   /** Posts one layer call and waits for the main thread's answer. */
-  const call = (message: RoomsFromWorker extends infer M ? (M extends { call: number } ? Omit<M, "call"> : never) : never): Promise<void> => {
+  const call = (message: LayerCall): Promise<void> => {
     if (closed) return Promise.reject(new Error("the channel layer is closed"));
     const id = nextCall++;
     return new Promise<void>((resolve, reject) => {
