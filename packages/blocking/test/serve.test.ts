@@ -105,6 +105,35 @@ describe("@asyncview/blocking", () => {
     next!.close(1000);
   });
 
+  it("at close, a socket waiting for a thread gets 503 shutting_down and the open one 1001", async () => {
+    server = await serve(APP, { port: 0, threads: 1, queueSize: 10, logger: silentLogger });
+    const first = new WebSocket(`${server.url.replace(/^http/, "ws")}/ws/echo`);
+    await new Promise((resolve, reject) => ((first.onopen = resolve), (first.onerror = reject)));
+    const firstClosed = new Promise<CloseEvent>((resolve) => (first.onclose = resolve));
+    const waiting = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(`${server!.url}/ws/echo`, {
+        headers: { connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==" },
+      });
+      req.on("response", (res) => {
+        let body = "";
+        res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+        res.on("end", () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on("upgrade", () => reject(new Error("upgraded although its thread was held")));
+      req.on("error", reject);
+      req.end();
+    });
+    await new Promise((r) => setTimeout(r, 200)); // the second upgrade is queued behind the open socket
+    const closing = server.close({ timeout: 5000 });
+    server = undefined;
+    const refused = await waiting;
+    expect(refused.status).toBe(503);
+    expect(JSON.parse(refused.body)).toMatchObject({ error: { code: "shutting_down" } });
+    const close = await firstClosed;
+    expect([close.code, close.reason]).toEqual([1001, "server shutting down"]);
+    await closing;
+  });
+
   it("drops a queued request whose client left, so it never occupies a thread", async () => {
     server = await serve(APP, { port: 0, threads: 1, queueSize: 10, logger: silentLogger });
     const held = get("/sleep?ms=500");
