@@ -30,12 +30,20 @@ const shared = !isMainThread && typeof BroadcastChannel === "function" ? new Bro
 if (shared) shared.onmessage = (event: MessageEvent<{ key: string; record: SocketRecord }>) => void records.set(event.data.key, event.data.record);
 const recordOf = (ctx: { query: URLSearchParams }): SocketRecord => {
   const key = ctx.query.get("key") ?? "anonymous";
+  // The changes a handler makes in one go (code, reason, aborted) are broadcast together, as one copy.
+  let scheduled = false;
   const record = new Proxy<SocketRecord>(
     { opened: true },
     {
       set(target, property, value) {
         Reflect.set(target, property, value);
-        shared?.postMessage({ key, record: target });
+        if (shared && !scheduled) {
+          scheduled = true;
+          queueMicrotask(() => {
+            scheduled = false;
+            shared.postMessage({ key, record: target });
+          });
+        }
         return true;
       },
     },
