@@ -142,11 +142,12 @@ async function serveHere(
         for (const socket of sockets) socket.goAway();
         await Promise.all([draining, ...[...sockets].map((socket) => socket.finished)]);
       },
-      // Past the deadline: abort what the threads still hold, then drop the connections.
-      cut: async () => {
+      // Past the deadline: abort what the threads still hold, then drop the connections (sockets included; a
+      // handler that never returns keeps its thread until the pool stops it, not the close).
+      cut: () => {
         for (const job of jobs) pool.cancel(job, "server shutting down");
         for (const socket of sockets) socket.cut();
-        await Promise.all([front.cut(), ...[...sockets].map((socket) => socket.finished)]);
+        return front.cut();
       },
       release: async (timeLeft) => {
         await pool.stop(timeLeft);
