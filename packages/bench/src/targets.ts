@@ -72,7 +72,7 @@ function asyncview(adapter: "node" | "bun" | "deno", app: string, suffix: string
     lacks: [],
     command: ({ port }) => {
       const { command, args } = runtimeCommand(adapter);
-      return { command: adapter === "node" ? command : runtimeBinary(adapter), args: [...args, "--port", String(port), "--host", "127.0.0.1", app] };
+      return { command: adapter === "node" ? command : runtimeBinary(adapter), args: [...args, "--port", String(port), "--host", "127.0.0.1", "--no-access-log", app] };
     },
   };
 }
@@ -87,7 +87,7 @@ function blocking(app: string, suffix: string): TargetDef {
     lacks: [],
     command: ({ threads, port }) => {
       const { command, args } = runtimeCommand("blocking");
-      return { command, args: [...args, "--port", String(port), "--host", "127.0.0.1", "--threads", String(threads), app] };
+      return { command, args: [...args, "--port", String(port), "--host", "127.0.0.1", "--no-access-log", "--threads", String(threads), app] };
     },
   };
 }

@@ -15,6 +15,8 @@ export class Exchange {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly url: string;
+  /** The response body's length once the worker sent it whole (the access log's bytes); undefined for a stream. */
+  bytes: number | undefined;
   /** True once the server is closing: responses then carry `connection: close`. */
   readonly #closing: () => boolean;
   readonly #maxBodySize: number;
@@ -66,16 +68,16 @@ export class Exchange {
   /** Writes one message of the worker's response; `ack` is called once the worker may send the next. */
   write(message: ResponseMessage, ack: () => void): void {
     const { res } = this;
-    if (res.destroyed) return; // the worker was told (abort) and waits for nothing more
+    // The worker was told (abort) and waits for nothing more; or the front answered already (the request deadline).
+    if (res.destroyed || res.writableEnded) return;
     switch (message.type) {
       case "head": {
         const { headers, body } = message;
         // A body still arriving closes the connection (lingering), as on the Node adapter.
         if ((closeForUnreadBody(res) || this.#closing()) && !hasHeader(headers, "connection")) headers.push("connection", "close");
         if (!message.more) {
-          if (body !== null && !hasHeader(headers, "content-length")) {
-            headers.push("content-length", String(typeof body === "string" ? Buffer.byteLength(body) : body.byteLength));
-          }
+          this.bytes = body === null ? 0 : typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+          if (body !== null && !hasHeader(headers, "content-length")) headers.push("content-length", String(this.bytes));
           res.writeHead(message.status, message.statusText || undefined, headers);
           res.end(body ?? undefined, ack);
           return;

@@ -8,8 +8,8 @@ import type { Logger, ServeOptions, Server } from "@asyncview/core";
 export const DEFAULT_QUEUE_SIZE = 1024;
 /** The adapter's own request body cap (bytes), far above the app's 1 MiB `readJson` default, which still applies. */
 export const DEFAULT_MAX_BODY_SIZE = 64 * 1024 * 1024;
-/** Seconds a 503 "queue full" answer tells the client to wait (`Retry-After`). */
-export const RETRY_AFTER_SECONDS = 1;
+/** Seconds a 503 "queue full" answer tells the client to wait (`Retry-After`): core's, as for `over_capacity`. */
+export { RETRY_AFTER_SECONDS } from "@asyncview/core/adapter";
 
 /** gunicorn's rule of thumb for sync workers: 2 x cores + 1 (cores as `os.availableParallelism()` counts them). */
 export function defaultThreads(): number {

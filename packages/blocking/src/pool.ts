@@ -86,10 +86,10 @@ export class WorkerPool {
   }
 
   /** The client of `job` left, or the server gave up on it: drop it from the queue (true) or tell its thread. */
-  cancel(job: Job, reason: string): boolean {
+  cancel(job: Job, reason: string, name?: "TimeoutError"): boolean {
     if (this.#queue.remove(job)) return true;
     for (const slot of this.#slots) {
-      if (slot.job === job) this.#post(slot, { type: "abort", id: job.message.id, reason });
+      if (slot.job === job) this.#post(slot, { type: "abort", id: job.message.id, reason, name });
     }
     return false;
   }

@@ -9,6 +9,8 @@ export interface WorkerData {
   crashOnUnhandled: boolean;
 }
 
+import type { Client } from "@asyncview/core";
+
 // ---- main thread -> worker --------------------------------------------------------------------------
 
 /** One request. Its body stays in the socket until the view reads it: the worker then asks for it with `pull`. */
@@ -23,6 +25,11 @@ export interface RequestMessage {
   body: boolean;
   /** The client's IP address, as the front's socket reports it. */
   remoteAddress: string | undefined;
+  /** What core's request pipeline decided in the front: the peer's port, the client and URL from trusted proxy headers, the request id. */
+  remotePort?: number | undefined;
+  client?: Client | undefined;
+  clientUrl?: string | undefined;
+  requestId?: string | undefined;
   /** True for a WebSocket upgrade request: a socket route may accept it, and the thread then holds the socket. */
   upgrade?: boolean;
 }
@@ -38,6 +45,8 @@ export interface AbortMessage {
   type: "abort";
   id: number;
   reason: string;
+  /** The DOMException name ctx.signal's reason gets: "TimeoutError" at the request deadline, else "AbortError". */
+  name?: "TimeoutError" | undefined;
 }
 
 /** Run the app's shutdown hooks (draining `waitUntil` work within `timeout` ms), then answer `stopped`. */

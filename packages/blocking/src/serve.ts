@@ -5,8 +5,8 @@
 import { spawn } from "node:child_process";
 import express from "express";
 import { consoleLogger, errorResponse, HttpError, type Server } from "@asyncview/core";
-import { DEFAULT_HOSTNAME, installRuntime, type ListenPlan, processHooks, serverHandle, serveWorkers } from "@asyncview/core/adapter";
-import { type FrontUpgrade, NodeFront, wantsWebSocket, WebSocketAcceptor } from "@asyncview/node/front";
+import { DEFAULT_HOSTNAME, installRuntime, type ListenPlan, processHooks, RequestPipeline, serverHandle, serveWorkers } from "@asyncview/core/adapter";
+import { type FrontUpgrade, headerReader, NodeFront, wantsWebSocket, WebSocketAcceptor } from "@asyncview/node/front";
 import { Exchange } from "./exchange.ts";
 import {
   type BlockingServeOptions,
@@ -22,8 +22,8 @@ import { RoomHub } from "./room-hub.ts";
 import { SocketExchange } from "./socket-exchange.ts";
 
 // The main thread guards errors nobody handled like any server; each worker thread guards its own (worker.ts). Its
-// env reader lets log lines name the worker process (serve({ workers })).
-installRuntime({ env: (name) => process.env[name], ...processHooks(process) });
+// env reader lets log lines name the worker process (serve({ workers })); stdout takes the access log.
+installRuntime({ env: (name) => process.env[name], stdout: (text) => void process.stdout.write(text), ...processHooks(process) });
 
 function queueFull(queueSize: number): Response {
   return errorResponse(
@@ -74,6 +74,8 @@ async function serveHere(
   const pool = new WorkerPool({ size: threads, queueSize, appModule: String(appModule), logger, crashOnUnhandled, rooms });
   await pool.start();
 
+  // The gate, the deadline, proxy headers and the access log run here in the front: threads are the scarce resource.
+  const pipeline = new RequestPipeline(options);
   let nextId = 0;
   const jobs = new Set<Job>();
   const closing = () => front.closing;
@@ -104,15 +106,27 @@ async function serveHere(
     (req, res, url) => {
       front.enter();
       const exchange = new Exchange(nextId++, req, res, url, closing, maxBodySize);
+      const { remoteAddress, remotePort } = req.socket;
+      const passage = pipeline.begin({ runtime: "blocking", remoteAddress, remotePort }, req.method ?? "GET", url, headerReader(req), req.httpVersion);
       let job: Job | undefined;
       res.once("close", () => {
         if (job !== undefined && !res.writableFinished) pool.cancel(job, front.closing ? "server shutting down" : "client disconnected");
         if (job !== undefined) jobs.delete(job);
         exchange.release();
+        passage.end(res.writableFinished ? res.statusCode : 499, exchange.bytes); // 499: the client left first
         front.leave();
+      });
+      if (!passage.admitted) return exchange.respond(passage.answer(passage.refusal()), false);
+      // The deadline covers the time to the response head, as on the other adapters: then the thread is told (its
+      // ctx.signal aborts with a TimeoutError) and the client gets the 503.
+      passage.onDeadline(() => {
+        if (res.headersSent) return;
+        if (job !== undefined) pool.cancel(job, "request timeout", "TimeoutError");
+        exchange.respond(passage.answer(passage.timeoutResponse()), false);
       });
       const message = exchange.request();
       if (message === null) return;
+      Object.assign(message, { remotePort, client: passage.client, clientUrl: passage.url, requestId: passage.requestId });
       job = { message, exchange };
       jobs.add(job);
       if (!pool.submit(job)) exchange.respond(front.closing ? shuttingDown() : queueFull(queueSize), false);

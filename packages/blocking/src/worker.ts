@@ -22,9 +22,12 @@ import {
 } from "@asyncview/core/adapter";
 import type { BodyMessage, FromWorker, RequestMessage, ResponseMessage, SocketToWorker, ToWorker, WorkerData } from "./protocol.ts";
 import { threadChannelLayer } from "./thread-layer.ts";
+import { forwardSignalOnFetch, ThreadRequest } from "./thread-request.ts";
 
 // A blocking thread is where blocking is the point: syncToAsync runs inline here, asyncUnsafe allows the call.
 installRuntime({ AsyncLocalStorage, env: (name) => process.env[name], blockingAllowed: true, ...processHooks(process) });
+
+forwardSignalOnFetch();
 
 const port = parentPort!;
 const { appModule, crashOnUnhandled } = workerData as WorkerData;
@@ -97,7 +100,8 @@ function toRequest(message: RequestMessage, h: Held): Request {
   const raw = message.headers;
   for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
   const body = message.body ? bodyStream(h) : null;
-  return new Request(message.url, { method: message.method, headers, body, signal: h.controller.signal, duplex: "half" } as RequestInit);
+  // No `signal` in init (see thread-request.ts): request.signal is the thread's own, and Node registers nothing.
+  return new ThreadRequest(message.url, { method: message.method, headers, body, duplex: "half" } as RequestInit, h.controller.signal);
 }
 
 async function run(app: App, message: RequestMessage): Promise<void> {
@@ -115,7 +119,8 @@ async function run(app: App, message: RequestMessage): Promise<void> {
   let headersSent = false;
   try {
     const request = toRequest(message, h);
-    const info = { runtime: "blocking", signal: h.controller.signal, remoteAddress: message.remoteAddress, upgrade: message.upgrade === true } as const;
+    const { remoteAddress, remotePort, client, clientUrl: url, requestId } = message;
+    const info = { runtime: "blocking", signal: h.controller.signal, remoteAddress, remotePort, client, url, requestId, upgrade: message.upgrade === true } as const;
     const response = await app.handle(request, info);
     const upgrade = message.upgrade ? upgradeOf(response) : undefined;
     if (upgrade !== undefined) return await hold(h, upgrade);
@@ -204,11 +209,11 @@ function onSocket(message: SocketToWorker): void {
   }
 }
 
-function abort(id: number, reason: string): void {
+function abort(id: number, reason: string, name = "AbortError"): void {
   const h = held;
   if (h === undefined || h.id !== id || h.gone) return;
   h.gone = true;
-  h.controller.abort(new DOMException(reason, "AbortError"));
+  h.controller.abort(new DOMException(reason, name));
   h.acked?.reject(new Gone());
   h.pulled?.reject(h.controller.signal.reason);
   // Cancelling the body closes its source (a generator's finally runs) even while the view still holds it.
@@ -238,7 +243,7 @@ port.on("message", (message: ToWorker) => {
       if (held?.id === message.id) held.pulled?.resolve(message);
       return;
     case "abort":
-      abort(message.id, message.reason);
+      abort(message.id, message.reason, message.name);
       return;
     case "shutdown":
       void app.shutdown({ timeout: message.timeout }).finally(() => port.postMessage({ type: "stopped" }));

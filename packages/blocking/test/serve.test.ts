@@ -149,6 +149,36 @@ describe("@asyncview/blocking", () => {
     expect(body.started).toEqual([500]);
   });
 
+  it("request.signal is the view's ctx.signal: it aborts when the client leaves, not on a normal finish", async () => {
+    server = await serve(APP, { port: 0, threads: 1, logger: silentLogger });
+    expect((await get("/wait?ms=0&id=normal")).status).toBe(200);
+    const leaver = httpRequest(`${server.url}/wait?ms=400&id=left`);
+    leaver.on("error", () => {});
+    leaver.end();
+    await new Promise((r) => setTimeout(r, 150));
+    leaver.destroy();
+    await new Promise((r) => setTimeout(r, 500));
+    const { body } = await get("/events");
+    expect(body.events).toEqual(["finished:normal:true", "aborted:left", "finished:left:true"]);
+  });
+
+  it("fetch(request) forwards the view's signal: a client that leaves aborts the forwarded request", async () => {
+    server = await serve(APP, { port: 0, threads: 2, logger: silentLogger });
+    const leaver = httpRequest(`${server.url}/forward?id=f`);
+    leaver.on("error", () => {});
+    leaver.end();
+    await new Promise((r) => setTimeout(r, 300));
+    leaver.destroy();
+    // Each thread keeps its own events: two calls that each hold a thread a while reach both threads.
+    const seen = new Set<string>();
+    for (let i = 0; i < 10 && seen.size < 2; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const answers = await Promise.all([get("/events?ms=150"), get("/events?ms=150")]);
+      for (const { body } of answers) for (const event of body.events as string[]) seen.add(event);
+    }
+    expect([...seen].sort()).toEqual(["forward-failed:f:AbortError", "hop-aborted:f"]);
+  });
+
   it("answers 413 past the front's body cap", async () => {
     server = await serve(APP, { port: 0, threads: 1, maxBodySize: 1000, logger: silentLogger });
     const over = await fetch(`${server.url}/size`, { method: "POST", body: "x".repeat(1001) });

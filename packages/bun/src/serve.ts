@@ -14,6 +14,7 @@ import {
   missingHost,
   nativeResponse,
   processHooks,
+  RequestPipeline,
   type ServeInfo,
   serverHandle,
   SocketRegistry,
@@ -23,7 +24,7 @@ import {
   upgradeOf,
 } from "@asyncview/core/adapter";
 
-installRuntime({ AsyncLocalStorage, env: (name) => process.env[name], ...processHooks(process) });
+installRuntime({ AsyncLocalStorage, env: (name) => process.env[name], stdout: (text) => void process.stdout.write(text), ...processHooks(process) });
 
 /** Bun's native cap on request bodies, set by this adapter: 64 MiB (Bun's own default is 128 MiB). */
 export const DEFAULT_MAX_BODY_SIZE = 64 * 1024 * 1024;
@@ -39,13 +40,17 @@ class BunInfo implements ServeInfo {
   readonly upgrade = true;
   readonly #server: Bun.Server<Upgrade>;
   readonly #request: Request;
+  #peer: { address: string; port: number } | null | undefined;
   constructor(server: Bun.Server<Upgrade>, request: Request) {
     this.#server = server;
     this.#request = request;
   }
   // No `signal` here: Bun aborts `request.signal` when the client disconnects, and ctx.signal falls back to it.
   get remoteAddress(): string | undefined {
-    return this.#server.requestIP(this.#request)?.address;
+    return (this.#peer ??= this.#server.requestIP(this.#request))?.address;
+  }
+  get remotePort(): number | undefined {
+    return (this.#peer ??= this.#server.requestIP(this.#request))?.port;
   }
 }
 
@@ -57,12 +62,11 @@ export function serve(app: App, options: BunServeOptions = {}): Promise<Server> 
 async function serveHere(app: App, options: BunServeOptions, plan: ListenPlan): Promise<Server> {
   const hostname = options.hostname ?? DEFAULT_HOSTNAME;
   const { port, onRequest } = plan;
+  const pipeline = new RequestPipeline(options);
   await app.startup();
   const sockets = new SocketRegistry();
   /** A socket route's answer becomes Bun's upgrade; the socket's `data` is core's upgrade. */
-  const upgradeOrRelay = (request: Request, bunServer: Bun.Server<Upgrade>, response: Response): Response | undefined | Promise<Response> => {
-    const upgrade = upgradeOf(response);
-    if (upgrade === undefined) return nativeResponse(app, request, response);
+  const upgradeSocket = (request: Request, bunServer: Bun.Server<Upgrade>, upgrade: Upgrade): Response | undefined => {
     const headers = upgrade.protocol === "" ? undefined : { "sec-websocket-protocol": upgrade.protocol };
     if (bunServer.upgrade(request, { data: upgrade, headers })) return undefined;
     upgrade.socket.ended(1006, "");
@@ -82,10 +86,20 @@ async function serveHere(app: App, options: BunServeOptions, plan: ListenPlan): 
         onRequest?.();
         // Bun answers HTTP/1.1 without Host itself; an HTTP/1.0 one arrives with a relative URL.
         if (request.url.charCodeAt(0) === 47 /* "/" */) return toFetchResponse(errorResponse(missingHost()));
-        const result = app.handle(request, new BunInfo(bunServer, request));
-        return result instanceof Promise
-          ? result.then((response) => upgradeOrRelay(request, bunServer, response))
-          : upgradeOrRelay(request, bunServer, result);
+        // The gate, the deadline, proxy headers and the access log (core's pipeline); `exchange` is the app's ServeInfo.
+        const exchange = pipeline.begin(new BunInfo(bunServer, request), request.method, request.url, (name) => request.headers.get(name) ?? undefined);
+        const answer = (response: Response) => {
+          const upgrade = upgradeOf(response);
+          if (upgrade !== undefined) {
+            exchange.end(101);
+            return upgradeSocket(request, bunServer, upgrade);
+          }
+          // 499 in the log: the client left before the view answered (Bun aborted request.signal) or mid-body.
+          const leftAlready = exchange.logged && request.signal.aborted;
+          return nativeResponse(app, request, response, (clientLeft) => exchange.end(clientLeft || leftAlready ? 499 : undefined));
+        };
+        const result = exchange.handle(app, request);
+        return result instanceof Promise ? result.then(answer) : answer(result);
       },
       websocket: {
         // Bun's limits are server-wide: the native cap is the largest route's; core enforces each route's own and

@@ -28,6 +28,11 @@ export const MAX_BIG_BYTES = 64 * 1024 * 1024;
 export const app = new App();
 
 app.get("/hello", () => json({ msg: "Hello, async!" }));
+// The same answer after reading the (empty) body through the Fetch API, which builds the adapter's real Request.
+app.get("/hello/read", async (request) => {
+  await request.arrayBuffer();
+  return json({ msg: "Hello, async!" });
+});
 app.get("/users/:id", (_req, ctx) => json({ id: ctx.params.id, route: ctx.route }));
 app.get("/params/:a/:b", (_req, ctx) => json(ctx.params));
 app.get("/files/*", (_req, ctx) => json({ path: ctx.params["*"] }));

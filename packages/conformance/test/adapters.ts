@@ -11,10 +11,14 @@ export const CONFORMANCE_APP = fileURLToPath(new URL("../src/app.ts", import.met
 /** The fault-injection app (src/faults.ts), served the same way by test/faults.test.ts. */
 export const FAULTS_APP = fileURLToPath(new URL("../src/faults.ts", import.meta.url));
 
-/** A real server process of `app` on the `name` adapter, on a free port. */
-export function serveApp(name: RuntimeName, app: string, extra: string[] = []): Promise<ServerProcess> {
+/**
+ * A real server process of `app` on the `name` adapter, on a free port. Without the access log (the CLI's default
+ * is on) unless `accessLog`: the suites find the app's own log lines by a marker in the URL, which an access-log
+ * line would repeat.
+ */
+export function serveApp(name: RuntimeName, app: string, extra: string[] = [], { accessLog = false } = {}): Promise<ServerProcess> {
   const { command, args } = runtimeCommand(name);
-  return startServerProcess({ command, args: [...args, "--port", "0", ...extra, app] });
+  return startServerProcess({ command, args: [...args, "--port", "0", ...(accessLog ? [] : ["--no-access-log"]), ...extra, app] });
 }
 
 function adapter(name: RuntimeName, extra: string[] = [], skips: AdapterUnderTest["skips"] = {}): AdapterUnderTest {

@@ -13,5 +13,5 @@ const plain = args.filter((arg) => arg !== "--unstable-no-legacy-abort");
 defineConformanceSuite({
   name: "deno",
   label: "deno (default legacy request.signal)",
-  start: () => startServerProcess({ command, args: [...plain, "--port", "0", CONFORMANCE_APP] }),
+  start: () => startServerProcess({ command, args: [...plain, "--port", "0", "--no-access-log", CONFORMANCE_APP] }),
 });

@@ -214,7 +214,7 @@ export class App {
    * which saves a few promise hops per request on the hot path. Never throws.
    */
   handle(request: Request, info: ServeInfo = {}): Response | Promise<Response> {
-    return runInRequestScope(request, () => this.#handle(request, info));
+    return runInRequestScope(request, () => this.#handle(request, info), info.requestId);
   }
 
   #handle(request: Request, info: ServeInfo): Response | Promise<Response> {

@@ -8,7 +8,7 @@ import { requestId } from "./context-var.ts";
 import { TaskGroup } from "./task-group.ts";
 import type { TaskTracker } from "./tasks.ts";
 import type { Task } from "./timeout.ts";
-import type { Context, Logger, Params, Runtime, ServeInfo } from "./types.ts";
+import type { Client, Context, Logger, Params, Runtime, ServeInfo } from "./types.ts";
 
 const NO_PARAMS: Params = Object.freeze({}) as Params;
 const noop = (): void => {};
@@ -42,7 +42,7 @@ export class RequestContext implements Context {
   }
 
   get url(): URL {
-    return (this.#url ??= new URL(this.#request.url));
+    return (this.#url ??= new URL(this.#info.url ?? this.#request.url));
   }
 
   get query(): URLSearchParams {
@@ -73,6 +73,13 @@ export class RequestContext implements Context {
 
   get remoteAddress(): string | undefined {
     return this.#info.remoteAddress;
+  }
+
+  get client(): Client | undefined {
+    const info = this.#info;
+    if (info.client !== undefined) return info.client;
+    const address = info.remoteAddress;
+    return address === undefined ? undefined : { address, port: info.remotePort ?? 0 };
   }
 
   get state(): Map<string, unknown> {

@@ -32,7 +32,7 @@ export {
   type ServeOptions,
   type Server,
 } from "./server.ts";
-export type { Context, Logger, Middleware, Params, ParamsOf, Runtime, ServeInfo, View } from "./types.ts";
+export type { Client, Context, Logger, Middleware, Params, ParamsOf, Runtime, ServeInfo, View } from "./types.ts";
 export { intParam, type IntParamOptions } from "./query.ts";
 export { sleep, type SleepOptions } from "./sleep.ts";
 export { gather, type GatherOptions } from "./gather.ts";

@@ -1,6 +1,7 @@
 // The server lifecycle every adapter shares: one `close()` state machine (drain within the deadline, cut what is left, a
 // short grace to unwind, then release the app), errors nobody handled guarded while it runs, one listen-error wording.
 
+import { flushAccessLog } from "./access-log.ts";
 import { DEFAULT_SHUTDOWN_TIMEOUT, formatUrl, type CloseOptions, type ServeOptions, type Server } from "./server.ts";
 import type { Logger, Runtime } from "./types.ts";
 import { guardUnhandled } from "./unhandled.ts";
@@ -55,6 +56,7 @@ export function serverHandle<L extends Listener>(listener: L, options: Lifecycle
       // grace to unwind before the app's shutdown hooks release what they share.
       if (!(await within(listener.drain(), timeout))) await within(listener.cut(), ABORT_GRACE_MS);
       await listener.release(Math.max(0, timeout - (Date.now() - started)));
+      flushAccessLog(); // the last requests' lines, before the process may exit
       unguard();
       resolveClosed();
     })();

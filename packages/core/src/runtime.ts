@@ -20,6 +20,8 @@ export interface RuntimeServices {
   onUnhandled?: UnhandledHook;
   /** Ends the process (or, in a worker thread, the thread) with `code`: crash-on-unhandled. */
   exit?: (code: number) => never;
+  /** Writes text to the process's standard output as it is (the access log's sink); console.log when absent. */
+  stdout?: (text: string) => void;
 }
 
 /** Set in a worker process's environment to its index (0..workers-1) by the `workers` supervisor (supervisor.ts). */

@@ -64,6 +64,8 @@ export interface ServeOptions {
   forwardedAllowIps?: readonly string[];
   /** One line per request: "text" for a terminal, "json" for collectors, false for none. Default false in code. */
   accessLog?: AccessLogFormat | false;
+  /** Where access-log lines go (each ends with a newline). Default: stdout, batched for up to 10 ms. */
+  accessLogSink?: (line: string) => void;
 }
 
 /** The access log's line format. */

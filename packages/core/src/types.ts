@@ -28,10 +28,24 @@ export interface ServeInfo {
   runtime?: Runtime;
   /** Aborts when the client disconnects or the server gives up on the request at shutdown. */
   signal?: AbortSignal;
-  /** The peer's address, when the adapter knows it. */
+  /** The socket peer's address, when the adapter knows it. */
   remoteAddress?: string;
   /** True when the adapter can upgrade this request to a WebSocket (socket routes answer 501 otherwise). */
   upgrade?: boolean;
+  /** The socket peer's port, when the adapter knows it. */
+  remotePort?: number;
+  /** The client as trusted proxy headers name it (`proxyHeaders`); else ctx.client is the socket peer. */
+  client?: Client;
+  /** The URL as the client asked for it, when a trusted proxy changed its scheme or host (ctx.url parses it). */
+  url?: string;
+  /** The request's id, when the adapter fixed it already (the access log does); else chosen on first use. */
+  requestId?: string;
+}
+
+/** The client of a request: IP address and port (0 when a proxy named the client without its port). */
+export interface Client {
+  readonly address: string;
+  readonly port: number;
 }
 
 /** The second argument of every view and middleware. */
@@ -51,6 +65,11 @@ export interface Context<P = Params> {
   readonly runtime: Runtime;
   /** The client's IP address as the socket reports it (no proxy headers are trusted), when the adapter knows it. */
   readonly remoteAddress: string | undefined;
+  /**
+   * The client's address and port: the socket peer's, or, with `proxyHeaders` and a trusted peer, the client the
+   * proxy headers name (port 0 when they do not say). Undefined when the adapter does not know the peer.
+   */
+  readonly client: Client | undefined;
   /** The matched route pattern (`/users/:id`), or null before routing or when nothing matched. */
   readonly route: string | null;
   /** Free-form per-request storage shared by middleware and the view. */

@@ -15,7 +15,9 @@ import {
   listenError,
   missingHost,
   nativeResponse,
+  type PipelineExchange,
   type ProcessHost,
+  RequestPipeline,
   type ServeInfo,
   type ServerSocket,
   serverHandle,
@@ -28,7 +30,17 @@ import {
 
 import "./interop.ts";
 
-installRuntime({ AsyncLocalStorage, env: (name) => Deno.env.get(name), ...globalEventHooks(globalThis), exit: (code) => Deno.exit(code) });
+const encoder = new TextEncoder();
+installRuntime({
+  AsyncLocalStorage,
+  env: (name) => Deno.env.get(name),
+  stdout: (text) => {
+    const bytes = encoder.encode(text);
+    for (let written = 0; written < bytes.length; ) written += Deno.stdout.writeSync(bytes.subarray(written));
+  },
+  ...globalEventHooks(globalThis),
+  exit: (code) => Deno.exit(code),
+});
 
 /**
  * Per-request info for the app, with a `signal` that aborts only when the client leaves or the shutdown deadline
@@ -57,6 +69,10 @@ class DenoInfo implements ServeInfo {
     return this.#info.remoteAddr.hostname;
   }
 
+  get remotePort(): number {
+    return this.#info.remoteAddr.port;
+  }
+
   get signal(): AbortSignal {
     if (this.#controller) return this.#controller.signal;
     const controller = (this.#controller = new AbortController());
@@ -70,12 +86,21 @@ class DenoInfo implements ServeInfo {
     return controller.signal;
   }
 
-  /** The native Response to hand Deno, through core's relay; a socket route's answer becomes the upgrade. */
-  answer(app: App, response: Response, sockets: SocketRegistry): Response | Promise<Response> {
+  /**
+   * The native Response to hand Deno, through core's relay (`exchange` ends when the body is out of the app's hands);
+   * a socket route's answer becomes the upgrade.
+   */
+  answer(app: App, response: Response, exchange: PipelineExchange, sockets: SocketRegistry): Response | Promise<Response> {
     this.#answered = true;
     const upgrade = upgradeOf(response);
-    if (upgrade !== undefined) return upgradeSocket(this.#request, upgrade, sockets);
+    if (upgrade !== undefined) {
+      exchange.end(101);
+      return upgradeSocket(this.#request, upgrade, sockets);
+    }
+    // 499 in the log: the client left before the view answered (request.signal aborted before Deno sent anything) or mid-body.
+    const leftAlready = exchange.logged && this.#request.signal.aborted;
     return nativeResponse(app, this.#request, response, (clientLeft) => {
+      exchange.end(clientLeft || leftAlready ? 499 : undefined);
       this.#ended = true;
       const controller = this.#controller;
       if (controller === undefined) return;
@@ -141,6 +166,7 @@ async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Pro
   const sockets = new SocketRegistry();
   const hostname = options.hostname ?? DEFAULT_HOSTNAME;
   const { port, onRequest } = plan;
+  const pipeline = new RequestPipeline(options);
   await app.startup();
   const live = new Set<AbortController>();
   let server: Deno.HttpServer<Deno.NetAddr>;
@@ -163,8 +189,12 @@ async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Pro
         // later (a background failure, an unhandled rejection) still finds the request's x-request-id.
         if (request.headers.get("host") === null) return toFetchResponse(errorResponse(missingHost()));
         const state = new DenoInfo(request, info, live);
-        const result = app.handle(request, state);
-        return result instanceof Promise ? result.then((response) => state.answer(app, response, sockets)) : state.answer(app, result, sockets);
+        // The gate, the deadline, proxy headers and the access log (core's pipeline); `exchange` is the app's ServeInfo.
+        const exchange = pipeline.begin(state, request.method, request.url, (name) => request.headers.get(name) ?? undefined);
+        const result = exchange.handle(app, request);
+        return result instanceof Promise
+          ? result.then((response) => state.answer(app, response, exchange, sockets))
+          : state.answer(app, result, exchange, sockets);
       },
     );
   } catch (error) {

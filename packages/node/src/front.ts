@@ -227,6 +227,14 @@ export class NodeFront implements Omit<Listener, "release" | "logger"> {
   }
 }
 
+/** Reads a request header by its lower-case name (Node joins repeated list headers with ", "). */
+export function headerReader(req: IncomingMessage): (name: string) => string | undefined {
+  return (name) => {
+    const value = req.headers[name];
+    return typeof value === "string" ? value : undefined;
+  };
+}
+
 export { bodyUnreadable, closeForUnreadBody } from "./body.ts";
 export { writeResponse } from "./response.ts";
 export { relayEvents, type SocketEvents, type WebSocket, WebSocketAcceptor } from "./websocket.ts";

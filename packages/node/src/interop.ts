@@ -8,6 +8,7 @@ const INSTALLED = Symbol.for("asyncview.request-interop");
 
 /** An object that stands for a real Request and can build it (the Node adapter's facade). */
 interface Stand {
+  readonly signal: AbortSignal;
   materialize(): Request;
 }
 
@@ -19,6 +20,16 @@ function real<T>(value: T): T | Request {
   return isStand(value) ? value.materialize() : value;
 }
 
+/**
+ * The init for a copy of `input`: a facade's real Request carries no signal (see NodeRequest.materialize), so a copy
+ * or a forwarded fetch gets the facade's own, and still stops when the client leaves, unless `init` names one.
+ */
+function withSignal(input: unknown, init: RequestInit | undefined): RequestInit | undefined {
+  const resolved = real(init) as RequestInit | undefined;
+  if (!isStand(input) || resolved?.signal !== undefined) return resolved;
+  return { ...resolved, signal: input.signal };
+}
+
 if (!(INSTALLED in globalThis.Request)) {
   class Request extends NativeRequest {
     static readonly [INSTALLED] = true;
@@ -27,12 +38,12 @@ if (!(INSTALLED in globalThis.Request)) {
       return value instanceof NativeRequest;
     }
     constructor(input: RequestInfo | URL, init?: RequestInit) {
-      super(real(input), real(init) as RequestInit | undefined);
+      super(real(input), withSignal(input, init));
     }
   }
   const nativeFetch = globalThis.fetch;
   globalThis.Request = Request;
   (globalThis as { fetch: unknown }).fetch = function fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
-    return nativeFetch(real(input), real(init) as RequestInit | undefined);
+    return nativeFetch(real(input), withSignal(input, init));
   };
 }

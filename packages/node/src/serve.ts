@@ -13,6 +13,7 @@ import {
   type ListenPlan,
   logResponseFailure,
   processHooks,
+  RequestPipeline,
   type ServeInfo,
   serverHandle,
   type ServerSocket,
@@ -21,12 +22,12 @@ import {
   upgradeOf,
   serveWorkers,
 } from "@asyncview/core/adapter";
-import { type FrontUpgrade, NodeFront, wantsWebSocket, writeRawResponse } from "./front.ts";
+import { type FrontUpgrade, headerReader, NodeFront, wantsWebSocket, writeRawResponse } from "./front.ts";
 import { relayEvents, type WebSocket, WebSocketAcceptor } from "./websocket.ts";
 import { NodeRequest } from "./request.ts";
 import { writeResponse } from "./response.ts";
 
-installRuntime({ AsyncLocalStorage, env: (name) => process.env[name], ...processHooks(process) });
+installRuntime({ AsyncLocalStorage, env: (name) => process.env[name], stdout: (text) => void process.stdout.write(text), ...processHooks(process) });
 
 /**
  * One request in flight. Its AbortController, and the socket listener that fires it on disconnect,
@@ -45,6 +46,10 @@ class InFlight implements ServeInfo {
 
   get remoteAddress(): string | undefined {
     return this.#res.socket?.remoteAddress;
+  }
+
+  get remotePort(): number | undefined {
+    return this.#res.socket?.remotePort;
   }
 
   get signal(): AbortSignal {
@@ -129,10 +134,17 @@ export function serve(app: App, options: ServeOptions = {}): Promise<Server> {
 
 async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Promise<Server> {
   const sockets = new SocketRegistry();
+  const pipeline = new RequestPipeline(options);
   const front: NodeFront = new NodeFront("node", (req, res, url) => {
     front.enter();
     const state = new InFlight(res, front);
-    const request = new NodeRequest(req, url, () => state.signal) as unknown as Request;
+    // The gate, the deadline, proxy headers and the access log (core's pipeline); `exchange` is the app's ServeInfo.
+    const exchange = pipeline.begin(state, req.method ?? "GET", url, headerReader(req), req.httpVersion);
+    const leave = () => {
+      exchange.end(res.destroyed && !res.writableFinished ? 499 : res.statusCode); // 499: the client left first
+      front.leave();
+    };
+    const request = new NodeRequest(req, url, () => exchange.signal ?? state.signal) as unknown as Request;
     // writeResponse also closes (lingering) when the request body is still arriving.
     const respond = (response: Response): void | Promise<void> => writeResponse(res, response, front.closing);
     const fail = (error: unknown) => {
@@ -141,16 +153,16 @@ async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Pro
     };
     // Synchronous views are answered synchronously; anything async settles through one promise chain.
     try {
-      const result = app.handle(request, state);
+      const result = exchange.handle(app, request);
       const written = result instanceof Promise ? result.then(respond) : respond(result);
       if (written instanceof Promise) {
-        written.catch(fail).finally(() => front.leave());
+        written.catch(fail).finally(leave);
         return;
       }
     } catch (error) {
       fail(error);
     }
-    front.leave();
+    leave();
   }, undefined, upgrades(app, () => front, sockets));
 
   await app.startup();

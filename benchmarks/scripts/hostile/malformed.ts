@@ -1,0 +1,122 @@
+// Oversized and malformed requests, each on its own raw connection: the status answered and whether the server closed
+// the connection. Heads too big get 431 (or 414 for the URL), broken framing and smuggling attempts 400 and a close.
+
+import type { RuntimeName } from "@asyncview/cli/args";
+import type { Socket } from "node:net";
+import { exchange, freshGet, type Exchange } from "./client.ts";
+import { alive, report, startTarget } from "./server.ts";
+import { check, sleep, type AttackResult, type Check, type Settings } from "./types.ts";
+
+interface Case {
+  name: string;
+  request: string | Buffer;
+  /** Acceptable final statuses. */
+  expect: number[];
+  /** The server must close the connection after answering (it cannot know where the next request starts). */
+  mustClose: boolean;
+  /** Final responses expected on the connection (pipelining). */
+  responses?: number;
+  send?: (socket: Socket) => Promise<void>;
+}
+
+const HOST = "Host: 127.0.0.1\r\n";
+const DEPTH = 100_000;
+
+function cases(port: number): Case[] {
+  const deep = "[".repeat(DEPTH) + "]".repeat(DEPTH);
+  const echo = '{"a":1}';
+  return [
+    { name: "100 KB header", request: `GET /hello HTTP/1.1\r\n${HOST}X-Big: ${"a".repeat(100_000)}\r\n\r\n`, expect: [431], mustClose: true },
+    {
+      name: "1,000 headers",
+      request: `GET /hello HTTP/1.1\r\n${HOST}${Array.from({ length: 1_000 }, (_, i) => `X-H-${i}: ${"v".repeat(16)}\r\n`).join("")}\r\n`,
+      expect: [431],
+      mustClose: true,
+    },
+    { name: "1 MB URL", request: `GET /hello?${"q".repeat(1_000_000)} HTTP/1.1\r\n${HOST}\r\n`, expect: [414, 431], mustClose: true },
+    { name: "NUL in the path", request: `GET /hel\0lo HTTP/1.1\r\n${HOST}\r\n`, expect: [400], mustClose: true },
+    { name: "invalid request line", request: "GARBAGE\r\n\r\n", expect: [400], mustClose: true },
+    // 400 missing_host: asyncview asks Host of HTTP/1.0 too (core/src/host.ts: Deno cannot tell the versions apart).
+    { name: "HTTP/1.0 without Host", request: "GET /hello HTTP/1.0\r\n\r\n", expect: [400], mustClose: true },
+    { name: "absolute-form target", request: `GET http://127.0.0.1:${port}/hello HTTP/1.1\r\n${HOST}\r\n`, expect: [200], mustClose: false },
+    {
+      name: "bad chunk size",
+      request: `POST /echo HTTP/1.1\r\n${HOST}Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n${echo}\r\n0\r\n\r\n`,
+      expect: [400],
+      mustClose: true,
+    },
+    {
+      name: "Content-Length + Transfer-Encoding",
+      request: `POST /echo HTTP/1.1\r\n${HOST}Content-Type: application/json\r\nContent-Length: 12\r\nTransfer-Encoding: chunked\r\n\r\n7\r\n${echo}\r\n0\r\n\r\n`,
+      expect: [400],
+      mustClose: true,
+    },
+    {
+      name: "duplicate differing Content-Length",
+      request: `POST /echo HTTP/1.1\r\n${HOST}Content-Type: application/json\r\nContent-Length: 7\r\nContent-Length: 8\r\n\r\n${echo} `,
+      expect: [400],
+      mustClose: true,
+    },
+    { name: "obs-fold header", request: `GET /hello HTTP/1.1\r\n${HOST}X-Folded: a\r\n b\r\n\r\n`, expect: [400], mustClose: true },
+    {
+      name: "2 pipelined requests",
+      request: `GET /hello HTTP/1.1\r\n${HOST}\r\nGET /hello HTTP/1.1\r\n${HOST}\r\n`,
+      expect: [200],
+      mustClose: false,
+      responses: 2,
+    },
+    {
+      name: "Expect: 100-continue",
+      request: "",
+      expect: [200],
+      mustClose: false,
+      async send(socket) {
+        socket.write(`POST /echo HTTP/1.1\r\n${HOST}Content-Type: application/json\r\nContent-Length: ${echo.length}\r\nExpect: 100-continue\r\n\r\n`);
+        // Wait (up to 1 s) for the interim 100, as curl does, then send the body.
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 1_000);
+          socket.once("data", () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+        socket.write(echo);
+      },
+    },
+    {
+      name: `${DEPTH.toLocaleString("en-US")}-deep JSON to /echo`,
+      request: `POST /echo HTTP/1.1\r\n${HOST}Content-Type: application/json\r\nContent-Length: ${deep.length}\r\n\r\n${deep}`,
+      expect: [400],
+      mustClose: false,
+    },
+  ];
+}
+
+function verdict(c: Case, seen: Exchange): Check {
+  const finals = seen.statuses.filter((s) => s >= 200);
+  const statusOk = finals.length === (c.responses ?? 1) && finals.every((s) => c.expect.includes(s));
+  const closeOk = !c.mustClose || seen.closed;
+  const got = `${seen.statuses.join(", ") || "no response"}${seen.closed ? (seen.reset ? ", reset" : ", closed") : ", kept open"}${seen.timedOut ? ", timed out" : ""}${seen.error ? `, ${seen.error}` : ""}`;
+  return check(`${c.name}: ${c.expect.join(" or ")}${c.mustClose ? " and close" : ""}`, statusOk && closeOk, got);
+}
+
+export async function malformed(runtime: RuntimeName, settings: Settings): Promise<AttackResult> {
+  const target = await startTarget(runtime, settings);
+  try {
+    const checks: Check[] = [];
+    const figures: Record<string, string> = {};
+    for (const c of cases(target.port)) {
+      const seen = await exchange(target.port, c.request, { timeoutMs: 3_000, lingerMs: 300, responses: c.responses ?? 1, ...(c.send ? { send: c.send } : {}) });
+      const result = verdict(c, seen);
+      checks.push(result);
+      figures[c.name] = result.detail;
+      if (!alive(target)) break;
+      await sleep(20);
+    }
+    const after = await freshGet(target.port);
+    checks.push(check("the server lives and serves /hello after all of them", alive(target) && after.status === 200, `status ${after.status}`));
+    return report("malformed", target, checks, figures);
+  } finally {
+    await target.server.stop("SIGKILL");
+  }
+}

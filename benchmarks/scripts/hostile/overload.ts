@@ -1,0 +1,50 @@
+// Overload: 20,000 concurrent GET /sleep?ms=1000 (at scale 1) against --limit-concurrency 1000. The excess must get
+// 503 with Retry-After at once, the process must live, and /hello must be normal within 2 s after.
+
+import type { RuntimeName } from "@asyncview/cli/args";
+import { burst } from "./burst.ts";
+import { helloWithin } from "./client.ts";
+import { alive, report, Sampler, startTarget } from "./server.ts";
+import { check, scaled, type AttackResult, type Settings } from "./types.ts";
+
+export async function overload(runtime: RuntimeName, settings: Settings): Promise<AttackResult> {
+  const count = scaled(20_000, settings.scale);
+  const limit = scaled(1_000, settings.scale);
+  const target = await startTarget(runtime, settings, { flags: ["--limit-concurrency", String(limit)] });
+  const sampler = new Sampler(target.pid);
+  try {
+    // A client gives up after 5 s at CI scale, 30 s at full scale: either is many times the 1 s sleep.
+    const result = await burst(target.port, "/sleep?ms=1000", count, Math.max(5_000, 30_000 * settings.scale));
+    const hello = alive(target) ? await helloWithin(target.port, 2_000) : { status: null, afterMs: 0 };
+    const ok = result.ends["200"] ?? 0;
+    const shed = result.ends["503"] ?? 0;
+    const failed = count - ok - shed;
+    const shedP50 = result.p50ms["503"] ?? null;
+    const checks = [
+      check("the process lives", alive(target), `exit ${target.server.child.exitCode}`),
+      check("the excess gets 503", shed > 0, `${shed} × 503`),
+      check("every 503 carries Retry-After", shed > 0 && result.without503RetryAfter === 0, `${result.without503RetryAfter} without`),
+      check("a 503 comes at once (p50 < the 1 s sleep)", shedP50 !== null && shedP50 < 1_000, `p50 ${shedP50} ms`),
+      check("at least half the limit's worth is served 200", ok >= limit / 2, `${ok} × 200 (limit ${limit})`),
+      check("at most 1% of clients get neither (no reset, timeout, refusal)", failed <= count / 100, JSON.stringify(result.ends)),
+      check("/hello is normal within 2 s after", hello.status === 200, `status ${hello.status} after ${hello.afterMs} ms`),
+    ];
+    return report("overload", target, checks, {
+      requests: count,
+      limit,
+      ok200: ok,
+      shed503: shed,
+      other: failed,
+      ends: JSON.stringify(result.ends),
+      p50ms200: result.p50ms["200"] ?? null,
+      p99ms200: result.p99ms["200"] ?? null,
+      p50ms503: shedP50,
+      helloAfterMs: hello.afterMs,
+      peakRssMiB: sampler.peakRss,
+      peakFds: sampler.peakFds,
+    });
+  } finally {
+    sampler.stop();
+    await target.server.stop("SIGKILL");
+  }
+}

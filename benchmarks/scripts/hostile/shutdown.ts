@@ -1,0 +1,62 @@
+// Graceful shutdown under load: SIGTERM with 500 requests in flight (at scale 1). Ones that finish inside the shutdown
+// timeout are all answered 200, exit 0; ones that cannot (a 20 s sleep) get a clean close at the deadline, never a hang.
+
+import type { RuntimeName } from "@asyncview/cli/args";
+import { burst } from "./burst.ts";
+import { alive, fdCount, report, startTarget } from "./server.ts";
+import { check, scaled, sleep, waitFor, type AttackResult, type Settings } from "./types.ts";
+
+/** After the server holds every connection (its fd count says so), how long the requests get to reach their view. */
+const IN_VIEW_AFTER_MS = 300;
+
+async function underLoad(runtime: RuntimeName, settings: Settings, sleepMs: number) {
+  const count = scaled(500, settings.scale, 20);
+  const target = await startTarget(runtime, settings);
+  try {
+    const idleFds = fdCount(target.pid) ?? 0;
+    const requests = burst(target.port, `/sleep?ms=${sleepMs}`, count, settings.shutdownTimeout * 1000 + 15_000);
+    // The clients run in a child process that takes a moment to start: signal once the server accepted them all.
+    await waitFor(() => (fdCount(target.pid) ?? 0) >= idleFds + count, 15_000, 20);
+    await sleep(IN_VIEW_AFTER_MS);
+    const signalledAt = Date.now();
+    const exited = target.server.stop("SIGTERM", settings.shutdownTimeout * 1000 + 15_000);
+    const result = await requests;
+    const exit = await exited;
+    return { target, count, result, exit, exitS: (Date.now() - signalledAt) / 1000, lastEndS: (result.lastEndAt - signalledAt) / 1000 };
+  } finally {
+    if (alive(target)) await target.server.stop("SIGKILL");
+  }
+}
+
+export async function shutdownDrain(runtime: RuntimeName, settings: Settings): Promise<AttackResult> {
+  const { target, count, result, exit, exitS } = await underLoad(runtime, settings, 2_000);
+  const ok = result.ends["200"] ?? 0;
+  const checks = [
+    check(`all ${count} in-flight /sleep?ms=2000 answered 200`, ok === count, JSON.stringify(result.ends)),
+    check("the process exits 0", exit.code === 0, `code ${exit.code}, signal ${exit.signal}`),
+    check("it exits once they are answered (within the shutdown timeout)", exitS <= settings.shutdownTimeout, `${exitS.toFixed(1)} s after SIGTERM`),
+  ];
+  return report("shutdown: drain", target, checks, { inFlight: count, ok200: ok, ends: JSON.stringify(result.ends), exitCode: exit.code, exitAfterS: Number(exitS.toFixed(1)) });
+}
+
+export async function shutdownDeadline(runtime: RuntimeName, settings: Settings): Promise<AttackResult> {
+  const { target, count, result, exit, exitS, lastEndS } = await underLoad(runtime, settings, 20_000);
+  const timeout = settings.shutdownTimeout;
+  const hung = result.ends["timeout"] ?? 0;
+  const clean = Object.entries(result.ends)
+    .filter(([end]) => end === "eof" || /^\d+$/.test(end))
+    .reduce((sum, [, n]) => sum + n, 0);
+  const checks = [
+    check("no client hangs", hung === 0, `${hung} still waiting ${timeout + 15} s after SIGTERM`),
+    check("every client gets a clean close (a response or a FIN, not a reset)", clean === count, JSON.stringify(result.ends)),
+    check(`all closed by the deadline + 3 s (${timeout + 3} s)`, lastEndS <= timeout + 3, `last after ${lastEndS.toFixed(1)} s`),
+    check(`the process exits by the deadline + 3 s`, exit.code !== null && exitS <= timeout + 3, `code ${exit.code}, signal ${exit.signal}, after ${exitS.toFixed(1)} s`),
+  ];
+  return report("shutdown: deadline", target, checks, {
+    inFlight: count,
+    ends: JSON.stringify(result.ends),
+    lastClosedAfterS: Number(lastEndS.toFixed(1)),
+    exitCode: exit.code,
+    exitAfterS: Number(exitS.toFixed(1)),
+  });
+}
