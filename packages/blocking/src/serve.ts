@@ -131,8 +131,7 @@ async function serveHere(
       jobs.add(job);
       if (!pool.submit(job)) exchange.respond(front.closing ? shuttingDown() : queueFull(queueSize), false);
     },
-    (listener) => express().disable("x-powered-by").use((req, res) => listener(req, res)),
-    upgrade,
+    { wrap: (listener) => express().disable("x-powered-by").use((req, res) => listener(req, res)), limits: options, logger, upgrade },
   );
 
   try {

@@ -6,7 +6,10 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { spawn } from "node:child_process";
 import { type App, errorResponse, HttpError, type Runtime, type ServeOptions, type Server } from "@asyncview/core";
 import {
+  acceptErrorReporter,
+  connectionLimits,
   DEFAULT_HOSTNAME,
+  headersTooLarge,
   installRuntime,
   largestMessageSize,
   type ListenPlan,
@@ -14,6 +17,7 @@ import {
   missingHost,
   nativeResponse,
   processHooks,
+  requestHeadSize,
   RequestPipeline,
   type ServeInfo,
   serverHandle,
@@ -33,6 +37,11 @@ export interface BunServeOptions extends ServeOptions {
   /** Largest request body Bun accepts, in bytes; beyond it Bun answers 413 itself. Default 64 MiB. */
   maxBodySize?: number;
 }
+
+/** The request head Bun accepts before answering 431 itself (its --max-http-header-size default). */
+export const BUN_MAX_HEADER_SIZE = 16 * 1024;
+/** Bun.serve's idleTimeout ceiling, in seconds. */
+const BUN_MAX_IDLE_SECONDS = 255;
 
 /** Per-request info for the app; the peer address is looked up only when read. */
 class BunInfo implements ServeInfo {
@@ -62,6 +71,17 @@ export function serve(app: App, options: BunServeOptions = {}): Promise<Server> 
 async function serveHere(app: App, options: BunServeOptions, plan: ListenPlan): Promise<Server> {
   const hostname = options.hostname ?? DEFAULT_HOSTNAME;
   const { port, onRequest } = plan;
+  const limits = connectionLimits(options);
+  // Bun's one connection timer (idleTimeout, whole seconds, ticking every 4 s) runs while Bun reads a request and
+  // while a connection is idle, but also while a view runs: it is switched off per request for the view and set
+  // to the keep-alive timeout once the response is out of the app's hands.
+  const seconds = (ms: number) => Math.min(BUN_MAX_IDLE_SECONDS, Math.max(1, Math.ceil(ms / 1000)));
+  const keepAliveSeconds = seconds(limits.keepAliveTimeout);
+  // A streamed body: the timer is off while the app produces, and is the write timeout while a chunk waits for the
+  // client (every write that progresses restarts it), so a client that stops reading is dropped, a slow stream never.
+  const writeSeconds = seconds(limits.writeTimeout);
+  // Bun refuses heads past its own 16 KiB itself; a smaller limit is the adapter's to check.
+  const checkHead = limits.maxHeaderSize < BUN_MAX_HEADER_SIZE;
   const pipeline = new RequestPipeline(options);
   await app.startup();
   const sockets = new SocketRegistry();
@@ -82,10 +102,15 @@ async function serveHere(app: App, options: BunServeOptions, plan: ListenPlan): 
       // Refuse a port another server holds, as node:http and Deno.serve do (no silent load-sharing), except among
       // the workers of one supervisor.
       reusePort: plan.reusePort,
+      idleTimeout: keepAliveSeconds,
       fetch(request, bunServer) {
         onRequest?.();
         // Bun answers HTTP/1.1 without Host itself; an HTTP/1.0 one arrives with a relative URL.
         if (request.url.charCodeAt(0) === 47 /* "/" */) return toFetchResponse(errorResponse(missingHost()));
+        if (checkHead && requestHeadSize(request) > limits.maxHeaderSize) {
+          return toFetchResponse(errorResponse(headersTooLarge(limits.maxHeaderSize)));
+        }
+        bunServer.timeout(request, 0);
         // The gate, the deadline, proxy headers and the access log (core's pipeline); `exchange` is the app's ServeInfo.
         const exchange = pipeline.begin(new BunInfo(bunServer, request), request.method, request.url, (name) => request.headers.get(name) ?? undefined);
         const answer = (response: Response) => {
@@ -96,7 +121,16 @@ async function serveHere(app: App, options: BunServeOptions, plan: ListenPlan): 
           }
           // 499 in the log: the client left before the view answered (Bun aborted request.signal) or mid-body.
           const leftAlready = exchange.logged && request.signal.aborted;
-          return nativeResponse(app, request, response, (clientLeft) => exchange.end(clientLeft || leftAlready ? 499 : undefined));
+          return nativeResponse(
+            app,
+            request,
+            response,
+            (clientLeft) => {
+              exchange.end(clientLeft || leftAlready ? 499 : undefined);
+              if (!clientLeft) bunServer.timeout(request, keepAliveSeconds); // idle again: the keep-alive timeout
+            },
+            { waitingForApp: () => bunServer.timeout(request, 0), waitingForClient: () => bunServer.timeout(request, writeSeconds) },
+          );
         };
         const result = exchange.handle(app, request);
         return result instanceof Promise ? result.then(answer) : answer(result);

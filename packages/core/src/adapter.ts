@@ -11,13 +11,15 @@ export { BODY_TEXT, hasHeader, headerPairs, toFetchResponse } from "./responses.
 export { installRuntime, type AsyncStorage, type RuntimeServices } from "./runtime.ts";
 export { DEFAULT_HOSTNAME, DEFAULT_PORT } from "./server.ts";
 export type { ServeInfo } from "./types.ts";
-export { logResponseFailure, nativeResponse, type Reporter } from "./native-response.ts";
+export { logResponseFailure, nativeResponse, type Reporter, type StreamPacing } from "./native-response.ts";
 export { missingHost } from "./host.ts";
 export { Admission, RETRY_AFTER_SECONDS } from "./admission.ts";
 export { flushAccessLog, stdoutSink, type AccessLogSink, type AccessRecord } from "./access-log.ts";
 export { PipelineExchange, RequestPipeline, type Handler, type PipelineOptions } from "./pipeline.ts";
 export type { HeaderReader } from "./proxy.ts";
 export { globalEventHooks, guardUnhandled, processHooks, type GlobalEvents, type ProcessEvents, type UnhandledHook, type UnhandledKind } from "./unhandled.ts";
+export { acceptErrorReporter, ACCEPT_BURST_QUIET_MS, outOfFiles } from "./accept-errors.ts";
+export { connectionLimits, headersTimedOut, headersTooLarge, requestHeadSize, type ConnectionLimits } from "./limits.ts";
 export {
   type ChildApi,
   isWorker,

@@ -32,14 +32,24 @@ export function logResponseFailure(
  * ends the stream in error. `onEnd` learns when the response is out of the app's hands: at once for a body that
  * is not streamed, else when the stream ends, fails, or is cancelled because the client left (`clientLeft`).
  */
+/**
+ * For a relayed stream, whom the relay is waiting for: the app's source (a slow producer, never a stalled write) or
+ * the client (a chunk was handed to the runtime). Bun arms its connection timer with it (the write timeout).
+ */
+export interface StreamPacing {
+  waitingForApp(): void;
+  waitingForClient(): void;
+}
+
 export function nativeResponse(
   app: Reporter,
   request: Request,
   response: Response,
   onEnd?: (clientLeft: boolean) => void,
+  pacing?: StreamPacing,
 ): Response | Promise<Response> {
   const native = toFetchResponse(response);
-  if (native === response && native.body !== null) return relay(app, request, native, native.body, onEnd);
+  if (native === response && native.body !== null) return relay(app, request, native, native.body, onEnd, pacing);
   onEnd?.(false); // a helper's string body cannot fail
   return native;
 }
@@ -50,6 +60,7 @@ async function relay(
   native: Response,
   source: ReadableStream<Uint8Array>,
   onEnd: ((clientLeft: boolean) => void) | undefined,
+  pacing: StreamPacing | undefined,
 ): Promise<Response> {
   const reader = source.getReader();
   type Read = Awaited<ReturnType<typeof reader.read>>;
@@ -73,10 +84,12 @@ async function relay(
         if (pending !== undefined) {
           controller.enqueue(pending);
           pending = undefined;
+          pacing?.waitingForClient();
           return;
         }
         let next: Read;
         try {
+          pacing?.waitingForApp();
           next = await reader.read();
         } catch (error) {
           logResponseFailure(app, request, error, true);
@@ -86,7 +99,11 @@ async function relay(
           controller.error(undefined);
           return;
         }
-        if (!next.done) return controller.enqueue(next.value);
+        if (!next.done) {
+          controller.enqueue(next.value);
+          pacing?.waitingForClient();
+          return;
+        }
         controller.close();
         onEnd?.(false);
       },

@@ -8,8 +8,11 @@ import process from "node:process";
 import { type App, errorResponse, HttpError, type Runtime, type ServeOptions, type Server } from "@asyncview/core";
 import {
   ABORT_GRACE_MS,
+  acceptErrorReporter,
+  connectionLimits,
   DEFAULT_HOSTNAME,
   globalEventHooks,
+  headersTooLarge,
   installRuntime,
   type ListenPlan,
   listenError,
@@ -17,6 +20,7 @@ import {
   nativeResponse,
   type PipelineExchange,
   type ProcessHost,
+  requestHeadSize,
   RequestPipeline,
   type ServeInfo,
   type ServerSocket,
@@ -169,12 +173,29 @@ async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Pro
   const pipeline = new RequestPipeline(options);
   await app.startup();
   const live = new Set<AbortController>();
-  let server: Deno.HttpServer<Deno.NetAddr>;
-  try {
-    server = Deno.serve(
+  const limits = connectionLimits(options);
+  const reportAcceptError = acceptErrorReporter(app.logger);
+  const handler = (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => {
+    onRequest?.();
+    // Reading the headers now also keeps them readable once Deno has closed the request, so a line logged
+    // later (a background failure, an unhandled rejection) still finds the request's x-request-id.
+    if (request.headers.get("host") === null) return toFetchResponse(errorResponse(missingHost()));
+    // Deno.serve has no head limit of its own short of hyper's (400 without a body, around 100 KB): the adapter counts it.
+    if (requestHeadSize(request) > limits.maxHeaderSize) return toFetchResponse(errorResponse(headersTooLarge(limits.maxHeaderSize)));
+    const state = new DenoInfo(request, info, live);
+    // The gate, the deadline, proxy headers and the access log (core's pipeline); `exchange` is the app's ServeInfo.
+    const exchange = pipeline.begin(state, request.method, request.url, (name) => request.headers.get(name) ?? undefined);
+    const result = exchange.handle(app, request);
+    return result instanceof Promise
+      ? result.then((response) => state.answer(app, response, exchange, sockets))
+      : state.answer(app, result, exchange, sockets);
+  };
+  const listen = (port: number) =>
+    Deno.serve(
       {
         port,
         hostname,
+        tcpBacklog: limits.backlog,
         reusePort: plan.reusePort,
         onListen() {},
         onError(error) {
@@ -183,33 +204,51 @@ async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Pro
           return toFetchResponse(errorResponse(error, app.debug));
         },
       },
-      (request, info) => {
-        onRequest?.();
-        // Reading the headers now also keeps them readable once Deno has closed the request, so a line logged
-        // later (a background failure, an unhandled rejection) still finds the request's x-request-id.
-        if (request.headers.get("host") === null) return toFetchResponse(errorResponse(missingHost()));
-        const state = new DenoInfo(request, info, live);
-        // The gate, the deadline, proxy headers and the access log (core's pipeline); `exchange` is the app's ServeInfo.
-        const exchange = pipeline.begin(state, request.method, request.url, (name) => request.headers.get(name) ?? undefined);
-        const result = exchange.handle(app, request);
-        return result instanceof Promise
-          ? result.then((response) => state.answer(app, response, exchange, sockets))
-          : state.answer(app, result, exchange, sockets);
-      },
+      handler,
     );
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = listen(port);
   } catch (error) {
     throw listenError(hostname, port, error);
   }
+  // Deno.serve's accept loop ends at the first accept error (EMFILE: out of file descriptors): `finished` rejects,
+  // the connections it accepted but had not read yet close (those already served go on), and the process would
+  // exit. The error is logged once per burst and the same port is listened on again (retried every 100 ms while
+  // even the listening socket cannot be had).
+  const boundPort = server.addr.port;
+  let closing = false;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  const relisten = () => {
+    if (closing) return;
+    try {
+      server = listen(boundPort);
+      watch(server);
+    } catch (error) {
+      reportAcceptError(error);
+      retry = setTimeout(relisten, 100);
+    }
+  };
+  const watch = (current: Deno.HttpServer<Deno.NetAddr>) => {
+    current.finished.catch((error: unknown) => {
+      if (closing) return;
+      reportAcceptError(error);
+      relisten();
+    });
+  };
+  watch(server);
   return serverHandle(
     {
       runtime: "deno",
       logger: app.logger,
       hostname,
-      port: server.addr.port,
+      port: boundPort,
       // shutdown(): stop accepting, let in-flight requests (and their response bodies) finish.
       // Sockets first: Deno's shutdown() closes open sockets itself (1001 "Server shutting down"), before the handlers
       // could finish. It starts once they have closed, or after ABORT_GRACE_MS for peers slow to answer the close.
       drain: async () => {
+        closing = true;
+        clearTimeout(retry);
         const socketsClosed = sockets.drain();
         let timer: ReturnType<typeof setTimeout> | undefined;
         await Promise.race([socketsClosed, new Promise((resolve) => (timer = setTimeout(resolve, ABORT_GRACE_MS)))]);

@@ -1,15 +1,21 @@
 // The node:http front shared by the Node adapter and the blocking baseline: it listens, turns each request's
-// target into an absolute URL (one Host rule), counts requests in flight, drains or cuts them at close, and hands
-// WebSocket upgrade requests to the adapter's upgrade hook.
+// target into an absolute URL (one Host rule), applies the connection timeouts and limits, counts requests in
+// flight, drains or cuts them at close, and hands WebSocket upgrade requests to the adapter's upgrade hook.
 
 import { createServer, type IncomingMessage, STATUS_CODES, type RequestListener, type Server as HttpServer, type ServerResponse } from "node:http";
+import { readdirSync, readFileSync } from "node:fs";
 import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { errorResponse, HttpError } from "@asyncview/core";
+import { errorResponse, HttpError, type Logger, type ServeOptions } from "@asyncview/core";
 import {
   ABORT_GRACE_MS,
+  acceptErrorReporter,
   BODY_TEXT,
+  type ConnectionLimits,
+  connectionLimits,
   headerPairs,
+  headersTimedOut,
+  headersTooLarge,
   listenError,
   type Listener,
   missingHost,
@@ -85,15 +91,50 @@ export function requestUrl(req: IncomingMessage, scheme: string): string | HttpE
   return new HttpError(400, `unsupported request target ${JSON.stringify(target.slice(0, 100))}`, { code: "bad_request_target" });
 }
 
-/** The 400 for an HTTP/0.9 request line, as raw bytes: it is written before the HTTP parser owns the socket. */
-const HTTP09 = (() => {
-  const response = errorResponse(new HttpError(400, "HTTP/0.9 requests are not served", { code: "http09" }));
+/** An error response as raw bytes with `Connection: close`, for a socket the HTTP parser does not own (or gave up). */
+function rawErrorResponse(error: HttpError, reason: string): string {
+  const response = errorResponse(error);
   const body = (response as unknown as Record<symbol, string>)[BODY_TEXT]!;
   const pairs = [...headerPairs(response), "connection", "close", "content-length", String(Buffer.byteLength(body))];
-  let head = "HTTP/1.1 400 Bad Request\r\n";
+  let head = `HTTP/1.1 ${error.status} ${reason}\r\n`;
   for (let i = 0; i < pairs.length; i += 2) head += `${pairs[i]}: ${pairs[i + 1]}\r\n`;
   return `${head}\r\n${body}`;
-})();
+}
+
+/** The 400 for an HTTP/0.9 request line: it is written before the HTTP parser owns the socket. */
+const HTTP09 = rawErrorResponse(new HttpError(400, "HTTP/0.9 requests are not served", { code: "http09" }), "Bad Request");
+
+/** Node's own answers to the other client errors (node:http's socketOnError), kept as they are. */
+const NODE_CLIENT_ERRORS: Record<string, string> = {
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: "HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n",
+};
+const NODE_BAD_REQUEST = "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n";
+
+/** The process's soft limit on open files and how many it has open, where the system tells (Linux /proc); else undefined. */
+function openFiles(): { limit: number; open: number } | undefined {
+  try {
+    const limit = /^Max open files\s+(\d+)/m.exec(readFileSync("/proc/self/limits", "latin1"))?.[1];
+    return limit === undefined ? undefined : { limit: Number(limit), open: readdirSync("/proc/self/fd").length };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Connections the front takes before it refuses new ones: the open-files limit less what is open at listen (the
+ * runtime, the blocking baseline's threads) and a reserve (a sixteenth, at least 16) for files the app opens later.
+ * Past the limit itself libuv accepts and closes pending connections silently (its EMFILE trick) and Node reports
+ * nothing; below it, Node closes each extra connection itself and says so ('drop'), which is logged once per burst.
+ */
+function connectionCap(): number | undefined {
+  const files = openFiles();
+  return files === undefined ? undefined : Math.max(1, files.limit - files.open - Math.max(16, Math.ceil(files.limit / 16)));
+}
+
+/** How often node:http looks for connections past `headersTimeout`: a quarter of it, between 250 ms and Node's 30 s. */
+function checkingInterval(headersTimeout: number): number {
+  return Math.min(30_000, Math.max(250, Math.floor(headersTimeout / 4)));
+}
 
 /** True when the first request line in `head` is complete and carries no ` HTTP/x.y` (HTTP/0.9, or not HTTP). */
 function versionless(head: string): boolean {
@@ -101,6 +142,17 @@ function versionless(head: string): boolean {
   if (start < 0) return false;
   const end = head.indexOf("\n", start);
   return end >= 0 && !/ HTTP\/\d\.\d\r?$/.test(head.slice(start, end));
+}
+
+export interface FrontOptions {
+  /** Wraps the request listener (the blocking baseline puts Express around it). */
+  wrap?: (listener: RequestListener) => RequestListener;
+  /** The ServeOptions whose timeouts and limits the front applies (defaults from core). */
+  limits?: ServeOptions;
+  /** Where accept errors (out of file descriptors) are reported, once per burst. */
+  logger: Logger;
+  /** Takes WebSocket upgrade requests off the front; without one, every request is a plain request. */
+  upgrade?: FrontUpgrade | undefined;
 }
 
 export class NodeFront implements Omit<Listener, "release" | "logger"> {
@@ -113,17 +165,22 @@ export class NodeFront implements Omit<Listener, "release" | "logger"> {
   closing = false;
   /** Connections that have not sent a byte yet (outside the HTTP server's own bookkeeping). */
   readonly #silent = new Set<Socket>();
+  /** Connections whose writes are pending: the bytes flushed so far and since when that number has not moved. */
+  readonly #writing = new Map<Socket, { flushed: number; since: number }>();
+  readonly #sockets = new Set<Socket>();
+  readonly #limits: ConnectionLimits;
+  readonly #logger: Logger;
   #inflight = 0;
   #idle: (() => void) | undefined;
   #listenerClosed: Promise<void> | undefined;
+  #writeWatch: ReturnType<typeof setInterval> | undefined;
 
-  constructor(
-    runtime: Listener["runtime"],
-    handler: FrontHandler,
-    wrap: (listener: RequestListener) => RequestListener = (l) => l,
-    upgrade?: FrontUpgrade,
-  ) {
+  constructor(runtime: Listener["runtime"], handler: FrontHandler, options: FrontOptions) {
     this.runtime = runtime;
+    const { upgrade } = options;
+    const wrap = options.wrap ?? ((listener) => listener);
+    const limits = (this.#limits = connectionLimits(options.limits ?? {}));
+    this.#logger = options.logger;
     const accept: RequestListener = (req, res) => {
       const url = requestUrl(req, this.scheme);
       if (typeof url === "string") return handler(req, res, url);
@@ -131,7 +188,20 @@ export class NodeFront implements Omit<Listener, "release" | "logger"> {
       void writeResponse(res, errorResponse(url), true);
       this.leave();
     };
-    this.server = createServer({ requireHostHeader: false, shouldUpgradeCallback: (req) => upgrade?.wants(req) ?? false }, wrap(accept));
+    this.server = createServer(
+      {
+        requireHostHeader: false,
+        keepAliveTimeout: limits.keepAliveTimeout,
+        headersTimeout: limits.headersTimeout,
+        // Node refuses a requestTimeout below headersTimeout; its own default (300 s) stays otherwise.
+        requestTimeout: Math.max(300_000, limits.headersTimeout),
+        connectionsCheckingInterval: checkingInterval(limits.headersTimeout),
+        maxHeaderSize: limits.maxHeaderSize,
+        shouldUpgradeCallback: (req) => upgrade?.wants(req) ?? false,
+      },
+      wrap(accept),
+    );
+    this.server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => this.#clientError(error, socket));
     if (upgrade) {
       this.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
         const url = requestUrl(req, this.scheme);
@@ -140,6 +210,48 @@ export class NodeFront implements Omit<Listener, "release" | "logger"> {
       });
     }
     this.#lookFirst();
+  }
+
+  /**
+   * node:http's answer to a client error, with core's JSON body for the two limits this front sets: 431 for a head
+   * past maxHeaderSize, 408 for one not complete within headersTimeout. Others get Node's own answer, unchanged.
+   */
+  #clientError(error: NodeJS.ErrnoException, socket: Socket): void {
+    const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (socket.writable && !inFlight?.headersSent) {
+      const { maxHeaderSize, headersTimeout } = this.#limits;
+      if (error.code === "HPE_HEADER_OVERFLOW") socket.write(rawErrorResponse(headersTooLarge(maxHeaderSize), "Request Header Fields Too Large"));
+      else if (error.code === "ERR_HTTP_REQUEST_TIMEOUT") socket.write(rawErrorResponse(headersTimedOut(headersTimeout), "Request Timeout"));
+      else socket.write(NODE_CLIENT_ERRORS[error.code ?? ""] ?? NODE_BAD_REQUEST);
+    }
+    socket.destroy(error);
+  }
+
+  /**
+   * Drops a connection whose pending response bytes made no progress for `writeTimeout` (a client that stopped
+   * reading), so it cannot hold a view, a thread or memory forever. Progress is bytes the kernel took; a response
+   * waiting for its view, or a stream between chunks, has nothing pending and is never timed. One timer for all.
+   */
+  #watchWrites(): void {
+    const { writeTimeout } = this.#limits;
+    this.#writeWatch = setInterval(() => {
+      const now = Date.now();
+      for (const socket of this.#sockets) {
+        const pending = socket.writableLength;
+        if (pending === 0 || socket.destroyed) {
+          this.#writing.delete(socket);
+          continue;
+        }
+        const flushed = socket.bytesWritten - pending;
+        const seen = this.#writing.get(socket);
+        if (seen === undefined || seen.flushed !== flushed) this.#writing.set(socket, { flushed, since: now });
+        else if (now - seen.since >= writeTimeout) {
+          this.#writing.delete(socket);
+          socket.destroy();
+        }
+      }
+    }, Math.min(1000, Math.max(50, Math.floor(writeTimeout / 4))));
+    this.#writeWatch.unref();
   }
 
   /**
@@ -154,6 +266,11 @@ export class NodeFront implements Omit<Listener, "release" | "logger"> {
     const parsers = server.listeners("connection") as ((socket: Socket) => void)[];
     server.removeAllListeners("connection");
     server.on("connection", (socket: Socket) => {
+      this.#sockets.add(socket);
+      socket.once("close", () => {
+        this.#sockets.delete(socket);
+        this.#writing.delete(socket);
+      });
       const silent = () => socket.destroy();
       this.#silent.add(socket);
       socket.setTimeout(server.headersTimeout, silent);
@@ -179,13 +296,24 @@ export class NodeFront implements Omit<Listener, "release" | "logger"> {
     const { server } = this;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen({ port, host: hostname, reusePort }, () => {
+      server.listen({ port, host: hostname, backlog: this.#limits.backlog, reusePort }, () => {
         server.off("error", reject);
         resolve();
       });
     }).catch((error: unknown) => {
       throw listenError(hostname, port, error);
     });
+    // Past listen, the server's errors are accept errors: libuv keeps listening, so they are logged once per burst
+    // and the open connections go on being served. Running out of file descriptors is foreseen (connectionCap).
+    const reportAcceptError = acceptErrorReporter(this.#logger);
+    server.on("error", reportAcceptError);
+    const cap = connectionCap();
+    if (cap !== undefined) {
+      server.maxConnections = cap;
+      const dropped = { code: "EMFILE", message: `${cap} connections open, near the open-files limit (ulimit -n)` };
+      server.on("drop", () => reportAcceptError(dropped));
+    }
+    this.#watchWrites();
     this.hostname = hostname;
     this.port = (server.address() as AddressInfo).port;
   }
@@ -203,6 +331,7 @@ export class NodeFront implements Omit<Listener, "release" | "logger"> {
   async drain(): Promise<void> {
     this.closing = true;
     this.#listenerClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.#listenerClosed.then(() => clearInterval(this.#writeWatch));
     this.server.closeIdleConnections();
     for (const socket of this.#silent) socket.destroy();
     await this.#untilIdle();

@@ -163,7 +163,7 @@ async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Pro
       fail(error);
     }
     leave();
-  }, undefined, upgrades(app, () => front, sockets));
+  }, { limits: options, logger: app.logger, upgrade: upgrades(app, () => front, sockets) });
 
   await app.startup();
   await front.listen(plan.port, options.hostname ?? DEFAULT_HOSTNAME, plan.reusePort);
