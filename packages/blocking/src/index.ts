@@ -1,4 +1,4 @@
-// @asyncview/blocking: the WSGI model as a baseline. An Express front, a fixed pool of threads, one request each.
+// @asyncview/blocking: the WSGI model as a baseline. An Express front, a fixed pool of threads, one request or socket each.
 // Usage: `const server = await serve(new URL("./app.ts", import.meta.url), { threads: 8 });`
 
 export { serve } from "./serve.ts";

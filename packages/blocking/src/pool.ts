@@ -1,16 +1,33 @@
-// The fixed pool of worker threads and the FIFO queue in front of it: a thread takes one request, holds it
-// until its response is complete, then takes the next. A thread that dies is replaced; its request gets a 500.
+// The fixed pool of worker threads and the FIFO queue in front of it: a thread takes one request (or WebSocket), holds
+// it until its response is complete (the socket closed), then takes the next. A thread that dies is replaced.
 
 import { Worker } from "node:worker_threads";
 import type { Logger } from "@asyncview/core";
-import type { Exchange } from "./exchange.ts";
-import type { FromWorker, RequestMessage, ToWorker, WorkerData } from "./protocol.ts";
+import type { BodyPiece } from "./body-source.ts";
+import type { FromWorker, RequestMessage, ResponseMessage, SocketFromWorker, ToWorker, WorkerData } from "./protocol.ts";
 import { BoundedQueue } from "./queue.ts";
+import type { RoomHub, ThreadPost } from "./room-hub.ts";
+
+/** The main thread's half of a job: a plain request (exchange.ts) or a WebSocket (socket-exchange.ts). */
+export interface JobExchange {
+  /** Writes one message of the worker's response; `ack` once the worker may send the next. */
+  write(message: ResponseMessage, ack: () => void): void;
+  /** The next piece of the request body. */
+  pull(): Promise<BodyPiece>;
+  /** The worker is done with the job (or died). */
+  release(): void;
+  /** Answers from the main thread (413, 503) with a core helper response, never reaching a thread. */
+  respond(response: Response, closeConnection: boolean): void;
+  /** A thread took the job: `post` reaches it (a socket's events go through it). */
+  assigned?(post: (message: ToWorker, transfer?: ArrayBuffer[]) => void): void;
+  /** A message about the job's WebSocket. */
+  relay?(message: SocketFromWorker): void;
+}
 
 /** One request waiting for, or held by, a thread. */
 export interface Job {
   message: RequestMessage;
-  exchange: Exchange;
+  exchange: JobExchange;
 }
 
 interface Slot {
@@ -28,6 +45,8 @@ export interface PoolOptions {
   logger: Logger;
   /** ServeOptions.crashOnUnhandled: a thread that dies ends the process (exit 1) instead of being replaced. */
   crashOnUnhandled: boolean;
+  /** The rooms every thread's channel layer goes through. */
+  rooms: RoomHub;
 }
 
 export class WorkerPool {
@@ -66,12 +85,13 @@ export class WorkerPool {
     return !this.#shedding && this.#queue.offer(job);
   }
 
-  /** The client of `job` left, or the server gave up on it: drop it from the queue or tell its thread. */
-  cancel(job: Job, reason: string, name?: "TimeoutError"): void {
-    if (this.#queue.remove(job)) return;
+  /** The client of `job` left, or the server gave up on it: drop it from the queue (true) or tell its thread. */
+  cancel(job: Job, reason: string, name?: "TimeoutError"): boolean {
+    if (this.#queue.remove(job)) return true;
     for (const slot of this.#slots) {
       if (slot.job === job) this.#post(slot, { type: "abort", id: job.message.id, reason, name });
     }
+    return false;
   }
 
   /**
@@ -107,6 +127,7 @@ export class WorkerPool {
     const worker = new Worker(WORKER_URL, { workerData: data });
     const slot: Slot = { worker, job: undefined };
     this.#slots.add(slot);
+    const rooms: ThreadPost = (message) => this.#post(slot, message);
     return new Promise<void>((resolve, reject) => {
       let ready = false;
       worker.on("message", (message: FromWorker) => {
@@ -134,6 +155,18 @@ export class WorkerPool {
           }
           case "stopped":
             return;
+          case "subscribe":
+          case "unsubscribe":
+          case "publish":
+            this.#options.rooms.handle(rooms, message);
+            return;
+          case "upgrade":
+          case "send":
+          case "close":
+          case "terminate":
+          case "ping":
+            slot.job?.exchange.relay?.(message);
+            return;
           default:
             slot.job?.exchange.write(message, () => this.#post(slot, { type: "ack", id: message.id }));
         }
@@ -144,6 +177,7 @@ export class WorkerPool {
       });
       worker.on("exit", (code) => {
         this.#slots.delete(slot);
+        this.#options.rooms.forget(rooms);
         const at = this.#idle.indexOf(slot);
         if (at !== -1) this.#idle.splice(at, 1);
         if (!ready || this.#stopping) return;
@@ -153,6 +187,7 @@ export class WorkerPool {
         }
         this.#options.logger.error("blocking: a worker thread exited; starting a new one", { code });
         slot.job?.exchange.write({ type: "fail", id: slot.job.message.id }, () => {});
+        slot.job?.exchange.release();
         this.#spawn().catch((error: unknown) => this.#options.logger.error("blocking: cannot replace a worker thread", { error }));
       });
     });
@@ -167,6 +202,9 @@ export class WorkerPool {
 
   #assign(slot: Slot, job: Job): void {
     slot.job = job;
+    job.exchange.assigned?.((message, transfer) => {
+      if (slot.job === job) this.#post(slot, message, transfer);
+    });
     this.#post(slot, job.message);
   }
 

@@ -1,4 +1,4 @@
-// The messages between the main thread (the Express front) and a worker thread (one request at a time).
+// The messages between the main thread (the Express front) and a worker thread (one request or socket at a time).
 // Every head/chunk/end a worker sends is answered by one `ack` (or `abort`); every `pull` by one `body` (or `abort`).
 
 /** What a worker is started with (`workerData`). */
@@ -30,6 +30,8 @@ export interface RequestMessage {
   client?: Client | undefined;
   clientUrl?: string | undefined;
   requestId?: string | undefined;
+  /** True for a WebSocket upgrade request: a socket route may accept it, and the thread then holds the socket. */
+  upgrade?: boolean;
 }
 
 /** The last head/chunk/end of request `id` was handed to the socket (or its buffer drained): send the next. */
@@ -64,7 +66,69 @@ export interface BodyMessage {
   error?: { status: number; code: string; message: string; details?: unknown };
 }
 
-export type ToWorker = RequestMessage | AckMessage | AbortMessage | ShutdownMessage | BodyMessage;
+// ---- one WebSocket, main thread -> worker (the main thread holds the `ws` socket, the worker its handler) ----------
+
+/** The handshake the worker asked for (`upgrade`) completed: the socket is open. */
+export interface OpenedMessage {
+  type: "opened";
+  id: number;
+}
+
+/** A whole message from the peer. */
+export interface InboundMessage {
+  type: "inbound";
+  id: number;
+  data: string | Uint8Array;
+}
+
+/** A pong or a ping from the peer (the idle timer's sign of life). */
+export interface ActivityMessage {
+  type: "activity";
+  id: number;
+}
+
+/** `bytes` of the worker's sends were written to the network (or dropped with the connection). */
+export interface SentMessage {
+  type: "sent";
+  id: number;
+  bytes: number;
+}
+
+/** The connection closed (before the handshake too: 1006). */
+export interface ClosedMessage {
+  type: "closed";
+  id: number;
+  code: number;
+  reason: string;
+}
+
+/** The server is shutting down: close the socket with 1001 after what the handler already sent. */
+export interface GoAwayMessage {
+  type: "goaway";
+  id: number;
+}
+
+export type SocketToWorker = OpenedMessage | InboundMessage | ActivityMessage | SentMessage | ClosedMessage | GoAwayMessage;
+
+// ---- rooms: main thread -> worker -------------------------------------------------------------------------
+
+/** A message published to the room of subscription `sub`. */
+export interface RoomMessage {
+  type: "room";
+  sub: number;
+  message: string | Uint8Array;
+}
+
+/** The answer to the worker's layer call `call`; `error` is the message of the failure. */
+export interface LayerReplyMessage {
+  type: "layer-reply";
+  call: number;
+  error?: string;
+}
+
+export type RoomsToWorker = RoomMessage | LayerReplyMessage;
+
+export type ToWorker = RequestMessage | AckMessage | AbortMessage | ShutdownMessage | BodyMessage | SocketToWorker | RoomsToWorker;
 
 // ---- worker -> main thread --------------------------------------------------------------------------
 
@@ -133,4 +197,77 @@ export interface PullMessage {
 /** What a worker sends about one request's response. */
 export type ResponseMessage = HeadMessage | ChunkMessage | EndMessage | FailMessage;
 
-export type FromWorker = ReadyMessage | FailedMessage | ResponseMessage | PullMessage | DoneMessage | StoppedMessage;
+// ---- one WebSocket, worker -> main thread ---------------------------------------------------------------
+
+/** The socket route accepted request `id`: complete the handshake with this subprotocol and message limit. */
+export interface UpgradeMessage {
+  type: "upgrade";
+  id: number;
+  protocol: string;
+  maxMessageSize: number;
+}
+
+/** A message for the peer; `bytes` (its size on the wire) comes back in `sent` once written. */
+export interface SendMessage {
+  type: "send";
+  id: number;
+  data: string | Uint8Array;
+  bytes: number;
+}
+
+/** Start the closing handshake. */
+export interface CloseMessage {
+  type: "close";
+  id: number;
+  code: number;
+  reason: string;
+}
+
+/** Drop the connection without a close frame. */
+export interface TerminateMessage {
+  type: "terminate";
+  id: number;
+}
+
+/** Ping the peer (the idle timer). */
+export interface PingMessage {
+  type: "ping";
+  id: number;
+}
+
+export type SocketFromWorker = UpgradeMessage | SendMessage | CloseMessage | TerminateMessage | PingMessage;
+
+// ---- rooms: worker -> main thread (the main thread keeps every room; each call is answered by `layer-reply`) ----
+
+export interface SubscribeMessage {
+  type: "subscribe";
+  call: number;
+  /** The worker's id for this subscription: deliveries carry it. */
+  sub: number;
+  room: string;
+}
+
+export interface UnsubscribeMessage {
+  type: "unsubscribe";
+  call: number;
+  sub: number;
+}
+
+export interface PublishMessage {
+  type: "publish";
+  call: number;
+  room: string;
+  message: string | Uint8Array;
+}
+
+export type RoomsFromWorker = SubscribeMessage | UnsubscribeMessage | PublishMessage;
+
+export type FromWorker =
+  | ReadyMessage
+  | FailedMessage
+  | ResponseMessage
+  | PullMessage
+  | DoneMessage
+  | StoppedMessage
+  | SocketFromWorker
+  | RoomsFromWorker;

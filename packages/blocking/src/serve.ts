@@ -1,11 +1,12 @@
 // serve(appModule) for the blocking baseline: an Express 5 front accepts connections; a fixed pool of threads runs
-// the views (pulling request bodies as they read them), one request per thread; the rest wait in a bounded queue.
+// the views (pulling request bodies as they read them), one request or WebSocket per thread; the rest wait in a
+// bounded queue. The main thread completes WebSocket handshakes with `ws` and keeps the rooms every thread shares.
 
 import { spawn } from "node:child_process";
 import express from "express";
 import { consoleLogger, errorResponse, HttpError, type Server } from "@asyncview/core";
 import { DEFAULT_HOSTNAME, installRuntime, type ListenPlan, processHooks, RequestPipeline, serverHandle, serveWorkers } from "@asyncview/core/adapter";
-import { headerReader, NodeFront } from "@asyncview/node/front";
+import { type FrontUpgrade, headerReader, NodeFront, wantsWebSocket, WebSocketAcceptor } from "@asyncview/node/front";
 import { Exchange } from "./exchange.ts";
 import {
   type BlockingServeOptions,
@@ -17,6 +18,8 @@ import {
   RETRY_AFTER_SECONDS,
 } from "./options.ts";
 import { type Job, WorkerPool } from "./pool.ts";
+import { RoomHub } from "./room-hub.ts";
+import { SocketExchange } from "./socket-exchange.ts";
 
 // The main thread guards errors nobody handled like any server; each worker thread guards its own (worker.ts). Its
 // env reader lets log lines name the worker process (serve({ workers })); stdout takes the access log.
@@ -24,7 +27,7 @@ installRuntime({ env: (name) => process.env[name], stdout: (text) => void proces
 
 function queueFull(queueSize: number): Response {
   return errorResponse(
-    new HttpError(503, `all worker threads are busy and ${queueSize} requests are already waiting; retry later`, {
+    new HttpError(503, `all worker threads are busy and ${queueSize} requests or sockets are already waiting; retry later`, {
       code: "queue_full",
       details: { queueSize },
       headers: { "retry-after": String(RETRY_AFTER_SECONDS) },
@@ -67,7 +70,8 @@ async function serveHere(
   const logger = options.logger ?? consoleLogger;
 
   const crashOnUnhandled = options.crashOnUnhandled ?? false;
-  const pool = new WorkerPool({ size: threads, queueSize, appModule: String(appModule), logger, crashOnUnhandled });
+  const rooms = new RoomHub();
+  const pool = new WorkerPool({ size: threads, queueSize, appModule: String(appModule), logger, crashOnUnhandled, rooms });
   await pool.start();
 
   // The gate, the deadline, proxy headers and the access log run here in the front: threads are the scarce resource.
@@ -75,6 +79,28 @@ async function serveHere(
   let nextId = 0;
   const jobs = new Set<Job>();
   const closing = () => front.closing;
+  const sockets = new Set<SocketExchange>();
+  const acceptor = new WebSocketAcceptor();
+  /**
+   * A WebSocket upgrade is a job like a request: it waits in the queue until a thread is free (the handshake stays
+   * unanswered meanwhile: the view, its middleware and origin checks run in the thread), or gets 503 when the queue is
+   * full. The thread that accepts it holds the socket until it closes.
+   */
+  const upgrade: FrontUpgrade = {
+    wants: wantsWebSocket,
+    handle(req, socket, head, url) {
+      front.enter();
+      const exchange = new SocketExchange(nextId++, req, socket, head, url, acceptor);
+      const job: Job = { message: exchange.request(), exchange };
+      sockets.add(exchange);
+      void exchange.handshake.then(() => front.leave());
+      void exchange.finished.then(() => sockets.delete(exchange));
+      socket.once("close", () => {
+        if (exchange.gone && pool.cancel(job, front.closing ? "server shutting down" : "client disconnected")) exchange.dropped();
+      });
+      if (!pool.submit(job)) exchange.respond(front.closing ? shuttingDown() : queueFull(queueSize));
+    },
+  };
   const front: NodeFront = new NodeFront(
     "blocking",
     (req, res, url) => {
@@ -105,7 +131,7 @@ async function serveHere(
       jobs.add(job);
       if (!pool.submit(job)) exchange.respond(front.closing ? shuttingDown() : queueFull(queueSize), false);
     },
-    { wrap: (listener) => express().disable("x-powered-by").use((req, res) => listener(req, res)), limits: options, logger },
+    { wrap: (listener) => express().disable("x-powered-by").use((req, res) => listener(req, res)), limits: options, logger, upgrade },
   );
 
   try {
@@ -121,18 +147,25 @@ async function serveHere(
       logger,
       hostname: front.hostname,
       port: front.port,
-      // Requests still waiting for a thread are answered 503 at once; the ones the threads hold finish.
-      drain: () => {
+      // Requests and sockets still waiting for a thread are answered 503 at once; the requests the threads hold
+      // finish, their open sockets get 1001 (after what their handlers sent) and the threads wait for them to close.
+      drain: async () => {
         const draining = front.drain();
         for (const job of pool.shed()) job.exchange.respond(shuttingDown(), true);
-        return draining;
+        for (const socket of sockets) socket.goAway();
+        await Promise.all([draining, ...[...sockets].map((socket) => socket.finished)]);
       },
-      // Past the deadline: abort what the threads still hold, then drop the connections.
+      // Past the deadline: abort what the threads still hold, then drop the connections (sockets included; a
+      // handler that never returns keeps its thread until the pool stops it, not the close).
       cut: () => {
         for (const job of jobs) pool.cancel(job, "server shutting down");
+        for (const socket of sockets) socket.cut();
         return front.cut();
       },
-      release: (timeLeft) => pool.stop(timeLeft),
+      release: async (timeLeft) => {
+        await pool.stop(timeLeft);
+        await rooms.close();
+      },
     },
     options,
   );

@@ -1,9 +1,10 @@
 // One blocking thread: imports the app by its module path, then serves exactly one request at a time. It sends
-// the response piece by piece and waits for the main thread's ack after each, so it stays held until the last byte.
+// the response piece by piece and waits for the main thread's ack after each, so it stays held until the last byte;
+// a WebSocket it accepts holds it until the socket closes (its handler runs here, the `ws` socket is in the main thread).
 
 import { AsyncLocalStorage } from "node:async_hooks";
 import { parentPort, workerData } from "node:worker_threads";
-import { type App, HttpError } from "@asyncview/core";
+import { type App, HttpError, setDefaultChannelLayer, type SocketMessage } from "@asyncview/core";
 import {
   BODY_TEXT,
   guardUnhandled,
@@ -11,9 +12,16 @@ import {
   installRuntime,
   loadAppModule,
   logResponseFailure,
+  messageSize,
   processHooks,
+  type ServerSocket,
+  SocketRegistry,
+  type SocketTransport,
+  type Upgrade,
+  upgradeOf,
 } from "@asyncview/core/adapter";
-import type { BodyMessage, RequestMessage, ResponseMessage, ToWorker, WorkerData } from "./protocol.ts";
+import type { BodyMessage, FromWorker, RequestMessage, ResponseMessage, SocketToWorker, ToWorker, WorkerData } from "./protocol.ts";
+import { threadChannelLayer } from "./thread-layer.ts";
 import { forwardSignalOnFetch, ThreadRequest } from "./thread-request.ts";
 
 // A blocking thread is where blocking is the point: syncToAsync runs inline here, asyncUnsafe allows the call.
@@ -23,6 +31,12 @@ forwardSignalOnFetch();
 
 const port = parentPort!;
 const { appModule, crashOnUnhandled } = workerData as WorkerData;
+const post = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+
+// Rooms go through the main thread, so they span the sockets of every thread (an App given its own layer keeps it).
+setDefaultChannelLayer(threadChannelLayer({ postMessage: (message) => post(message), on: (event, listener) => port.on(event, listener) }));
+/** The socket this thread holds, if any: shutdown closes it with 1001. */
+const sockets = new SocketRegistry();
 
 /** The request this thread holds, if any. */
 interface Held {
@@ -35,6 +49,9 @@ interface Held {
   acked: { resolve: () => void; reject: (reason: unknown) => void } | undefined;
   /** Settles the wait for the main thread's answer to the last body pull. */
   pulled: { resolve: (message: BodyMessage) => void; reject: (reason: unknown) => void } | undefined;
+  /** The WebSocket the view accepted, and the bytes its sends put in the main thread's buffer, not yet written. */
+  socket: ServerSocket | undefined;
+  buffered: number;
 }
 
 let held: Held | undefined;
@@ -95,13 +112,18 @@ async function run(app: App, message: RequestMessage): Promise<void> {
     reader: undefined,
     acked: undefined,
     pulled: undefined,
+    socket: undefined,
+    buffered: 0,
   });
   const { id } = message;
   let headersSent = false;
   try {
     const request = toRequest(message, h);
     const { remoteAddress, remotePort, client, clientUrl: url, requestId } = message;
-    const response = await app.handle(request, { runtime: "blocking", signal: h.controller.signal, remoteAddress, remotePort, client, url, requestId });
+    const info = { runtime: "blocking", signal: h.controller.signal, remoteAddress, remotePort, client, url, requestId, upgrade: message.upgrade === true } as const;
+    const response = await app.handle(request, info);
+    const upgrade = message.upgrade ? upgradeOf(response) : undefined;
+    if (upgrade !== undefined) return await hold(h, upgrade);
     const head = { type: "head", id, status: response.status, statusText: response.statusText, headers: headerPairs(response) } as const;
     const text = (response as unknown as Record<symbol, string | undefined>)[BODY_TEXT];
     if (text !== undefined) return await send(h, { ...head, body: text, more: false });
@@ -127,6 +149,63 @@ async function run(app: App, message: RequestMessage): Promise<void> {
   } finally {
     held = undefined;
     port.postMessage({ type: "done", id });
+  }
+}
+
+/** The socket's transport in this thread: each operation is a message to the main thread, which holds the `ws` socket. */
+function transport(h: Held): SocketTransport {
+  const { id } = h;
+  return {
+    send(message: SocketMessage) {
+      const bytes = messageSize(message);
+      h.buffered += bytes;
+      if (typeof message === "string") return post({ type: "send", id, data: message, bytes });
+      const copy = message.slice(); // its own buffer, moved to the main thread; the handler keeps its bytes
+      post({ type: "send", id, data: copy, bytes }, [copy.buffer]);
+    },
+    // What the main thread has not written yet (in transit included): send() resolves once it is below the mark.
+    get bufferedAmount() {
+      return h.buffered;
+    },
+    close: (code, reason) => post({ type: "close", id, code, reason }),
+    terminate: () => post({ type: "terminate", id }),
+    ping: () => post({ type: "ping", id }),
+  };
+}
+
+/**
+ * The view accepted a WebSocket: ask the main thread to complete the handshake, then hold this thread until the
+ * socket closed and its handler returned (the handler runs here, on this thread's app instance).
+ */
+async function hold(h: Held, upgrade: Upgrade): Promise<void> {
+  const { socket } = upgrade;
+  h.socket = socket;
+  if (h.gone) return socket.ended(1006, "");
+  post({ type: "upgrade", id: h.id, protocol: upgrade.protocol, maxMessageSize: upgrade.maxMessageSize });
+  const opened = await Promise.race([socket.opened.then(() => true), socket.closed.then(() => false)]);
+  if (opened) await socket.finished;
+}
+
+/** An event of the socket this thread holds. */
+function onSocket(message: SocketToWorker): void {
+  const h = held;
+  const socket = h?.id === message.id ? h.socket : undefined;
+  if (h === undefined || socket === undefined) return;
+  switch (message.type) {
+    case "opened":
+      return sockets.attach(socket, transport(h));
+    case "inbound":
+      return socket.receive(message.data);
+    case "activity":
+      return socket.activity();
+    case "sent":
+      h.buffered -= message.bytes;
+      return socket.drained();
+    case "closed":
+      return socket.ended(message.code, message.reason);
+    case "goaway":
+      void sockets.drain();
+      return;
   }
 }
 
@@ -168,6 +247,14 @@ port.on("message", (message: ToWorker) => {
       return;
     case "shutdown":
       void app.shutdown({ timeout: message.timeout }).finally(() => port.postMessage({ type: "stopped" }));
+      return;
+    case "opened":
+    case "inbound":
+    case "activity":
+    case "sent":
+    case "closed":
+    case "goaway":
+      onSocket(message);
       return;
   }
 });

@@ -62,6 +62,78 @@ describe("@asyncview/blocking", () => {
     expect((await queued).status).toBe(200);
   });
 
+  it("a WebSocket holds its thread: with no thread free and the queue full, an upgrade is refused 503 queue_full", async () => {
+    server = await serve(APP, { port: 0, threads: 1, queueSize: 0, logger: silentLogger });
+    const url = server.url.replace(/^http/, "ws");
+    const open = (): Promise<WebSocket> =>
+      new Promise((resolve, reject) => {
+        const ws = new WebSocket(`${url}/ws/echo`);
+        ws.onopen = () => resolve(ws);
+        ws.onerror = () => reject(new Error("the upgrade failed"));
+      });
+    const first = await open();
+    const echoed = new Promise((resolve) => (first.onmessage = (event) => resolve(event.data)));
+    first.send("held");
+    expect(await echoed).toBe("held");
+    // The one thread holds the socket and nothing may wait: the next upgrade gets the queue's 503, as a request would.
+    const refused = await new Promise<{ status: number; body: string; retryAfter: unknown }>((resolve, reject) => {
+      const req = httpRequest(`${server!.url}/ws/echo`, {
+        headers: { connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==" },
+      });
+      req.on("response", (res) => {
+        let body = "";
+        res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+        res.on("end", () => resolve({ status: res.statusCode!, body, retryAfter: res.headers["retry-after"] }));
+      });
+      req.on("upgrade", () => reject(new Error("upgraded although no thread was free")));
+      req.on("error", reject);
+      req.end();
+    });
+    expect(refused.status).toBe(503);
+    expect(refused.retryAfter).toBe("1");
+    expect(JSON.parse(refused.body)).toMatchObject({ error: { status: 503, code: "queue_full", details: { queueSize: 0 } } });
+    // The socket closes: its thread is free for the next one, once its handler returned (the client may see the close
+    // a moment before the thread is released, and with no queue an upgrade in that moment is refused: so retry).
+    const closed = new Promise((resolve) => (first.onclose = resolve));
+    first.close(1000);
+    await closed;
+    let next: WebSocket | undefined;
+    for (let attempt = 0; next === undefined && attempt < 50; attempt++) {
+      next = await open().catch(() => new Promise<undefined>((r) => setTimeout(r, 100)));
+    }
+    expect(next?.readyState).toBe(WebSocket.OPEN);
+    next!.close(1000);
+  });
+
+  it("at close, a socket waiting for a thread gets 503 shutting_down and the open one 1001", async () => {
+    server = await serve(APP, { port: 0, threads: 1, queueSize: 10, logger: silentLogger });
+    const first = new WebSocket(`${server.url.replace(/^http/, "ws")}/ws/echo`);
+    await new Promise((resolve, reject) => ((first.onopen = resolve), (first.onerror = reject)));
+    const firstClosed = new Promise<CloseEvent>((resolve) => (first.onclose = resolve));
+    const waiting = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(`${server!.url}/ws/echo`, {
+        headers: { connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==" },
+      });
+      req.on("response", (res) => {
+        let body = "";
+        res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+        res.on("end", () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on("upgrade", () => reject(new Error("upgraded although its thread was held")));
+      req.on("error", reject);
+      req.end();
+    });
+    await new Promise((r) => setTimeout(r, 200)); // the second upgrade is queued behind the open socket
+    const closing = server.close({ timeout: 5000 });
+    server = undefined;
+    const refused = await waiting;
+    expect(refused.status).toBe(503);
+    expect(JSON.parse(refused.body)).toMatchObject({ error: { code: "shutting_down" } });
+    const close = await firstClosed;
+    expect([close.code, close.reason]).toEqual([1001, "server shutting down"]);
+    await closing;
+  });
+
   it("drops a queued request whose client left, so it never occupies a thread", async () => {
     server = await serve(APP, { port: 0, threads: 1, queueSize: 10, logger: silentLogger });
     const held = get("/sleep?ms=500");

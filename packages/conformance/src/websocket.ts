@@ -1,6 +1,7 @@
 // The WebSocket conformance app: socket routes that exercise every socket behaviour (echo, limits, close codes,
 // subprotocols, origins, idle timeout, backpressure, cleanup), served by each adapter for test/websocket.test.ts.
 
+import { isMainThread } from "node:worker_threads";
 import { App, json } from "@asyncview/core";
 
 export const app = new App();
@@ -21,10 +22,34 @@ interface SocketRecord {
   pending?: boolean;
 }
 const records = new Map<string, SocketRecord>();
+/**
+ * On the blocking baseline each worker thread has its own copy of this module, and GET /ws-record may run on another
+ * thread than the socket: there every change of a record is broadcast to the other threads' copies.
+ */
+const shared = !isMainThread && typeof BroadcastChannel === "function" ? new BroadcastChannel("asyncview-ws-records") : undefined;
+if (shared) shared.onmessage = (event: MessageEvent<{ key: string; record: SocketRecord }>) => void records.set(event.data.key, event.data.record);
 const recordOf = (ctx: { query: URLSearchParams }): SocketRecord => {
   const key = ctx.query.get("key") ?? "anonymous";
-  const record: SocketRecord = { opened: true };
+  // The changes a handler makes in one go (code, reason, aborted) are broadcast together, as one copy.
+  let scheduled = false;
+  const record = new Proxy<SocketRecord>(
+    { opened: true },
+    {
+      set(target, property, value) {
+        Reflect.set(target, property, value);
+        if (shared && !scheduled) {
+          scheduled = true;
+          queueMicrotask(() => {
+            scheduled = false;
+            shared.postMessage({ key, record: target });
+          });
+        }
+        return true;
+      },
+    },
+  );
   records.set(key, record);
+  shared?.postMessage({ key, record: { opened: true } });
   return record;
 };
 

@@ -17,8 +17,6 @@ const DEMO_APP = fileURLToPath(new URL("../../../apps/demo/src/app.ts", import.m
 const PYTHON = "/usr/bin/python3"; // Debian's, with python3-websockets (10.4); pyenv's python3 has no websockets
 const EXCHANGE_PY = fileURLToPath(new URL("./clients/exchange.py", import.meta.url));
 const CHROMIUM = "/usr/bin/chromium";
-/** The blocking baseline does not serve WebSocket yet (see websocket.test.ts): the next step builds it. */
-const BLOCKING_NOT_YET = "not yet supported on blocking: one thread per socket comes in the next step";
 
 /** The same exchange as clients/exchange.py, as an expression of (base, room) run in the page. */
 const EXCHANGE_JS = readFileSync(fileURLToPath(new URL("./clients/exchange-browser.js", import.meta.url)), "utf8");
@@ -128,8 +126,6 @@ beforeAll(() => browser.start(), 60_000);
 afterAll(() => browser.stop());
 
 describe.each<RuntimeName>(["node", "bun", "deno", "blocking"])("demo sockets with third-party clients, and events: %s", (runtime) => {
-  const check = runtime === "blocking" ? it.skip : it;
-  const suffix = runtime === "blocking" ? ` (${BLOCKING_NOT_YET})` : "";
   let server: ServerProcess;
   let base: string;
 
@@ -165,13 +161,13 @@ describe.each<RuntimeName>(["node", "bun", "deno", "blocking"])("demo sockets wi
     expect(await bad.json()).toMatchObject({ error: { code: "bad_query" } });
   });
 
-  check(`Python websockets: echo and chat${suffix}`, async () => {
+  it("Python websockets: echo and chat", async () => {
     const room = `python-${runtime}`;
     const { stdout } = await promisify(execFile)(PYTHON, [EXCHANGE_PY, base, room], { timeout: 30_000 });
     expectContract(JSON.parse(stdout), "hello from python ✓", room);
   }, 40_000);
 
-  check(`headless Chromium: echo and chat${suffix}`, async () => {
+  it("headless Chromium: echo and chat", async () => {
     const room = `chromium-${runtime}`;
     const result = await browser.evaluate(EXCHANGE_JS, base, room);
     expectContract(result, "hello from chromium ✓", room);

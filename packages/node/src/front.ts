@@ -366,3 +366,4 @@ export function headerReader(req: IncomingMessage): (name: string) => string | u
 
 export { bodyUnreadable, closeForUnreadBody } from "./body.ts";
 export { writeResponse } from "./response.ts";
+export { relayEvents, type SocketEvents, type WebSocket, WebSocketAcceptor } from "./websocket.ts";

@@ -6,7 +6,6 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { spawn } from "node:child_process";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import { type WebSocket, WebSocketServer } from "ws";
 import { type App, errorResponse, type ServeOptions, type Server } from "@asyncview/core";
 import {
   DEFAULT_HOSTNAME,
@@ -24,6 +23,7 @@ import {
   serveWorkers,
 } from "@asyncview/core/adapter";
 import { type FrontUpgrade, headerReader, NodeFront, wantsWebSocket, writeRawResponse } from "./front.ts";
+import { relayEvents, type WebSocket, WebSocketAcceptor } from "./websocket.ts";
 import { NodeRequest } from "./request.ts";
 import { writeResponse } from "./response.ts";
 
@@ -93,39 +93,17 @@ function wire(ws: WebSocket, socket: ServerSocket, sockets: SocketRegistry): voi
     terminate: () => ws.terminate(),
     ping: () => ws.ping(),
   });
-  ws.on("message", (data: Buffer, isBinary: boolean) => socket.receive(isBinary ? data : data.toString("utf8")));
-  ws.on("pong", () => socket.activity());
-  ws.on("ping", () => socket.activity());
-  // Protocol errors (a bad frame, an oversize message: ws closes with 1002/1009 itself) end in "close" below.
-  ws.on("error", () => {});
-  ws.on("close", (code: number, reason: Buffer) => socket.ended(code, reason.toString("utf8")));
+  relayEvents(ws, socket);
 }
 
 /** The front's upgrade hook: the app answers the request; a socket route's answer becomes a `ws` upgrade. */
 function upgrades(app: App, front: () => NodeFront, sockets: SocketRegistry): FrontUpgrade {
-  // One ws server (no HTTP server of its own) per message-size limit, so each route's limit is ws's maxPayload.
-  const servers = new Map<number, WebSocketServer>();
-  const chosen = new WeakMap<IncomingMessage, string>();
-  const serverFor = (maxPayload: number): WebSocketServer => {
-    let server = servers.get(maxPayload);
-    if (!server) {
-      server = new WebSocketServer({
-        noServer: true,
-        maxPayload,
-        perMessageDeflate: false,
-        clientTracking: false,
-        handleProtocols: (_offered, req) => chosen.get(req) || false,
-      });
-      servers.set(maxPayload, server);
-    }
-    return server;
-  };
+  const acceptor = new WebSocketAcceptor();
   const finish = (req: IncomingMessage, socket: Duplex, head: Buffer, response: Response): void | Promise<void> => {
     const upgrade: Upgrade | undefined = upgradeOf(response);
     if (upgrade === undefined) return writeRawResponse(socket, response);
     if (socket.destroyed) return upgrade.socket.ended(1006, "");
-    chosen.set(req, upgrade.protocol);
-    serverFor(upgrade.maxMessageSize).handleUpgrade(req, socket, head, (ws) => wire(ws, upgrade.socket, sockets));
+    acceptor.accept(req, socket, head, upgrade.protocol, upgrade.maxMessageSize, (ws) => wire(ws, upgrade.socket, sockets));
   };
   return {
     wants: wantsWebSocket,
