@@ -91,10 +91,21 @@ async function serveHere(
     handle(req, socket, head, url) {
       front.enter();
       const exchange = new SocketExchange(nextId++, req, socket, head, url, acceptor);
+      // The gate and the access log: a socket holds its place under limitConcurrency until it closes.
+      const { remoteAddress, remotePort } = req.socket;
+      const passage = pipeline.begin({ runtime: "blocking", remoteAddress, remotePort }, req.method ?? "GET", url, headerReader(req), req.httpVersion);
+      void exchange.handshake.then(() => front.leave());
+      if (!passage.admitted) {
+        exchange.respond(passage.answer(passage.refusal()));
+        passage.end();
+        return;
+      }
       const job: Job = { message: exchange.request(), exchange };
       sockets.add(exchange);
-      void exchange.handshake.then(() => front.leave());
-      void exchange.finished.then(() => sockets.delete(exchange));
+      void exchange.finished.then(() => {
+        sockets.delete(exchange);
+        passage.end(101);
+      });
       socket.once("close", () => {
         if (exchange.gone && pool.cancel(job, front.closing ? "server shutting down" : "client disconnected")) exchange.dropped();
       });

@@ -18,6 +18,7 @@ import {
   nativeResponse,
   processHooks,
   requestHeadSize,
+  type PipelineExchange,
   RequestPipeline,
   type ServeInfo,
   serverHandle,
@@ -86,9 +87,13 @@ async function serveHere(app: App, options: BunServeOptions, plan: ListenPlan): 
   await app.startup();
   const sockets = new SocketRegistry();
   /** A socket route's answer becomes Bun's upgrade; the socket's `data` is core's upgrade. */
-  const upgradeSocket = (request: Request, bunServer: Bun.Server<Upgrade>, upgrade: Upgrade): Response | undefined => {
+  const upgradeSocket = (request: Request, bunServer: Bun.Server<Upgrade>, upgrade: Upgrade, exchange: PipelineExchange): Response | undefined => {
     const headers = upgrade.protocol === "" ? undefined : { "sec-websocket-protocol": upgrade.protocol };
-    if (bunServer.upgrade(request, { data: upgrade, headers })) return undefined;
+    if (bunServer.upgrade(request, { data: upgrade, headers })) {
+      void upgrade.socket.closed.then(() => exchange.end(101));
+      return undefined;
+    }
+    exchange.end(400);
     upgrade.socket.ended(1006, "");
     return toFetchResponse(errorResponse(new HttpError(400, "malformed WebSocket handshake", { code: "bad_websocket_handshake" })));
   };
@@ -115,10 +120,8 @@ async function serveHere(app: App, options: BunServeOptions, plan: ListenPlan): 
         const exchange = pipeline.begin(new BunInfo(bunServer, request), request.method, request.url, (name) => request.headers.get(name) ?? undefined);
         const answer = (response: Response) => {
           const upgrade = upgradeOf(response);
-          if (upgrade !== undefined) {
-            exchange.end(101);
-            return upgradeSocket(request, bunServer, upgrade);
-          }
+          // An upgraded socket holds its place under limitConcurrency (and gets its access-log line) until it closes.
+          if (upgrade !== undefined) return upgradeSocket(request, bunServer, upgrade, exchange);
           // 499 in the log: the client left before the view answered (Bun aborted request.signal) or mid-body.
           const leftAlready = exchange.logged && request.signal.aborted;
           return nativeResponse(

@@ -409,3 +409,35 @@ describe.each<RuntimeName>(["node", "bun", "deno", "blocking"])("websocket shutd
     }
   }, 30_000);
 });
+
+describe.each<RuntimeName>(["node", "bun", "deno", "blocking"])("websocket and limitConcurrency: %s", (runtime) => {
+  it("an open socket holds its place under --limit-concurrency until it closes; a plain request past the limit gets 503", async () => {
+    const extra = ["--limit-concurrency", "2", ...(runtime === "blocking" ? ["--threads", "4"] : [])];
+    const server = await serveApp(runtime, SOCKET_APP, extra);
+    try {
+      const base = server.url.replace(/^http/, "ws");
+      const sockets = [await connect(`${base}/ws/echo`), await connect(`${base}/ws/echo`)];
+      for (const s of sockets) {
+        s.ws.send("held");
+        expect((await s.next()).data.toString()).toBe("held");
+      }
+      const refused = await fetch(`${server.url}/ws/echo`, { headers: { connection: "close" } });
+      expect(refused.status, server.output()).toBe(503);
+      expect(refused.headers.get("retry-after")).not.toBeNull();
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("over_capacity");
+      sockets[0]!.ws.close(1000);
+      await sockets[0]!.closed;
+      // The place is given back once the server has seen the close: a plain GET to the socket route gets its 426.
+      let status = 0;
+      for (let i = 0; i < 50 && status !== 426; i++) {
+        status = (await fetch(`${server.url}/ws/echo`, { headers: { connection: "close" } })).status;
+        if (status !== 426) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(status).toBe(426);
+      sockets[1]!.ws.close(1000);
+      await sockets[1]!.closed;
+    } finally {
+      await server.stop("SIGKILL");
+    }
+  }, 30_000);
+});

@@ -98,7 +98,8 @@ class DenoInfo implements ServeInfo {
     this.#answered = true;
     const upgrade = upgradeOf(response);
     if (upgrade !== undefined) {
-      exchange.end(101);
+      // The socket holds its place under limitConcurrency (and gets its access-log line) until it closes.
+      void upgrade.socket.closed.then(() => exchange.end(101));
       return upgradeSocket(this.#request, upgrade, sockets);
     }
     // 499 in the log: the client left before the view answered (request.signal aborted before Deno sent anything) or mid-body.

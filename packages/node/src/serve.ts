@@ -13,6 +13,7 @@ import {
   type ListenPlan,
   logResponseFailure,
   processHooks,
+  type PipelineExchange,
   RequestPipeline,
   type ServeInfo,
   serverHandle,
@@ -96,13 +97,24 @@ function wire(ws: WebSocket, socket: ServerSocket, sockets: SocketRegistry): voi
   relayEvents(ws, socket);
 }
 
-/** The front's upgrade hook: the app answers the request; a socket route's answer becomes a `ws` upgrade. */
-function upgrades(app: App, front: () => NodeFront, sockets: SocketRegistry): FrontUpgrade {
+/**
+ * The front's upgrade hook: the app answers the request through the pipeline (gate, deadline, proxy headers, access
+ * log); a socket route's answer becomes a `ws` upgrade, which holds its place under `limitConcurrency` until it closes.
+ */
+function upgrades(app: App, front: () => NodeFront, sockets: SocketRegistry, pipeline: RequestPipeline): FrontUpgrade {
   const acceptor = new WebSocketAcceptor();
-  const finish = (req: IncomingMessage, socket: Duplex, head: Buffer, response: Response): void | Promise<void> => {
+  const finish = (req: IncomingMessage, socket: Duplex, head: Buffer, response: Response, exchange: PipelineExchange): void | Promise<void> => {
     const upgrade: Upgrade | undefined = upgradeOf(response);
-    if (upgrade === undefined) return writeRawResponse(socket, response);
-    if (socket.destroyed) return upgrade.socket.ended(1006, "");
+    if (upgrade === undefined) {
+      const written = writeRawResponse(socket, response);
+      if (written instanceof Promise) return written.finally(() => exchange.end(response.status));
+      return exchange.end(response.status);
+    }
+    if (socket.destroyed) {
+      exchange.end(499);
+      return upgrade.socket.ended(1006, "");
+    }
+    void upgrade.socket.closed.then(() => exchange.end(101));
     acceptor.accept(req, socket, head, upgrade.protocol, upgrade.maxMessageSize, (ws) => wire(ws, upgrade.socket, sockets));
   };
   return {
@@ -110,14 +122,16 @@ function upgrades(app: App, front: () => NodeFront, sockets: SocketRegistry): Fr
     handle(req, socket, head, url) {
       front().enter();
       const info = new UpgradeInfo(socket);
-      const request = new NodeRequest(req, url, () => info.signal) as unknown as Request;
+      const exchange = pipeline.begin(info, req.method ?? "GET", url, headerReader(req), req.httpVersion);
+      const request = new NodeRequest(req, url, () => exchange.signal ?? info.signal) as unknown as Request;
       const fail = (error: unknown) => {
         logResponseFailure(app, { method: req.method, url }, error, false);
+        exchange.end(500);
         socket.destroy();
       };
       try {
-        const result = app.handle(request, info);
-        const done = result instanceof Promise ? result.then((response) => finish(req, socket, head, response)) : finish(req, socket, head, result);
+        const result = exchange.handle(app, request);
+        const done = result instanceof Promise ? result.then((response) => finish(req, socket, head, response, exchange)) : finish(req, socket, head, result, exchange);
         void Promise.resolve(done).catch(fail).finally(() => front().leave());
       } catch (error) {
         fail(error);
@@ -163,7 +177,7 @@ async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Pro
       fail(error);
     }
     leave();
-  }, { limits: options, logger: app.logger, upgrade: upgrades(app, () => front, sockets) });
+  }, { limits: options, logger: app.logger, upgrade: upgrades(app, () => front, sockets, pipeline) });
 
   await app.startup();
   await front.listen(plan.port, options.hostname ?? DEFAULT_HOSTNAME, plan.reusePort);
