@@ -33,8 +33,8 @@ export function clientCapOf(runtime: "node" | "bun" | "deno"): number | null {
   return runtime === "bun" ? FETCH_CAP : null;
 }
 
-/** Deno flags, the same for every Deno target (asyncview's entry needs --unstable-no-legacy-abort; the peers get it too). */
-export const DENO_FLAGS = ["run", "--allow-all", "--unstable-no-legacy-abort"];
+/** Deno flags, the same for every Deno target (asyncview's entry needs --unstable-no-legacy-abort, and --unstable-net for --workers; the peers get them too). */
+export const DENO_FLAGS = ["run", "--allow-all", "--unstable-no-legacy-abort", "--unstable-net"];
 
 /**
  * The runtime binary: $ASYNCVIEW_BENCH_BUN or $ASYNCVIEW_BENCH_DENO when set (to measure another build),
