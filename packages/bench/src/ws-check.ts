@@ -8,9 +8,12 @@ export type WsCheckFailure = { unsupported: boolean; reason: string };
 
 type Received = { data: string; isBinary: boolean };
 
+/** How long the check waits for a handshake or a message: generous, since a loaded machine is not a wrong answer. */
+const CHECK_WAIT_MS = 15_000;
+
 function open(url: string): Promise<{ ws: WebSocket; next(): Promise<Received> } | WsCheckFailure> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: 5000 });
+    const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: CHECK_WAIT_MS });
     const queue: Received[] = [];
     const waiting: ((m: Received) => void)[] = [];
     ws.on("message", (data: Buffer, isBinary: boolean) => {
@@ -23,7 +26,7 @@ function open(url: string): Promise<{ ws: WebSocket; next(): Promise<Received> }
       new Promise<Received>((res, rej) => {
         const queued = queue.shift();
         if (queued) return res(queued);
-        const timer = setTimeout(() => rej(new Error("no message within 5 s")), 5000);
+        const timer = setTimeout(() => rej(new Error(`no message within ${CHECK_WAIT_MS / 1000} s`)), CHECK_WAIT_MS);
         waiting.push((m) => {
           clearTimeout(timer);
           res(m);
