@@ -25,6 +25,7 @@ export async function overload(runtime: RuntimeName, settings: Settings): Promis
     const shed = result.ends["503"] ?? 0;
     const failed = count - ok - shed;
     const shedP50 = result.p50ms["503"] ?? null;
+    const ok200P50 = result.p50ms["200"] ?? null;
     // Blocking: the admitted requests beyond what the threads served in the window wait in its queue past the client's
     // patience; those timeouts are the model, not a failure (at most limit − the 200s of them).
     const queuedOut = runtime === "blocking" ? Math.min(result.ends["timeout"] ?? 0, Math.max(0, limit - ok)) : 0;
@@ -32,7 +33,14 @@ export async function overload(runtime: RuntimeName, settings: Settings): Promis
       check("the process lives", alive(target), `exit ${target.server.child.exitCode}`),
       check("the excess gets 503", shed > 0, `${shed} × 503`),
       check("every 503 carries Retry-After", shed > 0 && result.without503RetryAfter === 0, `${result.without503RetryAfter} without`),
-      check("a 503 comes at once (p50 < the 1 s sleep)", shedP50 !== null && shedP50 < 1_000, `p50 ${shedP50} ms`),
+      // "At once" = without running the view. At full scale the 20,000 connections themselves take seconds to be
+      // accepted on 2 cores (clients included), so every answer waits that long; a 503 must then still beat the 200s,
+      // which wait the same and run the 1 s view besides. A limiter that queued instead of shedding would fail both.
+      check(
+        "a 503 comes at once (p50 < the 1 s sleep, or below the 200s' p50 when accepting the burst takes longer)",
+        shedP50 !== null && (shedP50 < 1_000 || (ok200P50 !== null && shedP50 < ok200P50)),
+        `p50 ${shedP50} ms (200s: ${ok200P50} ms)`,
+      ),
       check(
         `at least half the model's capacity is served 200 (${runtime === "blocking" ? `min(limit, ${BLOCKING_THREADS} threads x ${windowMs / 1000} s / 1 s)` : "the limit"} = ${capacity})`,
         ok >= capacity / 2,
@@ -55,7 +63,7 @@ export async function overload(runtime: RuntimeName, settings: Settings): Promis
       shed503: shed,
       other: failed,
       ends: JSON.stringify(result.ends),
-      p50ms200: result.p50ms["200"] ?? null,
+      p50ms200: ok200P50,
       p99ms200: result.p99ms["200"] ?? null,
       p50ms503: shedP50,
       helloAfterMs: hello.afterMs,
