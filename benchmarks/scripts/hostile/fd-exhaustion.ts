@@ -1,6 +1,5 @@
-// Out of fds: the server runs under `ulimit -n 1024` (at scale 1) and 1.1 x that many idle sockets connect. It must live,
-// serve a connection it already had, log the accept error once per burst (Bun surfaces none: it must log none), and
-// serve new clients once they close.
+// Out of fds: under `ulimit -n 1024` (scale 1), 1.1 x that many idle sockets connect. The server must live, serve a
+// connection it had, log the accept error once per burst (Bun surfaces none: none), and serve again once they close.
 
 import type { RuntimeName } from "@asyncview/cli/args";
 import type { Socket } from "node:net";

@@ -1,6 +1,5 @@
-// Idle flood: 10,000 keep-alive connections (at scale 1) each make one request and then sit idle. RSS must stay
-// bounded, /hello must answer a fresh client, and the idle connections must be closed at the keep-alive timeout (Bun:
-// in whole seconds on its 4 s tick; Deno.serve has no keep-alive timeout, so there none may be closed: the documented gap).
+// Idle flood: 10,000 keep-alive connections (scale 1) make one request each, then idle. RSS bounded, /hello answers, and
+// they are closed at the keep-alive timeout (Bun: whole seconds on its 4 s tick; Deno.serve has none: none is closed).
 
 import type { RuntimeName } from "@asyncview/cli/args";
 import type { Socket } from "node:net";

@@ -1,6 +1,5 @@
-// Oversized and malformed requests, each on its own raw connection: the status answered and whether the server closed
-// the connection. Heads too big get 431 (or 414 for the URL), broken framing and smuggling attempts 400 and a close;
-// where a runtime's own parser refuses first, the check asserts exactly what the README documents for it.
+// Oversized and malformed requests on raw connections: heads too big get 431 (414), broken framing and smuggling 400
+// and a close; where a runtime's own parser refuses first, the check asserts what the README documents for it.
 
 import type { RuntimeName } from "@asyncview/cli/args";
 import type { Socket } from "node:net";

@@ -1,6 +1,5 @@
-// Clients that never read: 5 clients request a 32 MiB response and stop reading after its head (5 = the blocking
-// baseline's threads on 2 cores). /hello must still be served, and each stalled client dropped at the write timeout;
-// Deno.serve has no write timeout (README "Timeouts and limits"), so there each is kept and gets its whole body later.
+// Clients that never read: 5 (the blocking baseline's threads) request 32 MiB and stall after the head. /hello must be
+// served and each dropped at the write timeout (Deno.serve has none: each is kept and gets its whole body later).
 
 import type { RuntimeName } from "@asyncview/cli/args";
 import type { Socket } from "node:net";

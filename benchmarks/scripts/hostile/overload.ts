@@ -1,6 +1,5 @@
-// Overload: 20,000 concurrent GET /sleep?ms=1000 (at scale 1) against --limit-concurrency 1000. The excess must get
-// 503 with Retry-After at once, the process must live, and /hello must be normal within 2 s after. How many can be
-// served 200 in the clients' window follows the model: the limit, or for the blocking baseline threads x window / sleep.
+// Overload: 20,000 concurrent /sleep?ms=1000 (scale 1) against --limit-concurrency 1000: 503 + Retry-After for the
+// excess at once, no crash, /hello normal within 2 s; 200s per the model (the limit; blocking: threads x window / sleep).
 
 import type { RuntimeName } from "@asyncview/cli/args";
 import { burst } from "./burst.ts";

@@ -1,6 +1,5 @@
-// Graceful shutdown under load: SIGTERM with 500 requests in flight (at scale 1). Ones that finish inside the shutdown
-// timeout are all answered 200, exit 0; ones that cannot (a 20 s sleep) get a clean close at the deadline, never a hang.
-// The blocking baseline holds one request per thread: those finish 200, the queued ones get 503 at once (the rule).
+// Graceful shutdown under load: SIGTERM with 500 in flight (scale 1): a 2 s sleep is answered 200 (blocking: on threads
+// 200, queued 503 at once), exit 0; a 20 s sleep gets a clean close at the deadline, never a hang.
 
 import type { RuntimeName } from "@asyncview/cli/args";
 import { burst } from "./burst.ts";
