@@ -1,5 +1,5 @@
-// Out of fds: the server runs under `ulimit -n 1024` (at scale 1) and 1.1 x that many idle sockets connect. It must live,
-// serve a connection it already had, log the accept error once per burst, and serve new clients once they close.
+// Out of fds: under `ulimit -n 1024` (scale 1), 1.1 x that many idle sockets connect. The server must live, serve a
+// connection it had, log the accept error once per burst (Bun surfaces none: none), and serve again once they close.
 
 import type { RuntimeName } from "@asyncview/cli/args";
 import type { Socket } from "node:net";
@@ -54,7 +54,10 @@ export async function fdExhaustion(runtime: RuntimeName, settings: Settings): Pr
     const checks = [
       check("the process lives while out of fds", aliveExhausted && alive(target), `exit ${target.server.child.exitCode}`),
       check("a connection it already had is still served", keptBefore === 200 && keptDuring === 200, `before ${keptBefore}, during ${keptDuring}`),
-      check(`the accept error is logged, once per burst (1..${MAX_EMFILE_LINES} lines)`, emfileLines >= 1 && emfileLines <= MAX_EMFILE_LINES, `${emfileLines} lines`),
+      // README "Timeouts and limits": Bun.serve surfaces no accept error (connections wait in the backlog), so nothing is logged.
+      runtime === "bun"
+        ? check("nothing is logged (Bun.serve surfaces no accept error)", emfileLines === 0, `${emfileLines} lines`)
+        : check(`the accept error is logged, once per burst (1..${MAX_EMFILE_LINES} lines)`, emfileLines >= 1 && emfileLines <= MAX_EMFILE_LINES, `${emfileLines} lines`),
       check("new clients are served again once the sockets close (within 5 s)", recovered.status === 200, `status ${recovered.status} after ${recovered.afterMs} ms`),
     ];
     return report("fd exhaustion", target, checks, {

@@ -1,11 +1,11 @@
-// Clients that never read: 5 clients request a 32 MiB response and stop reading after its head (5 = the blocking
-// baseline's threads on 2 cores). /hello must still be served, and each stalled client dropped at the write timeout.
+// Clients that never read: 5 (the blocking baseline's threads) request 32 MiB and stall after the head. /hello must be
+// served and each dropped at the write timeout (Deno.serve has none: each is kept and gets its whole body later).
 
 import type { RuntimeName } from "@asyncview/cli/args";
 import type { Socket } from "node:net";
 import { freshGet, open } from "./client.ts";
 import { alive, report, Sampler, startTarget } from "./server.ts";
-import { check, sleep, type AttackResult, type Settings } from "./types.ts";
+import { check, sleep, waitFor, type AttackResult, type Settings } from "./types.ts";
 
 const CLIENTS = 5;
 const MIB = 32;
@@ -35,12 +35,17 @@ export async function nonReading(runtime: RuntimeName, settings: Settings): Prom
     // After twice the write timeout, read what is left: a dropped client gets less than the whole body.
     await sleep(Math.max(0, settings.writeTimeout * 2000 + 1_000 - (performance.now() - started)));
     for (const socket of sockets) socket.resume();
-    await sleep(2_000);
     const full = MIB * 1024 * 1024;
+    // Until each client has either been dropped or got its whole body (the head counts too, hence >=), at most 10 s.
+    await waitFor(() => received.every((bytes, i) => ended[i] || bytes >= full), 10_000, 100);
     const dropped = received.filter((bytes, i) => ended[i] && bytes < full).length;
+    const whole = received.filter((bytes) => bytes >= full).length;
+    const mib = received.map((b) => (b / 1048576).toFixed(1)).join(", ");
     const checks = [
       check(`/hello is served while they stall (within the write timeout + 2 s)`, hello.status === 200, `status ${hello.status} after ${hello.ms} ms (${hello.error ?? "ok"})`),
-      check(`each stalled client is dropped by 2 x the write timeout + 1 s`, dropped === CLIENTS, `${dropped}/${CLIENTS} dropped; MiB received: ${received.map((b) => (b / 1048576).toFixed(1)).join(", ")}`),
+      runtime === "deno"
+        ? check("documented gap: no stalled client is dropped (Deno.serve has no write timeout); each gets its whole body once it reads", dropped === 0 && whole === CLIENTS, `${dropped}/${CLIENTS} dropped, ${whole} whole; MiB received: ${mib}`)
+        : check(`each stalled client is dropped by 2 x the write timeout + 1 s`, dropped === CLIENTS, `${dropped}/${CLIENTS} dropped; MiB received: ${mib}`),
       check("the server is alive", alive(target), `exit ${target.server.child.exitCode}`),
     ];
     return report("non-reading clients", target, checks, {

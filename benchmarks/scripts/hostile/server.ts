@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import type { RuntimeName } from "@asyncview/cli/args";
 import { runtimeCommand } from "@asyncview/cli/runtime-command";
 import { startServerProcess, type ServerProcess } from "../../../packages/conformance/src/process.ts";
-import { timeoutFlags, type AttackResult, type Check, type Figure, type Settings } from "./types.ts";
+import { BLOCKING_THREADS, timeoutFlags, type AttackResult, type Check, type Figure, type Settings } from "./types.ts";
 
 /** The demo app plus one route the battery needs (app.ts). */
 export const HOSTILE_APP = fileURLToPath(new URL("./app.ts", import.meta.url));
@@ -31,7 +31,9 @@ export interface StartTargetOptions {
 
 export async function startTarget(runtime: RuntimeName, settings: Settings, options: StartTargetOptions = {}): Promise<Target> {
   const { command, args } = runtimeCommand(runtime);
-  const serveArgs = [...args, "--port", "0", ...timeoutFlags(settings), ...(options.flags ?? []), HOSTILE_APP];
+  // The blocking baseline gets a fixed thread count, so the checks that depend on it (overload, shutdown) can model it.
+  const threads = runtime === "blocking" ? ["--threads", String(BLOCKING_THREADS)] : [];
+  const serveArgs = [...args, "--port", "0", ...timeoutFlags(settings), ...threads, ...(options.flags ?? []), HOSTILE_APP];
   // `ulimit -n`: the given limit, else the hard one (a CI box's soft 1,024 would cut a flood short). `exec` keeps the
   // pid: the process signalled and measured is the server itself, not bash.
   const launch = withFdLimit(options.fdLimit ?? "hard", command, serveArgs);

@@ -1,10 +1,10 @@
-// Graceful shutdown under load: SIGTERM with 500 requests in flight (at scale 1). Ones that finish inside the shutdown
-// timeout are all answered 200, exit 0; ones that cannot (a 20 s sleep) get a clean close at the deadline, never a hang.
+// Graceful shutdown under load: SIGTERM with 500 in flight (scale 1): a 2 s sleep is answered 200 (blocking: on threads
+// 200, queued 503 at once), exit 0; a 20 s sleep gets a clean close at the deadline, never a hang.
 
 import type { RuntimeName } from "@asyncview/cli/args";
 import { burst } from "./burst.ts";
 import { alive, fdCount, report, startTarget } from "./server.ts";
-import { check, scaled, sleep, waitFor, type AttackResult, type Settings } from "./types.ts";
+import { BLOCKING_THREADS, check, scaled, sleep, waitFor, type AttackResult, type Settings } from "./types.ts";
 
 /** After the server holds every connection (its fd count says so), how long the requests get to reach their view. */
 const IN_VIEW_AFTER_MS = 300;
@@ -22,21 +22,38 @@ async function underLoad(runtime: RuntimeName, settings: Settings, sleepMs: numb
     const exited = target.server.stop("SIGTERM", settings.shutdownTimeout * 1000 + 15_000);
     const result = await requests;
     const exit = await exited;
-    return { target, count, result, exit, exitS: (Date.now() - signalledAt) / 1000, lastEndS: (result.lastEndAt - signalledAt) / 1000 };
+    return { target, count, result, exit, signalledAt, exitS: (Date.now() - signalledAt) / 1000, lastEndS: (result.lastEndAt - signalledAt) / 1000 };
   } finally {
     if (alive(target)) await target.server.stop("SIGKILL");
   }
 }
 
 export async function shutdownDrain(runtime: RuntimeName, settings: Settings): Promise<AttackResult> {
-  const { target, count, result, exit, exitS } = await underLoad(runtime, settings, 2_000);
+  const { target, count, result, exit, exitS, signalledAt } = await underLoad(runtime, settings, 2_000);
   const ok = result.ends["200"] ?? 0;
+  const shed = result.ends["503"] ?? 0;
+  const shedEnds = result.outcomes.filter((o) => o.end === 503).map((o) => (o.endAt - signalledAt) / 1000);
+  const shedLastS = shedEnds.length > 0 ? Math.max(...shedEnds) : null;
+  // The async adapters run every in-flight sleep at once; the blocking baseline runs BLOCKING_THREADS of them, and the
+  // ones still queued for a thread at SIGTERM are answered 503 `shutting_down` with Retry-After at once.
+  const served =
+    runtime === "blocking"
+      ? [
+          check(
+            `the ${BLOCKING_THREADS} on threads are answered 200, every queued one 503: ${count} in all`,
+            ok >= Math.min(BLOCKING_THREADS, count) && ok + shed === count,
+            JSON.stringify(result.ends),
+          ),
+          check("every 503 carries Retry-After", result.without503RetryAfter === 0, `${result.without503RetryAfter} without`),
+          check("the 503s come at once (within 1 s of SIGTERM)", shedLastS === null || shedLastS <= 1, `last 503 after ${shedLastS?.toFixed(2) ?? "-"} s`),
+        ]
+      : [check(`all ${count} in-flight /sleep?ms=2000 answered 200`, ok === count, JSON.stringify(result.ends))];
   const checks = [
-    check(`all ${count} in-flight /sleep?ms=2000 answered 200`, ok === count, JSON.stringify(result.ends)),
+    ...served,
     check("the process exits 0", exit.code === 0, `code ${exit.code}, signal ${exit.signal}`),
     check("it exits once they are answered (within the shutdown timeout)", exitS <= settings.shutdownTimeout, `${exitS.toFixed(1)} s after SIGTERM`),
   ];
-  return report("shutdown: drain", target, checks, { inFlight: count, ok200: ok, ends: JSON.stringify(result.ends), exitCode: exit.code, exitAfterS: Number(exitS.toFixed(1)) });
+  return report("shutdown: drain", target, checks, { inFlight: count, ok200: ok, shed503: shed, ends: JSON.stringify(result.ends), exitCode: exit.code, exitAfterS: Number(exitS.toFixed(1)) });
 }
 
 export async function shutdownDeadline(runtime: RuntimeName, settings: Settings): Promise<AttackResult> {

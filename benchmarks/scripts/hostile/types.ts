@@ -26,6 +26,17 @@ export interface Check {
   detail: string;
 }
 
+/**
+ * What the runtimes do themselves and asyncview cannot change (README "Timeouts and limits"): Bun closes a request
+ * head not complete within its own fixed 10 s, and its timers tick every 4 s (an idle timeout in whole seconds fires
+ * up to one tick late); Deno.serve 2.9 has no header, keep-alive or write timeout at all and hands out no socket.
+ */
+export const BUN_HEADER_TIMEOUT_S = 10;
+export const BUN_TIMER_TICK_S = 4;
+
+/** Worker threads the battery gives the blocking baseline (its default on 2 cores), so the checks can model it. */
+export const BLOCKING_THREADS = 5;
+
 export type Figure = number | string | boolean | null;
 
 export interface AttackResult {
