@@ -52,7 +52,7 @@ export interface ChildApi {
   on(event: "error", listener: (error: Error) => void): unknown;
 }
 
-/** `spawn` from `node:child_process` (Node, Bun and Deno all have it), as the supervisor calls it. */
+/** The `spawn` of the child_process module (Node, Bun and Deno all have it), as the supervisor calls it. */
 export type SpawnFn = (
   command: string,
   args: readonly string[],
