@@ -14,6 +14,8 @@ import {
   largestMessageSize,
   type ListenPlan,
   listenError,
+  badHost,
+  isUrlHost,
   missingHost,
   nativeResponse,
   processHooks,
@@ -111,7 +113,13 @@ async function serveHere(app: App, options: BunServeOptions, plan: ListenPlan): 
       fetch(request, bunServer) {
         onRequest?.();
         // Bun answers HTTP/1.1 without Host itself; an HTTP/1.0 one arrives with a relative URL.
-        if (request.url.charCodeAt(0) === 47 /* "/" */) return toFetchResponse(errorResponse(missingHost()));
+        if (request.url.charCodeAt(0) === 47 /* "/" */) {
+          const host = request.headers.get("host"); // a Host Bun could not use ("a b") also leaves the URL relative
+          return toFetchResponse(errorResponse(host === null ? missingHost() : badHost(host)));
+        }
+        // The Host rule (core's host.ts): the authority Bun put in the URL must parse (one comparison when it repeats).
+        const authority = request.url.slice(request.url.indexOf("//") + 2, request.url.indexOf("/", 8));
+        if (!isUrlHost(authority)) return toFetchResponse(errorResponse(badHost(authority)));
         if (checkHead && requestHeadSize(request) > limits.maxHeaderSize) {
           return toFetchResponse(errorResponse(headersTooLarge(limits.maxHeaderSize)));
         }

@@ -430,6 +430,17 @@ export function defineConformanceSuite(adapter: AdapterUnderTest): void {
       });
     });
 
+    // A Host that cannot stand as a URL's authority once reached views as an unparsable ctx.url (a logged 500).
+    describe("the Host rule", () => {
+      it.each(["256.1.1.1", "a:99999", "1.2.3.4.5", "[1:2:3]", "a b"])("Host: %s is a 400 bad_host, and the server keeps serving", async (host) => {
+        const exchange = await rawExchange(base, `GET /hello HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+        const response = parseRawResponse(exchange.bytes);
+        expect(response?.status, describeRaw(exchange)).toBe(400);
+        expect((JSON.parse(response!.body) as { error: { code: string } }).error.code).toBe("bad_host");
+        expect((await getJson(`${base}/hello`)).status).toBe(200);
+      });
+    });
+
     // Issue 8: each check fails on current main for at least the adapter(s) the issue names.
     describe("issue 8", () => {
       const get = (path: string, extra = "") => `GET ${path} HTTP/1.1\r\nHost: ${new URL(base).host}\r\n${extra}\r\n`;

@@ -2,6 +2,7 @@
 // X-Forwarded-For/-Proto/-Host and RFC 7239 Forwarded; untrusted peers' headers and malformed values are ignored.
 
 import type { Client } from "./types.ts";
+import { isUrlHost } from "./host.ts";
 
 export type { Client };
 
@@ -20,8 +21,6 @@ export type HeaderReader = (name: string) => string | undefined;
 const IPV4_MAPPED = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
 /** An IPv4 literal, an IPv6 literal, or an RFC 7239 obfuscated identifier (`_hidden`) / `unknown`. */
 const NODE_NAME = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|_[A-Za-z0-9._-]+|unknown)$/;
-/** A Host value that can stand in a URL authority: name or IPv4, or a bracketed IPv6, and an optional port. */
-const SAFE_HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
 const SCHEMES = new Set(["http", "https"]);
 
 /** `::ffff:10.0.0.1` (an IPv4 peer on a dual-stack socket) is `10.0.0.1`; other addresses are kept as they are. */
@@ -143,7 +142,7 @@ const schemeOf = (value: string | undefined): string | undefined => {
   const scheme = value?.toLowerCase();
   return scheme !== undefined && SCHEMES.has(scheme) ? scheme : undefined;
 };
-const hostOf = (value: string | undefined): string | undefined => (value !== undefined && SAFE_HOST.test(value) ? value : undefined);
+const hostOf = (value: string | undefined): string | undefined => (value !== undefined && isUrlHost(value) ? value : undefined);
 
 /**
  * What the proxy headers of a request from a trusted peer say. RFC 7239 `Forwarded` wins when present and well

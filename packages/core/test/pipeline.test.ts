@@ -70,6 +70,9 @@ describe("TrustedProxies and readForwarded (uvicorn's ProxyHeadersMiddleware rul
       host: "b.example:8443",
     });
     expect(readForwarded(headers({ "x-forwarded-proto": "javascript", "x-forwarded-host": "a.example/@evil" }), local)).toEqual({});
+    // Hosts of the right shape that the URL parser refuses (a port above 65535, a bad IPv4): ignored, never a 500 later.
+    for (const host of ["evil.example:99999", "256.1.1.1", "1.2.3.4.5"]) expect(readForwarded(headers({ "x-forwarded-host": host }), local)).toEqual({});
+    expect(readForwarded(headers({ forwarded: 'host="256.1.1.1"' }), local)).toEqual({});
   });
 
   it("Forwarded wins over X-Forwarded-*, and its chosen element gives for, proto and host", () => {

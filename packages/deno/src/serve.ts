@@ -16,6 +16,8 @@ import {
   installRuntime,
   type ListenPlan,
   listenError,
+  badHost,
+  isUrlHost,
   missingHost,
   nativeResponse,
   type PipelineExchange,
@@ -180,7 +182,9 @@ async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Pro
     onRequest?.();
     // Reading the headers now also keeps them readable once Deno has closed the request, so a line logged
     // later (a background failure, an unhandled rejection) still finds the request's x-request-id.
-    if (request.headers.get("host") === null) return toFetchResponse(errorResponse(missingHost()));
+    const host = request.headers.get("host");
+    if (host === null) return toFetchResponse(errorResponse(missingHost()));
+    if (!isUrlHost(host)) return toFetchResponse(errorResponse(badHost(host)));
     // Deno.serve has no head limit of its own short of hyper's (400 without a body, around 100 KB): the adapter counts it.
     if (requestHeadSize(request) > limits.maxHeaderSize) return toFetchResponse(errorResponse(headersTooLarge(limits.maxHeaderSize)));
     const state = new DenoInfo(request, info, live);

@@ -18,6 +18,8 @@ import {
   headersTooLarge,
   listenError,
   type Listener,
+  badHost,
+  isUrlHost,
   missingHost,
   wantsWebSocket as asksForWebSocket,
 } from "@asyncview/core/adapter";
@@ -70,8 +72,6 @@ export async function writeRawResponse(socket: Duplex, response: Response): Prom
 
 const STATUS_TEXT: Record<number, string | undefined> = STATUS_CODES;
 
-/** A Host header that can stand in a URL authority: name or IPv4, or a bracketed IPv6, and an optional port. */
-const SAFE_HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
 const ABSOLUTE_FORM = /^https?:\/\//i;
 
 /**
@@ -84,7 +84,7 @@ export function requestUrl(req: IncomingMessage, scheme: string): string | HttpE
   if (target.charCodeAt(0) === 47 /* "/" */) {
     const host = req.headers.host;
     if (host === undefined || host === "") return missingHost();
-    if (!SAFE_HOST.test(host)) return new HttpError(400, `malformed Host header ${JSON.stringify(host.slice(0, 100))}`, { code: "bad_host" });
+    if (!isUrlHost(host)) return badHost(host);
     return `${scheme}://${host}${target}`;
   }
   if (ABSOLUTE_FORM.test(target) && URL.canParse(target)) return target;
