@@ -1,6 +1,7 @@
 // Parses `asyncview serve` arguments into one options object shared by the launcher and every runtime entry.
 // Unknown flags and bad values are errors that say what is wrong, never silently ignored.
 
+import { isIP } from "node:net";
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import type { AccessLogFormat, ServeOptions } from "@asyncview/core";
@@ -88,8 +89,9 @@ Processes and overload:
                       a worker retires gracefully after n requests and is
                       replaced (default: never)
   --limit-concurrency <n>
-                      beyond n requests in flight, answer 503 with Retry-After at
-                      once, without running the view (default: no limit)
+                      beyond n requests in flight (open WebSockets included),
+                      answer 503 with Retry-After at once, without running the
+                      view (default: no limit)
   --backlog <n>       pending-connection queue, where the runtime takes one
                       (default: 2048)
 
@@ -128,7 +130,8 @@ Proxies and logging:
   -h, --help          show this help
 
 SIGINT or SIGTERM closes gracefully: no new connections, in-flight requests get
-10 s to finish, then background work drains and shutdown hooks run; exit code 0.
+--timeout-graceful-shutdown (10 s) to finish, open WebSockets get 1001, then
+background work drains and shutdown hooks run; exit code 0.
 `;
 
 export class UsageError extends Error {}
@@ -219,7 +222,7 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
     shutdownTimeout: secondsFlag("timeout-graceful-shutdown", values["timeout-graceful-shutdown"] as string | undefined),
     maxHeaderSize: integerFlag("max-header-size", values["max-header-size"] as string | undefined, 1024, 1024 * 1024),
     proxyHeaders: values["proxy-headers"] as boolean,
-    forwardedAllowIps: (values["forwarded-allow-ips"] as string | undefined)?.split(",").map((ip) => ip.trim()).filter(Boolean),
+    forwardedAllowIps: forwardedIps(values["forwarded-allow-ips"] as string | undefined),
     accessLog: values["no-access-log"] ? false : logFormat,
     channelLayer,
     help: values.help as boolean,
@@ -232,6 +235,17 @@ function integerFlag(name: string, value: string | undefined, min: number, max: 
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < min || n > max) throw new UsageError(`--${name} must be an integer in ${min}..${max}, got ${JSON.stringify(value)}`);
   return n;
+}
+
+/** --forwarded-allow-ips: addresses or "*", each checked (a CIDR range or a name would silently trust nobody). */
+function forwardedIps(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const ips = value.split(",").map((ip) => ip.trim()).filter(Boolean);
+  const bad = ips.find((ip) => ip !== "*" && isIP(ip) === 0);
+  if (ips.length === 0 || bad !== undefined) {
+    throw new UsageError(`--forwarded-allow-ips takes IP addresses or "*", comma-separated (no CIDR ranges or names), got ${JSON.stringify(bad ?? value)}`);
+  }
+  return ips;
 }
 
 /** A duration flag in seconds (decimals allowed), returned in ms; undefined when absent. */

@@ -72,6 +72,10 @@ describe("parseServeArgs", () => {
     expect(() => parseServeArgs(["--workers", "0", "app.ts"])).toThrow(/--workers must be an integer in 1\.\.1024, got "0"/);
     expect(() => parseServeArgs(["--timeout-keep-alive", "0", "app.ts"])).toThrow(/--timeout-keep-alive must be a number of seconds/);
     expect(() => parseServeArgs(["--log-format", "xml", "app.ts"])).toThrow(/--log-format must be text or json/);
+    expect(() => parseServeArgs(["--forwarded-allow-ips", "10.0.0.0/8", "app.ts"])).toThrow(/--forwarded-allow-ips takes IP addresses or "\*".*got "10\.0\.0\.0\/8"/);
+    expect(() => parseServeArgs(["--forwarded-allow-ips", "bogus", "app.ts"])).toThrow(/no CIDR ranges or names/);
+    expect(parseServeArgs(["--forwarded-allow-ips", "*", "app.ts"]).forwardedAllowIps).toEqual(["*"]);
+    expect(parseServeArgs(["--forwarded-allow-ips", "::1,127.0.0.1", "app.ts"]).forwardedAllowIps).toEqual(["::1", "127.0.0.1"]);
     expect(parseServeArgs(["--runtime", "blocking", "--threads", "8", "app.ts"]).threads).toBe(8);
     expect(parseServeArgs(["--reload", "--reload-dir", "src", "--reload-dir", "lib", "app.ts"]).reloadDirs).toEqual(["src", "lib"]);
     expect(parseServeArgs(["--channel-layer", "redis://:pw@127.0.0.1:6379/2", "app.ts"]).channelLayer).toBe("redis://:pw@127.0.0.1:6379/2");

@@ -73,9 +73,11 @@ class UpgradeInfo implements ServeInfo {
   readonly runtime = "node" as const;
   readonly upgrade = true;
   readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
   readonly signal: AbortSignal;
-  constructor(socket: Duplex & { remoteAddress?: string }) {
+  constructor(socket: Duplex & { remoteAddress?: string; remotePort?: number }) {
     this.remoteAddress = socket.remoteAddress;
+    this.remotePort = socket.remotePort;
     const controller = new AbortController();
     this.signal = controller.signal;
     socket.once("close", () => controller.abort(new DOMException("client disconnected", "AbortError")));
