@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import express from "express";
 import { consoleLogger, errorResponse, HttpError, type Server } from "@asyncview/core";
-import { DEFAULT_HOSTNAME, installRuntime, type ListenPlan, processHooks, RequestPipeline, serverHandle, serveWorkers } from "@asyncview/core/adapter";
+import { DEFAULT_HOSTNAME, installRuntime, type ListenPlan, processHooks, RequestPipeline, serverHandle, serveWorkers, shuttingDown } from "@asyncview/core/adapter";
 import { type FrontUpgrade, headerReader, NodeFront, wantsWebSocket, WebSocketAcceptor } from "@asyncview/node/front";
 import { Exchange } from "./exchange.ts";
 import {
@@ -36,15 +36,6 @@ function queueFull(queueSize: number): Response {
 }
 
 /** The answer to a request still waiting for a thread when the server began closing. */
-function shuttingDown(): Response {
-  return errorResponse(
-    new HttpError(503, "the server is shutting down; retry later", {
-      code: "shutting_down",
-      headers: { "retry-after": String(RETRY_AFTER_SECONDS) },
-    }),
-  );
-}
-
 /**
  * Serves the app exported by `appModule` (a path's file: URL; its default export or `app`). Each thread imports
  * the module itself, so the app must be importable by path, and each thread has its own module state. With `workers`
@@ -109,7 +100,7 @@ async function serveHere(
       socket.once("close", () => {
         if (exchange.gone && pool.cancel(job, front.closing ? "server shutting down" : "client disconnected")) exchange.dropped();
       });
-      if (!pool.submit(job)) exchange.respond(front.closing ? shuttingDown() : queueFull(queueSize));
+      if (!pool.submit(job)) exchange.respond(front.closing ? errorResponse(shuttingDown()) : queueFull(queueSize));
     },
   };
   const front: NodeFront = new NodeFront(
@@ -140,7 +131,7 @@ async function serveHere(
       Object.assign(message, { remotePort, client: passage.client, clientUrl: passage.url, requestId: passage.requestId });
       job = { message, exchange };
       jobs.add(job);
-      if (!pool.submit(job)) exchange.respond(front.closing ? shuttingDown() : queueFull(queueSize), false);
+      if (!pool.submit(job)) exchange.respond(front.closing ? errorResponse(shuttingDown()) : queueFull(queueSize), false);
     },
     { wrap: (listener) => express().disable("x-powered-by").use((req, res) => listener(req, res)), limits: options, logger, upgrade },
   );
@@ -162,7 +153,7 @@ async function serveHere(
       // finish, their open sockets get 1001 (after what their handlers sent) and the threads wait for them to close.
       drain: async () => {
         const draining = front.drain();
-        for (const job of pool.shed()) job.exchange.respond(shuttingDown(), true);
+        for (const job of pool.shed()) job.exchange.respond(errorResponse(shuttingDown()), true);
         for (const socket of sockets) socket.goAway();
         await Promise.all([draining, ...[...sockets].map((socket) => socket.finished)]);
       },

@@ -521,7 +521,8 @@ export function defineConformanceSuite(adapter: AdapterUnderTest): void {
           // It waited for the deadline, and did not wait for the view to finish.
           expect(Date.now() - started).toBeGreaterThanOrEqual(9_000);
           expect(Date.now() - started).toBeLessThan(18_000);
-          await inflight;
+          // The connection is cut, or where the runtime cannot cut it (Deno) answered 503 shutting_down, never 499.
+          expect(["cut", 503]).toContain(await inflight);
         } finally {
           await own.stop("SIGKILL");
         }

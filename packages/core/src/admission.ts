@@ -6,9 +6,22 @@ import { errorResponse, HttpError } from "./errors.ts";
 /** Seconds a 503 tells the client to wait (`Retry-After`), the same as the blocking baseline's queue_full. */
 export const RETRY_AFTER_SECONDS = 1;
 
+/** What every adapter gives a request the server can no longer serve because it is closing: 503 with Retry-After. */
+export function shuttingDown(): HttpError {
+  return new HttpError(503, "the server is shutting down; retry later", {
+    code: "shutting_down",
+    headers: { "retry-after": String(RETRY_AFTER_SECONDS) },
+  });
+}
+
+/** The abort reason every adapter gives `ctx.signal` when the shutdown deadline gives up on a request. */
+export function abortedByShutdown(reason: unknown): boolean {
+  return reason instanceof DOMException && reason.message === "server shutting down";
+}
+
 /**
  * Counts what is in flight against the limit. A request enters on arrival and leaves once its response body is
- * finished (or its client left). WebSocket connections are to enter it too, for as long as the socket is open.
+ * finished (or its client left); a WebSocket connection from its upgrade request until the socket closes.
  */
 export class Admission {
   readonly limit: number;

@@ -1,6 +1,7 @@
 // The App: routes, middleware, mounted sub-apps, lifespan hooks, and the single `fetch` entry every adapter calls.
 // It is the ASGI-application analog: adapters turn their runtime's requests into `app.fetch(request, info)`.
 
+import { abortedByShutdown, shuttingDown } from "./admission.ts";
 import { BlockingDetector, type BlockingDetectorOptions } from "./blocking-detector.ts";
 import type { ChannelLayer, SocketMessage } from "./channel-layer.ts";
 import { defaultChannelLayer } from "./default-channel-layer.ts";
@@ -320,9 +321,11 @@ export class App {
     const rc = ctx as RequestContext;
     const seen = error !== undefined && rc.error === error;
     rc.error = error;
-    // Cancelled through ctx.signal (the client left, or shutdown gave up on it): expected, not logged;
-    // nobody is listening for the answer, which is nginx's 499 for the record.
+    // Cancelled through ctx.signal (the client left, or shutdown gave up on it): expected, not logged. A client that
+    // left hears nothing, which is nginx's 499 for the record; where shutdown gave up and the connection is still open
+    // (Deno cannot cut it), the client gets the 503 it can act on.
     if (ctx.signal.aborted && (error === ctx.signal.reason || (error instanceof Error && error.name === "AbortError"))) {
+      if (abortedByShutdown(ctx.signal.reason)) return errorResponse(shuttingDown());
       return errorResponse(new HttpError(499, "the request was cancelled before it finished", { code: "request_cancelled" }));
     }
     if (!seen && (!(error instanceof HttpError) || error.status >= 500)) {
