@@ -190,10 +190,18 @@ describe.each(RUNTIMES)("serve --workers on %s", (runtime) => {
       // until its replacement listens, so that takes more than 5 requests); every one must succeed.
       const order: number[] = [];
       const deadline = Date.now() + 20_000;
+      // Deno's shutdown() closes a connection it accepted but has not read yet, which JS cannot prevent (README,
+      // Workers): on Deno one request racing the retirement may fail that way; none may on the other runtimes.
+      let racedRetirement = 0;
       while (new Set(order).size < 2 && Date.now() < deadline) {
-        const { status, pid } = await fetchFresh(`${url}/pid`);
-        expect(status).toBe(200);
-        order.push(pid);
+        const answer = await fetchFresh(`${url}/pid`).catch((error: unknown) => {
+          if (runtime !== "deno" || racedRetirement++ > 0) throw error;
+          return undefined;
+        });
+        if (answer !== undefined) {
+          expect(answer.status).toBe(200);
+          order.push(answer.pid);
+        }
         await new Promise((r) => setTimeout(r, 20));
       }
       const first = order[0]!;
