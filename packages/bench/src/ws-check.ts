@@ -65,6 +65,12 @@ export async function checkWsTarget(httpUrl: string): Promise<WsCheckFailure | n
     const b = await open(`${base}/ws/chat/${room}`);
     if (!("ws" in b)) return b;
     sockets.push(b.ws);
+    // The handshake completes before the handler has joined the room (on the blocking baseline the join even crosses
+    // to the main thread): send only once the second member saw its own join announced, so it is in the room.
+    for (;;) {
+      const value = JSON.parse((await b.next()).data) as { joined?: unknown };
+      if (typeof value.joined === "string") break;
+    }
     a.ws.send("hello room");
     for (const [name, member] of [["sender", a], ["other member", b]] as const) {
       // Join announcements come first; the text is the first message carrying one.
