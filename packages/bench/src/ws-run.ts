@@ -155,6 +155,12 @@ async function idleRun(server: Server, def: TargetDef, sockets: number, repeat: 
   };
 }
 
+/** The fields of a run that one load-client process measured. */
+function runBase(def: TargetDef, scenario: WsScenario, sockets: number, repeat: number, output: WsClientOutput): WsRun {
+  const { opened, failed, failures, closedEarly } = output;
+  return { target: def.id, scenario, sockets, repeat, opened, failed, failures, closedEarly, clientCpuPct: output.cpuPct };
+}
+
 async function echoRun(server: Server, def: TargetDef, sockets: number, repeat: number, options: WsOptions): Promise<WsRun> {
   const client = startClient(
     { url: wsUrl(server, "/ws/echo"), mode: "echo", sockets, warmupS: options.warmupS, durationS: options.durationS, messageBytes: 64 },
@@ -167,15 +173,7 @@ async function echoRun(server: Server, def: TargetDef, sockets: number, repeat: 
   await sleep(500);
   const all = output.allRoundTrips ?? 0;
   return {
-    target: def.id,
-    scenario: "ws-echo",
-    sockets,
-    repeat,
-    opened: output.opened,
-    failed: output.failed,
-    failures: output.failures,
-    closedEarly: output.closedEarly,
-    clientCpuPct: output.cpuPct,
+    ...runBase(def, "ws-echo", sockets, repeat, output),
     roundTripsPerS: output.durationS ? (output.roundTrips ?? 0) / output.durationS : 0,
     serverCpuNsPerMessage: cpuBefore !== null && cpuAfter !== null && all > 0 ? (cpuAfter - cpuBefore) / all : null,
     wrongAnswers: output.wrongAnswers ?? 0,
@@ -190,15 +188,7 @@ async function broadcastRun(server: Server, def: TargetDef, sockets: number, rep
   // Every member leaving is announced to those still there: let the room empty before the next run.
   await sleep(2000);
   return {
-    target: def.id,
-    scenario: "ws-broadcast",
-    sockets,
-    repeat,
-    opened: output.opened,
-    failed: output.failed,
-    failures: output.failures,
-    closedEarly: output.closedEarly,
-    clientCpuPct: output.cpuPct,
+    ...runBase(def, "ws-broadcast", sockets, repeat, output),
     broadcastMs: output.broadcastMs ?? [],
     lost: output.lost ?? 0,
   };

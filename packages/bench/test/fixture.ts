@@ -3,6 +3,7 @@
 
 import { predict } from "../src/model.ts";
 import { summarize } from "../src/summarize.ts";
+import { seededRandom } from "../src/stats.ts";
 import type { BenchResult, CheckResult, LoadMode, Percentiles, Run, Summary, TargetInfo } from "../src/schema.ts";
 
 const THREADS = 5;
@@ -12,18 +13,6 @@ const DURATION_S = 10;
 const OPEN_RATES = [10_000, 40_000, 80_000];
 const OPEN_POOL = 256;
 const NO_POOL = ["db", "cpu-offload"];
-
-/** A small deterministic PRNG (mulberry32), so the fixture is the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const round = (v: number, digits = 3) => Number(v.toFixed(digits));
 
@@ -174,7 +163,7 @@ function points(failedCheck: { target: string; scenario: string }): Point[] {
 
 /** The fixture: the same BenchResult on every call. */
 export function buildFixture(): BenchResult {
-  const rnd = prng(20261125);
+  const rnd = seededRandom(20261125);
   const targets = fixtureTargets();
   const failedCheck = { target: "bare-deno", scenario: "sleep" };
   const checks: CheckResult[] = [];

@@ -15,7 +15,7 @@ import {
   type ListenPlan,
   listenError,
   badHost,
-  isUrlHost,
+  isUrlHostAt,
   missingHost,
   nativeResponse,
   processHooks,
@@ -118,8 +118,10 @@ async function serveHere(app: App, options: BunServeOptions, plan: ListenPlan): 
           return toFetchResponse(errorResponse(host === null ? missingHost() : badHost(host)));
         }
         // The Host rule (core's host.ts): the authority Bun put in the URL must parse (one comparison when it repeats).
-        const authority = request.url.slice(request.url.indexOf("//") + 2, request.url.indexOf("/", 8));
-        if (!isUrlHost(authority)) return toFetchResponse(errorResponse(badHost(authority)));
+        const url = request.url;
+        const start = url.indexOf("//") + 2;
+        const end = url.indexOf("/", start);
+        if (!isUrlHostAt(url, start, end)) return toFetchResponse(errorResponse(badHost(url.slice(start, end))));
         if (checkHead && requestHeadSize(request) > limits.maxHeaderSize) {
           return toFetchResponse(errorResponse(headersTooLarge(limits.maxHeaderSize)));
         }

@@ -12,7 +12,7 @@ export { installRuntime, type AsyncStorage, type RuntimeServices } from "./runti
 export { DEFAULT_HOSTNAME, DEFAULT_PORT } from "./server.ts";
 export type { ServeInfo } from "./types.ts";
 export { logResponseFailure, nativeResponse, type Reporter, type StreamPacing } from "./native-response.ts";
-export { badHost, isUrlHost, missingHost } from "./host.ts";
+export { badHost, isUrlHost, isUrlHostAt, missingHost } from "./host.ts";
 export { Admission, RETRY_AFTER_SECONDS, shuttingDown } from "./admission.ts";
 export { flushAccessLog, stdoutSink, type AccessLogSink, type AccessRecord } from "./access-log.ts";
 export { PipelineExchange, RequestPipeline, type Handler, type PipelineOptions } from "./pipeline.ts";

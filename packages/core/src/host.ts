@@ -17,6 +17,12 @@ export function isUrlHost(host: string): boolean {
   return true;
 }
 
+/** `isUrlHost` for the authority at `url[start, end)`, without cutting it out when it repeats the last good host. */
+export function isUrlHostAt(url: string, start: number, end: number): boolean {
+  if (end - start === lastGood.length && url.startsWith(lastGood, start)) return true;
+  return isUrlHost(url.slice(start, end));
+}
+
 export function missingHost(): HttpError {
   return new HttpError(400, "the request has no Host header", { code: "missing_host" });
 }
