@@ -333,7 +333,11 @@ export class NodeFront implements Omit<Listener, "release" | "logger"> {
     this.#listenerClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.#listenerClosed.then(() => clearInterval(this.#writeWatch));
     this.server.closeIdleConnections();
-    for (const socket of this.#silent) socket.destroy();
+    // A connection accepted an instant before (its request not read yet: a client racing a worker's retirement) gets
+    // a short grace to send it, answered with Connection: close; one that stays silent is closed then.
+    const silentGrace = setTimeout(() => {
+      for (const socket of this.#silent) socket.destroy();
+    }, ABORT_GRACE_MS);
     await this.#untilIdle();
     // Keep-alive connections that went idle after close began are closed now; one still sending a request
     // that will never count as in flight (a stalled client) gets a short grace, then it is cut.
@@ -341,6 +345,7 @@ export class NodeFront implements Omit<Listener, "release" | "logger"> {
     const grace = setTimeout(() => this.server.closeAllConnections(), ABORT_GRACE_MS);
     await this.#listenerClosed;
     clearTimeout(grace);
+    clearTimeout(silentGrace);
   }
 
   /** Past the deadline: drop every connection (views that read ctx.signal see it abort) and wait for them to unwind. */
