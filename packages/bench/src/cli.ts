@@ -11,7 +11,7 @@ import { stopAll } from "./processes.ts";
 import { planFor, runBench } from "./run.ts";
 import { ScenarioError } from "./user-app.ts";
 import { resultTables } from "./table.ts";
-import { type BenchResult, validateResult } from "./schema.ts";
+import { type BenchResult, formatResult, validateResult } from "./schema.ts";
 import { wrkVersion } from "./wrk.ts";
 
 /** `<dir>/<YYYY-MM-DD>`, with `-2`, `-3`, ... when that day already has a result. */
@@ -70,7 +70,7 @@ async function main(): Promise<number> {
   if (problems.length) console.error(`warning: the result does not match its schema: ${problems.join("; ")}`);
   mkdirSync(options.out, { recursive: true });
   const base = resultBase(options.out, result.startedAt);
-  writeFileSync(`${base}.json`, JSON.stringify(result, null, 2) + "\n");
+  writeFileSync(`${base}.json`, formatResult(result));
   writeFileSync(`${base}.html`, renderHtml(result));
   console.log(`\n${resultTables(result)}\n`);
   console.log(`results: ${relative(process.cwd(), `${base}.json`)}\nreport:  ${relative(process.cwd(), `${base}.html`)} (open it in a browser)`);

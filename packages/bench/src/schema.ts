@@ -265,3 +265,15 @@ export function validateResult(value: unknown): string[] {
   }
   return problems;
 }
+
+/**
+ * The result file's text: indented JSON, with arrays of numbers (and arrays of such arrays: the histograms' pairs)
+ * on one line, so a run's thousands of histogram buckets do not take a line each.
+ */
+export function formatResult(result: BenchResult): string {
+  return (
+    JSON.stringify(result, null, 2)
+      .replace(/\[[-\d.eE+,\s]*\]/g, (array) => array.replace(/\s+/g, ""))
+      .replace(/\[(?:\s*\[[-\d.eE+,]*\],?)+\s*\]/g, (array) => array.replace(/\s+/g, "")) + "\n"
+  );
+}

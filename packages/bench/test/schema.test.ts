@@ -2,7 +2,7 @@
 // by validateResult, so a consumer reading results/<date>.json learns what is wrong, not just that it is.
 
 import { describe, expect, it } from "vitest";
-import { validateResult } from "../src/schema.ts";
+import { formatResult, validateResult } from "../src/schema.ts";
 import { buildFixture } from "./fixture.ts";
 
 /** The fixture, damaged by `edit` (on a deep copy). */
@@ -50,5 +50,18 @@ describe("the fields issue 12 added", () => {
     result.summary[0]!.rpsCI = { low: 10, high: 5 };
     (result as { clientHeadroom?: unknown }).clientHeadroom = { server: "x" };
     expect(validateResult(result)).toEqual(["summary[0].rpsCI must have numbers low <= high", "clientHeadroom must have closedRps and openRps numbers"]);
+  });
+});
+
+describe("formatResult", () => {
+  it("writes the same result back, with a histogram's pairs on one line instead of a line per number", () => {
+    const result = buildFixture();
+    const pairs: [number, number][] = Array.from({ length: 200 }, (_, i) => [70 + i * 3, 1 + (i % 4)]);
+    result.runs[0]!.histogram = { pairs, min: 70, max: 667, sum: 123_456.5 };
+    const text = formatResult(result);
+    expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(result)));
+    expect(text).toContain(`"pairs": ${JSON.stringify(pairs)}`);
+    const lines = (s: string) => s.split("\n").length;
+    expect(lines(text)).toBeLessThan(lines(JSON.stringify(result, null, 2)) - 4 * pairs.length + 10);
   });
 });
