@@ -41,7 +41,10 @@ async function cpuPerRequest(server: Server, id: string, durationS = DURATION_S)
 
 /**
  * asyncview (a) against bare (b), both started and warmed up, then ROUNDS rounds of one run each, the order alternated
- * (a b, b a, a b) so drift hits both alike: each round's ratio a / b, and their median.
+ * (a b, b a, a b) so drift hits both alike: each round's ratio a / b, and their median. A median at or above the
+ * margin is confirmed before it is reported: ROUNDS more rounds, and the median over all of them. A regression fails
+ * both sets; a burst of load from a neighbour (the rest of the suite, another package's tests on the same two cores)
+ * seldom spans both.
  */
 async function guard(a: TargetDef, b: TargetDef, env: Record<string, string> = {}): Promise<{ median: number; ratios: number[]; a: number[]; b: number[] }> {
   const servers: Server[] = [];
@@ -52,16 +55,23 @@ async function guard(a: TargetDef, b: TargetDef, env: Record<string, string> = {
     await cpuPerRequest(sb, b.id, WARMUP_S);
     const as: number[] = [];
     const bs: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      if (round % 2 === 0) {
-        as.push(await cpuPerRequest(sa, a.id));
-        bs.push(await cpuPerRequest(sb, b.id));
-      } else {
-        bs.push(await cpuPerRequest(sb, b.id));
-        as.push(await cpuPerRequest(sa, a.id));
+    const rounds = async (n: number) => {
+      for (let round = 0; round < n; round++) {
+        if (round % 2 === 0) {
+          as.push(await cpuPerRequest(sa, a.id));
+          bs.push(await cpuPerRequest(sb, b.id));
+        } else {
+          bs.push(await cpuPerRequest(sb, b.id));
+          as.push(await cpuPerRequest(sa, a.id));
+        }
       }
+      return as.map((x, i) => x / bs[i]!);
+    };
+    let ratios = await rounds(ROUNDS);
+    if (median(ratios) >= MARGIN) {
+      console.log(`cpu guard: ${a.id} / ${b.id} median ${median(ratios).toFixed(2)} at or above ${MARGIN}: ${ROUNDS} more rounds to confirm`);
+      ratios = await rounds(ROUNDS);
     }
-    const ratios = as.map((x, i) => x / bs[i]!);
     console.log(`cpu guard: ${a.id} / ${b.id} CPU ns per request at ${RATE}/s: ${as.map(Math.round).join(", ")} / ${bs.map(Math.round).join(", ")}: ratios ${ratios.map((r) => r.toFixed(2)).join(", ")}`);
     return { median: median(ratios), ratios, a: as, b: bs };
   } finally {
