@@ -25,6 +25,11 @@ export interface BenchOptions {
   repeats: number;
   /** Worker threads of the blocking baseline; more than one: a threads sweep, one blocking target per count. */
   threads: number[];
+  /**
+   * --cores: the cores every server is pinned to (0..cores-1). Above 1, asyncview's node, bun and deno adapters run
+   * that many worker processes (--workers) and the blocking baseline's threads share those cores; 1: core 0, one process.
+   */
+  cores: number;
   /** Directory the JSON and HTML results go to. */
   out: string;
   /** Closed-loop load tool: wrk, or the harness's own generator. */
@@ -54,6 +59,8 @@ export class UsageError extends Error {
 }
 
 export const DEFAULT_THREADS = 2 * availableParallelism() + 1;
+/** The blocking baseline's pool for --cores n unless --threads says otherwise: gunicorn's 2 x cores + 1, counted for the n cores it runs on. */
+export const threadsForCores = (cores: number): number => 2 * cores + 1;
 /** Where a run's files go unless told otherwise: ignored by git, so a run leaves the checkout clean. */
 export const DEFAULT_OUT = join(REPO_ROOT, ".bench-results");
 /** The tracked results the READMEs cite: written only by --publish (or --out here), from a clean tree. */
@@ -70,7 +77,7 @@ The cross-runtime benchmark. With no options it answers the seed's question: wha
 loop buy over a thread per request, on each runtime? (asyncview on node, bun, deno and the blocking
 baseline, beside the bare servers; /hello and /sleep?ms=100.)
 
-One target alive at a time: each is started on core 0 (taskset), checked (answer, required headers,
+One target alive at a time: each is started on core 0 (taskset; --cores n: cores 0..n-1), checked (answer, required headers,
 keep-alive), warmed up, measured at every load point and stopped before the next starts; this
 harness, the load tools and the upstream service stay on core 1. Each repeat starts every target
 afresh, the order rotated. The primary efficiency figure is the server's CPU time per request (ns,
@@ -115,6 +122,15 @@ ${scenarios}
   --threads <list>       worker threads of the blocking baseline (default 2 x cores + 1 = ${DEFAULT_THREADS});
                          several (5,32,256,1024) sweep them: one blocking target per count, and a
                          table of req/s and RSS per thread (pnpm bench:threads)
+  --cores <n>            equal cores (pnpm bench:cores): every server pinned to cores 0..n-1 instead
+                         of core 0; asyncview on node, bun and deno runs n event-loop processes
+                         (--workers n: a supervisor and n workers sharing the port), the blocking
+                         baseline one process whose thread pool (--threads, default 2 x n + 1 here)
+                         spreads over the same n cores; bare servers and frameworks stay one
+                         process, one event loop (labelled so). CPU per request and RSS are summed
+                         over every process of a target. The load goes to core n, or, when the
+                         machine has no core to spare (n = ${availableParallelism()} here), to core ${availableParallelism() - 1}, which the
+                         output and the JSON flag: "client shares the server's cores" (default 1)
   --load-tool <wrk|own>  closed-loop generator: Debian's wrk (default when installed) or this
                          harness's own (the default when wrk is missing)
   --no-generator-check   skip the check that the load tool is not the bottleneck (plain wrk vs
@@ -188,7 +204,8 @@ export function parseBenchArgs(argv: string[], defaults: { wrkInstalled: boolean
         app: { type: "string" },
         scenario: { type: "string", multiple: true },
         "efficiency-rate": { type: "string" },
-        threads: { type: "string", default: String(DEFAULT_THREADS) },
+        threads: { type: "string" },
+        cores: { type: "string" },
         "load-tool": { type: "string" },
         "no-generator-check": { type: "boolean", default: false },
         out: { type: "string" },
@@ -214,6 +231,13 @@ export function parseBenchArgs(argv: string[], defaults: { wrkInstalled: boolean
   if (app && values.scenarios !== undefined) throw new UsageError("--scenarios names the demo's scenarios; with --app use --scenario \"GET /path\" (repeatable)");
   if (!app && values.scenario !== undefined) throw new UsageError("--scenario needs --app (the demo's scenarios are chosen with --scenarios)");
   const rates = values.rate === undefined ? null : values.rate === "0" ? [] : numbers(values.rate, "--rate", 1, 1_000_000);
+  const machineCores = availableParallelism();
+  const cores = values.cores === undefined ? 1 : Number(values.cores);
+  if (values.cores !== undefined && !(/^\d+$/.test(values.cores) && cores >= 1 && cores <= machineCores)) {
+    throw new UsageError(`--cores must be an integer in 1..${machineCores} (this machine's cores), got ${JSON.stringify(values.cores)}`);
+  }
+  // Without --cores, today's pool (counted for the machine's cores); with it, counted for the cores the pool runs on.
+  const threads = values.threads ?? String(values.cores === undefined ? DEFAULT_THREADS : threadsForCores(cores));
   return {
     targets: app
       ? list(values.targets ?? APP_TARGETS.join(","), "target (with --app)", APP_TARGETS)
@@ -225,7 +249,8 @@ export function parseBenchArgs(argv: string[], defaults: { wrkInstalled: boolean
     durationS,
     warmupS: numbers(values.warmup, "--warmup", 0, 600)[0]!,
     repeats,
-    threads: numbers(values.threads, "--threads", 1, 1024),
+    threads: numbers(threads, "--threads", 1, 1024),
+    cores,
     out: publishable(values.publish ? PUBLISHED_OUT : (values.out ?? DEFAULT_OUT), defaults.git),
     loadTool,
     generatorCheck: !values["no-generator-check"],

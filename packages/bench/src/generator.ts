@@ -11,9 +11,10 @@ const PROGRAM = fileURLToPath(new URL("./generator-process.ts", import.meta.url)
 
 export const GENERATOR_NAME = "asyncview-bench generator (Node, raw sockets)";
 
-export async function runGenerator(config: GeneratorConfig): Promise<LoadResult & { sent: number }> {
+/** One run of the generator on `core` (default the load core). */
+export async function runGenerator(config: GeneratorConfig, core?: number): Promise<LoadResult & { sent: number }> {
   const drainMs = config.drainMs ?? 5000;
-  const run = await runOnLoadCore(process.execPath, [PROGRAM, JSON.stringify({ ...config, drainMs })], (config.durationS + 30) * 1000 + drainMs);
+  const run = await runOnLoadCore(process.execPath, [PROGRAM, JSON.stringify({ ...config, drainMs })], (config.durationS + 30) * 1000 + drainMs, core);
   const line = /GENERATOR_JSON (\{.*\})/.exec(run.stdout);
   if (!line) throw new Error(`load generator failed (exit ${run.code}): ${run.stderr.trim().slice(0, 300)}`);
   const out = JSON.parse(line[1]!) as GeneratorOutput;

@@ -42,8 +42,10 @@ export interface BoundsInput {
   connections: number;
   /** The blocking baseline's threads, or null for an event loop. */
   threads: number | null;
-  /** The server's CPU time per request, ns, or null when unknown; the server has one core. */
+  /** The server's CPU time per request, ns, or null when unknown. */
   cpuNsPerRequest: number | null;
+  /** Cores the server can keep busy (--cores: its workers, or its pool's cores); 1 when absent. */
+  cores?: number;
   /** Fan-out: upstream calls per request (n) and each call's latency, ms; null for scenarios without calls. */
   fanout: { n: number; callMs: number } | null;
   /** The server's HTTP client's cap on simultaneous requests (Bun's fetch), or null when it has none. */
@@ -52,7 +54,7 @@ export interface BoundsInput {
 
 /**
  * Every bound the model knows, and the lowest, which is the prediction: the concurrency bound (C / L, or T / L for
- * a pool of T threads), the CPU bound (one core / CPU per request), and for fan-out the server's HTTP client's cap
+ * a pool of T threads), the CPU bound (its cores / CPU per request), and for fan-out the server's HTTP client's cap
  * (cap / (n x L_call): a request holds n of its slots for the call's latency in gather, or one slot for n calls in a row).
  */
 export function modelBounds(input: BoundsInput): { rps: number; active: Bound; bounds: Bound[] } {
@@ -60,7 +62,8 @@ export function modelBounds(input: BoundsInput): { rps: number; active: Bound; b
   const concurrency = predict(input.latencyMs, input.connections, input.threads);
   bounds.push({ name: "concurrency", rps: concurrency.rps, formula: concurrency.formula });
   if (input.cpuNsPerRequest !== null && input.cpuNsPerRequest > 0) {
-    bounds.push({ name: "cpu", rps: 1e9 / input.cpuNsPerRequest, formula: "1 / CPU per request" });
+    const cores = input.cores ?? 1;
+    bounds.push({ name: "cpu", rps: (cores * 1e9) / input.cpuNsPerRequest, formula: cores > 1 ? `${cores} cores / CPU per request` : "1 / CPU per request" });
   }
   if (input.fanout && input.clientCap !== null) {
     bounds.push({ name: "client", rps: littlesLaw(input.clientCap / input.fanout.n, input.fanout.callMs), formula: "client cap / (n x L)" });

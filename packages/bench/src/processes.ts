@@ -1,17 +1,41 @@
-// Server processes: start one pinned to a core, wait for its "listening on" line, read its memory and CPU
-// time from /proc while it runs, and stop it (SIGTERM, then SIGKILL after a grace period).
+// Server processes: start one pinned to its cores, wait for its "listening on" line, read its memory and CPU
+// time from /proc while it runs (every process of it: a supervisor and its workers), and stop it (SIGTERM, then SIGKILL).
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 
 export const HAS_TASKSET = spawnSync("taskset", ["-c", "0", "true"]).status === 0;
-/** Cores for the servers and for the load generator (with the upstream service beside it). */
+/** Cores for the servers and for the load generator (with the upstream service beside it), by default (--cores 1). */
 export const SERVER_CORE = 0;
 export const LOAD_CORE = 1;
 
-/** `command args` run on `core` when taskset exists. */
-export function onCore(core: number, command: string, args: string[]): { command: string; args: string[] } {
-  return HAS_TASKSET ? { command: "taskset", args: ["-c", String(core), command, ...args] } : { command, args };
+/** Where a run puts its processes: the servers' cores, and the one core of the load tools, the harness and the upstream. */
+export interface Pinning {
+  server: number[];
+  load: number;
+  /** The load core is one of the servers' (--cores takes every core of the machine): the client competes with the server. */
+  shared: boolean;
+}
+
+/**
+ * `--cores n`: servers on cores 0..n-1, the load on core n, or on the last core when the machine has no core to
+ * spare (then shared with the server). n = 1: servers on core 0, the load on core 1.
+ */
+export function pinningFor(cores: number, machineCores = availableParallelism()): Pinning {
+  const server = Array.from({ length: cores }, (_, i) => i);
+  const load = Math.max(0, Math.min(cores, machineCores - 1));
+  return { server, load, shared: server.includes(load) };
+}
+
+/** A taskset cpu list: "0", "0,1". */
+export function coreList(cores: number | readonly number[]): string {
+  return typeof cores === "number" ? String(cores) : cores.join(",");
+}
+
+/** `command args` run on `cores` when taskset exists. */
+export function onCore(cores: number | readonly number[], command: string, args: string[]): { command: string; args: string[] } {
+  return HAS_TASKSET ? { command: "taskset", args: ["-c", coreList(cores), command, ...args] } : { command, args };
 }
 
 /** Every process this harness started and has not seen exit, so an interrupted run can stop them all. */
@@ -39,6 +63,11 @@ export interface Usage {
   rssKiB: number;
   /** CPU time so far, ns: the sum over the process's threads of /proc/<pid>/task/<tid>/schedstat's first field. */
   cpuNs: number;
+}
+
+/** The usage of a server: every process of its tree (a --workers supervisor and its workers), each pid's and the sums. */
+export interface TreeUsage extends Usage {
+  byPid: Map<number, Usage>;
 }
 
 /** Pins this process (the orchestrator: the harness itself) to `core`, off the server's core. False without taskset. */
@@ -73,7 +102,7 @@ export function cpuNsOf(pid: number): number | null {
 }
 
 /** The process's resident set and CPU time so far, or null when /proc cannot tell (not Linux, exited). */
-export function usageOf(pid: number): Usage | null {
+export function processUsage(pid: number): Usage | null {
   try {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
     const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
@@ -97,16 +126,16 @@ export class StartError extends Error {
   override name = "StartError";
 }
 
-/** Starts `command` on `core`, resolving once it prints `listening on http://...`; rejects with the reason otherwise. */
+/** Starts `command` on `core` (one, or a list), resolving once it prints `listening on http://...`; rejects with the reason otherwise. */
 export function startServer(
   name: string,
-  spec: { command: string; args: string[] },
-  options: { core: number; env?: Record<string, string>; timeoutMs?: number },
+  spec: { command: string; args: string[]; env?: Record<string, string> },
+  options: { core: number | readonly number[]; env?: Record<string, string>; timeoutMs?: number },
 ): Promise<Server> {
   const { command, args } = onCore(options.core, spec.command, spec.args);
   let child: ChildProcess;
   try {
-    child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env } });
+    child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env, ...spec.env } });
     track(child, "server");
   } catch (error) {
     return Promise.reject(new StartError(`${name}: cannot run ${spec.command}: ${(error as Error).message}`));
@@ -159,24 +188,80 @@ export function startServer(
   });
 }
 
-/** Samples a process's RSS every `everyMs` until stopped; returns the peak (KiB) and the CPU time used meanwhile (ns). */
+/** `pid` and its descendants, from /proc/<pid>/task/<tid>/children (a process that exits meanwhile is left out). */
+export function processTree(pid: number): number[] {
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    let tasks: string[];
+    try {
+      tasks = readdirSync(`/proc/${tree[i]}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tasks) {
+      try {
+        for (const child of readFileSync(`/proc/${tree[i]}/task/${tid}/children`, "utf8").split(" ")) if (child.trim()) tree.push(Number(child));
+      } catch {
+        // the thread exited, or the kernel has no children file (CONFIG_PROC_CHILDREN): the process alone
+      }
+    }
+  }
+  return tree;
+}
+
+/**
+ * A server's resident set and CPU time so far: the sums over every process of its tree (a --workers supervisor and
+ * its workers; a single process is its own tree), or null when /proc cannot tell about the root (not Linux, exited).
+ */
+export function usageOf(pid: number): TreeUsage | null {
+  const byPid = new Map<number, Usage>();
+  for (const p of processTree(pid)) {
+    const usage = processUsage(p);
+    if (usage) byPid.set(p, usage);
+  }
+  if (!byPid.has(pid)) return null;
+  let rssKiB = 0;
+  let cpuNs = 0;
+  for (const usage of byPid.values()) {
+    rssKiB += usage.rssKiB;
+    cpuNs += usage.cpuNs;
+  }
+  return { rssKiB, cpuNs, byPid };
+}
+
+/** The cores a process (or one of its threads) may run on, as /proc says ("0-1"), or null. */
+export function affinityOf(pid: number, tid = pid): string | null {
+  try {
+    return /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync(`/proc/${pid}/task/${tid}/status`, "utf8"))?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Samples a server's RSS (the sum over its processes) every `everyMs` until stopped; returns the peak (KiB) and the
+ * CPU time its processes used meanwhile (ns): per process, its last reading minus its first (0 for one that started
+ * meanwhile), summed, so a worker that starts or exits during the run neither counts twice nor goes negative.
+ */
 export function sampleUsage(pid: number, everyMs = 100): { stop(): { rssPeakKiB: number | null; cpuNs: number | null } } {
   const first = usageOf(pid);
   let peak = first?.rssKiB ?? 0;
-  let last = first;
-  const timer = setInterval(() => {
+  const last = new Map<number, Usage>(first?.byPid ?? []);
+  const read = () => {
     const now = usageOf(pid);
-    if (now) {
-      last = now;
-      peak = Math.max(peak, now.rssKiB);
-    }
-  }, everyMs);
+    if (!now) return;
+    peak = Math.max(peak, now.rssKiB);
+    for (const [p, usage] of now.byPid) last.set(p, usage);
+  };
+  const timer = setInterval(read, everyMs);
   return {
     stop() {
       clearInterval(timer);
-      const now = usageOf(pid) ?? last;
-      if (now) peak = Math.max(peak, now.rssKiB);
-      return { rssPeakKiB: first ? peak : null, cpuNs: first && now ? now.cpuNs - first.cpuNs : null };
+      read();
+      if (!first) return { rssPeakKiB: null, cpuNs: null };
+      let cpuNs = 0;
+      for (const [p, usage] of last) cpuNs += usage.cpuNs - (first.byPid.get(p)?.cpuNs ?? 0);
+      return { rssPeakKiB: peak, cpuNs };
     },
   };
 }
@@ -207,12 +292,12 @@ export interface Measured {
 }
 
 /**
- * Runs a load program on the load core under bash, whose `times` then reports the program's own CPU time,
- * so a saturated generator can be flagged. Killed after `killAfterMs`.
+ * Runs a load program on the load core (LOAD_CORE unless the run's pinning says otherwise) under bash, whose `times`
+ * then reports the program's own CPU time, so a saturated generator can be flagged. Killed after `killAfterMs`.
  */
-export function runOnLoadCore(program: string, programArgs: string[], killAfterMs: number): Promise<Measured> {
+export function runOnLoadCore(program: string, programArgs: string[], killAfterMs: number, core: number = LOAD_CORE): Promise<Measured> {
   const quoted = [program, ...programArgs].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
-  const { command, args } = onCore(LOAD_CORE, "bash", ["-c", `${quoted}; status=$?; times; exit $status`]);
+  const { command, args } = onCore(core, "bash", ["-c", `${quoted}; status=$?; times; exit $status`]);
   const started = performance.now();
   return new Promise((resolve, reject) => {
     // Its own process group: bash stays the parent of the tool, and a timeout must kill both.

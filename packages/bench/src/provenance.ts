@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { cpus, platform, release, type } from "node:os";
 import { fileURLToPath } from "node:url";
 import { GENERATOR_NAME } from "./generator.ts";
-import { HAS_TASKSET, LOAD_CORE, SERVER_CORE } from "./processes.ts";
+import { coreList, HAS_TASKSET, type Pinning, pinningFor } from "./processes.ts";
 import type { GitInfo, Provenance } from "./schema.ts";
 import { runtimeBinary } from "./targets.ts";
 import { wrkVersion } from "./wrk.ts";
@@ -48,7 +48,7 @@ export function gitInfo(dir: string): GitInfo | null {
   };
 }
 
-export function provenance(command: string, loadTool: "wrk" | "own"): Provenance {
+export function provenance(command: string, loadTool: "wrk" | "own", pinning: Pinning = pinningFor(1)): Provenance {
   const wrk = wrkVersion();
   const git = gitInfo(REPO_ROOT);
   return {
@@ -64,7 +64,7 @@ export function provenance(command: string, loadTool: "wrk" | "own"): Provenance
     },
     packages: frameworkVersions(),
     loadTools: { closed: loadTool === "wrk" && wrk ? wrk : GENERATOR_NAME, open: GENERATOR_NAME },
-    pinning: HAS_TASKSET ? { server: String(SERVER_CORE), load: String(LOAD_CORE) } : null,
+    pinning: HAS_TASKSET ? { server: coreList(pinning.server), load: String(pinning.load), ...(pinning.shared ? { clientSharesServerCores: true } : {}) } : null,
     command,
     ...(git ? { git } : {}),
   };

@@ -177,7 +177,9 @@ function renderProvenance(result: BenchResult): string {
   const runtimes = Object.entries(p.runtimes ?? {})
     .map(([name, version]) => `${escapeHtml(name)} ${escapeHtml(version)}`)
     .join(", ");
-  const pinning = p.pinning ? `servers on core(s) ${escapeHtml(p.pinning.server)}, load generator on ${escapeHtml(p.pinning.load)}` : "none (no taskset)";
+  const pinning = p.pinning
+    ? `servers on core(s) ${escapeHtml(p.pinning.server)}, load generator on ${escapeHtml(p.pinning.load)}${p.pinning.clientSharesServerCores ? " <strong>(client shares the server's cores)</strong>" : ""}`
+    : "none (no taskset)";
   const items: [string, string][] = [
     ["date", escapeHtml(fmtDate(p.date))],
     ["CPU", `${escapeHtml(p.cpuModel)}, ${escapeHtml(p.cores)} cores`],

@@ -1,5 +1,5 @@
 // One benchmark run from options to result: measure the client's own ceiling, then, repeat after repeat, each target
-// alone on the server core: start it, check it, warm it up, measure every load point, stop it (no two targets alive).
+// alone on the server's cores: start it, check it, warm it up, measure every load point, stop it (no two targets alive).
 
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -10,7 +10,7 @@ import { runGenerator } from "./generator.ts";
 import { PortPool } from "./ports.ts";
 import { Progress } from "./progress.ts";
 import { provenance } from "./provenance.ts";
-import { cpuNsOf, LOAD_CORE, pinSelf, sampleUsage, SERVER_CORE, type Server, startServer, usageOf } from "./processes.ts";
+import { coreList, cpuNsOf, type Pinning, pinningFor, pinSelf, sampleUsage, type Server, startServer, usageOf } from "./processes.ts";
 import type { BenchResult, CheckResult, ClientHeadroom, GeneratorCheck, LoadMode, Run, TargetInfo } from "./schema.ts";
 import { type Answer, type Scenario, scenarioByName } from "./scenarios.ts";
 import { median } from "./stats.ts";
@@ -49,10 +49,31 @@ export function pointsOf(scenario: Scenario, options: Pick<BenchOptions, "connec
   return [...closed, ...open];
 }
 
-async function load(url: string, point: LoadPoint, durationS: number, options: BenchOptions): Promise<LoadResult> {
+/** The load of `point` against `url` for `durationS`, from the load core `core`. */
+async function load(url: string, point: LoadPoint, durationS: number, options: Pick<BenchOptions, "loadTool">, core: number): Promise<LoadResult> {
   const request = { url: `${url}${point.scenario.path}`, method: point.scenario.method, body: point.scenario.body, connections: point.connections, durationS };
-  if (point.mode === "open") return runGenerator({ ...request, mode: "open", rate: point.rate! });
-  return options.loadTool === "wrk" ? runWrk(request) : runGenerator({ ...request, mode: "closed" });
+  if (point.mode === "open") return runGenerator({ ...request, mode: "open", rate: point.rate! }, core);
+  return options.loadTool === "wrk" ? runWrk(request, { core }) : runGenerator({ ...request, mode: "closed" }, core);
+}
+
+/** One measurement of a running server: the load, and what every process of the server used meanwhile. */
+export interface Measurement {
+  result: LoadResult;
+  /** Peak RSS summed over the server's processes, KiB, and their CPU time during the load, ns (null: /proc could not tell). */
+  usage: { rssPeakKiB: number | null; cpuNs: number | null };
+  /** usage.cpuNs / completed requests: at a point's efficiency rate, the efficiency figure. */
+  cpuNsPerRequest: number | null;
+}
+
+/**
+ * Loads `server` as `point` says for `durationS` (the load tools on `core`) while sampling the RSS and CPU time of
+ * every process of the server (/proc schedstat): the measurement behind every run, and the CPU-per-request guard's.
+ */
+export async function measureLoad(server: Server, point: LoadPoint, durationS: number, options: Pick<BenchOptions, "loadTool">, core: number): Promise<Measurement> {
+  const sampler = sampleUsage(server.pid);
+  const result = await load(server.url, point, durationS, options, core);
+  const usage = sampler.stop();
+  return { result, usage, cpuNsPerRequest: usage.cpuNs === null || result.requests === 0 ? null : usage.cpuNs / result.requests };
 }
 
 /** --duration, or longer where the scenario's requests are long (see Scenario.minDurationS). */
@@ -88,13 +109,13 @@ export function flagsOf(result: LoadResult, point: LoadPoint, durationS: number,
 /** Runs of each tool in the generator check, alternated so that drift hits both alike; medians compared. */
 const CHECK_ROUNDS = 3;
 
-async function generatorCheck(server: Server, options: BenchOptions, log: Log): Promise<GeneratorCheck> {
+async function generatorCheck(server: Server, options: BenchOptions, log: Log, core: number): Promise<GeneratorCheck> {
   const request = { url: `${server.url}/hello`, method: "GET" as const, connections: HEADROOM_CONNECTIONS, durationS: options.durationS };
   const plain: number[] = [];
   const harness: number[] = [];
   for (let round = 0; round < CHECK_ROUNDS; round++) {
-    plain.push((await runWrk(request, { plain: true })).rps);
-    harness.push((await runWrk(request)).rps);
+    plain.push((await runWrk(request, { plain: true, core })).rps);
+    harness.push((await runWrk(request, { core })).rps);
   }
   const ratio = median(harness) / median(plain);
   const check: GeneratorCheck = { plainWrkRps: median(plain), harnessWrkRps: median(harness), ratio, openLoopMaxRps: null, ok: ratio >= 0.9 };
@@ -109,7 +130,7 @@ async function generatorCheck(server: Server, options: BenchOptions, log: Log): 
 const TRIVIAL = ["bare-bun", "bare-deno", "bare-node"];
 
 /**
- * The client's own ceilings, alone on the machine with a trivial server (the fastest /hello here) on the server core:
+ * The client's own ceilings, alone on the machine with a trivial server (the fastest /hello here) on the server's cores:
  * the closed-loop tool's req/s and the harness's generator's. The server's own limit can only lower them, which flags
  * more results, never fewer. Also runs the generator check (plain wrk against the harness's wrk) on the same server.
  */
@@ -118,11 +139,12 @@ async function measureHeadroom(
   ports: PortPool,
   log: Log,
   onLifecycle: (e: LifecycleEvent) => void,
+  pinning: Pinning,
 ): Promise<{ headroom: ClientHeadroom | null; check: GeneratorCheck | null }> {
   for (const id of TRIVIAL) {
     let server: Server;
     try {
-      server = await startServer(id, targetById(id)!.command({ threads: options.threads[0]!, port: await ports.take() }), { core: SERVER_CORE, env: SERVER_ENV });
+      server = await startServer(id, targetById(id)!.command({ threads: options.threads[0]!, port: await ports.take() }), { core: pinning.server, env: SERVER_ENV });
     } catch (error) {
       log(`client headroom: ${id} did not start (${(error as Error).message.slice(0, 200)}); trying the next`);
       continue;
@@ -131,16 +153,17 @@ async function measureHeadroom(
     try {
       const durationS = Math.min(options.durationS, 3);
       const request = { url: `${server.url}/hello`, method: "GET" as const, connections: HEADROOM_CONNECTIONS, durationS };
-      const closed = () => (options.loadTool === "wrk" ? runWrk(request) : runGenerator({ ...request, mode: "closed" }));
+      const own = () => runGenerator({ ...request, mode: "closed" }, pinning.load);
+      const closed = () => (options.loadTool === "wrk" ? runWrk(request, { core: pinning.load }) : own());
       await closed(); // warm-up
       const closedRps = Math.max((await closed()).rps, (await closed()).rps);
-      const openRps = options.loadTool === "wrk" ? Math.max((await runGenerator({ ...request, mode: "closed" })).rps, (await runGenerator({ ...request, mode: "closed" })).rps) : closedRps;
+      const openRps = options.loadTool === "wrk" ? Math.max((await own()).rps, (await own()).rps) : closedRps;
       const headroom: ClientHeadroom = { server: `${targetById(id)!.label} /hello`, closedRps, openRps, threshold: CLIENT_BOUND_SHARE };
       log(
         `client headroom against ${headroom.server} (${HEADROOM_CONNECTIONS} connections, best of 2 x ${durationS} s): closed-loop tool ${fmt(closedRps)} req/s, ` +
           `harness generator ${fmt(openRps)} req/s; results above ${CLIENT_BOUND_SHARE * 100}% of these are flagged client-bound`,
       );
-      const check = options.generatorCheck && options.loadTool === "wrk" ? await generatorCheck(server, options, log) : null;
+      const check = options.generatorCheck && options.loadTool === "wrk" ? await generatorCheck(server, options, log, pinning.load) : null;
       if (check) check.openLoopMaxRps = openRps;
       return { headroom, check };
     } catch (error) {
@@ -229,11 +252,15 @@ export async function runBench(
   onLifecycle: (e: LifecycleEvent) => void = () => {},
 ): Promise<BenchResult> {
   const startedAt = new Date().toISOString();
-  const origin = provenance(command, options.loadTool);
+  const pinning = pinningFor(options.cores);
+  const origin = provenance(command, options.loadTool, pinning);
   const { defs, scenarios } = plan;
   const ports = new PortPool(options.ports);
-  // The orchestrator (this process) stays off the server's core.
-  pinSelf(LOAD_CORE);
+  // The orchestrator (this process) stays off the server's cores (unless --cores took them all: flagged).
+  pinSelf(pinning.load);
+  if (pinning.shared) log(`--cores ${options.cores}: the machine has no core to spare, so the client shares the server's cores (load on core ${pinning.load}): latency and req/s include the client's competition; CPU per request counts the server's processes only`);
+  /** Event-loop processes per target (--cores above 1): asyncview's node, bun and deno adapters run `cores` workers. */
+  const workersOf = (def: TargetDef) => (def.kind === "asyncview" && def.adapter !== "blocking" ? options.cores : 1);
   const infos: TargetInfo[] = defs.map((def) => {
     const cap = clientCapOf(def.runtime);
     return {
@@ -241,7 +268,7 @@ export async function runBench(
       label: def.label,
       runtime: def.runtime,
       kind: def.kind,
-      ...(def.adapter === "blocking" ? { threads: def.threads ?? options.threads[0]! } : {}),
+      ...(def.adapter === "blocking" ? { threads: def.threads ?? options.threads[0]! } : options.cores > 1 ? { workers: workersOf(def) } : {}),
       status: "ok",
       lacks: def.lacks,
       ...(cap !== null ? { clientCap: cap } : {}),
@@ -260,16 +287,16 @@ export async function runBench(
   try {
     const env: Record<string, string> = { ...SERVER_ENV };
     if (scenarios.some((s) => s.upstream)) {
-      log("starting the upstream service (core 1) ...");
+      log(`starting the upstream service (core ${pinning.load}) ...`);
       try {
-        upstream = await startServer("upstream", { command: process.execPath, args: [UPSTREAM, "--port", String(await ports.take())] }, { core: LOAD_CORE });
+        upstream = await startServer("upstream", { command: process.execPath, args: [UPSTREAM, "--port", String(await ports.take())] }, { core: pinning.load });
         env.ASYNCVIEW_UPSTREAM = upstream.url;
       } catch (error) {
         log(`upstream service failed to start, fan-out scenarios will fail their check: ${(error as Error).message}`);
       }
     }
 
-    const { headroom, check: generator } = await measureHeadroom(options, ports, log, onLifecycle);
+    const { headroom, check: generator } = await measureHeadroom(options, ports, log, onLifecycle, pinning);
 
     const checks: CheckResult[] = [];
     const excluded = new Set<string>();
@@ -279,7 +306,7 @@ export async function runBench(
     const perRun = (point: LoadPoint) => durationOf(point, options) + (point.mode === "open" ? 1 : 0.3) + (point.scenario.ioLatencyMs ?? 0) / 1000;
     const perTarget = (def: TargetDef) => 1 + ableFor(def).reduce((sum, s) => sum + options.warmupS + pointsOf(s, options).reduce((n, p) => n + perRun(p), 0), 0);
     const totalS = options.repeats * defs.reduce((sum, def) => sum + perTarget(def), 0);
-    log(`measuring: ${defs.length} targets x ${options.repeats} repeats, each target alone on core ${SERVER_CORE}, about ${Math.ceil(totalS / 60)} min`);
+    log(`measuring: ${defs.length} targets x ${options.repeats} repeats, each target alone on core${options.cores > 1 ? "s" : ""} ${coreList(pinning.server)}, about ${Math.ceil(totalS / 60)} min`);
     const progress = new Progress(totalS);
     const runs: Run[] = [];
 
@@ -302,7 +329,7 @@ export async function runBench(
         progress.step(`${def.id}: starting (repeat ${repeat + 1}/${options.repeats})`);
         let server: Server;
         try {
-          server = await startServer(def.id, def.command({ threads: def.threads ?? options.threads[0]!, port: await ports.take() }), { core: SERVER_CORE, env });
+          server = await startServer(def.id, def.command({ threads: def.threads ?? options.threads[0]!, port: await ports.take(), workers: workersOf(def) }), { core: pinning.server, env });
         } catch (error) {
           fail(def.id, (error as Error).message);
           progress.advance(planned);
@@ -327,7 +354,7 @@ export async function runBench(
           for (const scenario of ableFor(def)) {
             if (options.warmupS > 0) {
               progress.step(`${scenario.name}: ${def.id} warm-up`);
-              await load(server.url, pointsOf(scenario, options)[0]!, options.warmupS, options);
+              await load(server.url, pointsOf(scenario, options)[0]!, options.warmupS, options, pinning.load);
             }
             for (const point of pointsOf(scenario, options)) {
               if (server.exited) throw new Error(`exited during the run (stderr: ${server.stderr().trim().slice(-300)})`);
@@ -355,9 +382,7 @@ export async function runBench(
       const fanout = point.scenario.fanout && upstream ? { upstream, n: point.scenario.fanout.n } : null;
       if (fanout) await upstreamStats(fanout.upstream.url, "DELETE");
       const upstreamCpu = fanout ? cpuNsOf(fanout.upstream.pid) : null;
-      const sampler = sampleUsage(server.pid);
-      const result = await load(server.url, point, durationOf(point, options), options);
-      const usage = sampler.stop();
+      const { result, usage, cpuNsPerRequest } = await measureLoad(server, point, durationOf(point, options), options, pinning.load);
       // Let the closed connections settle, and work a server does not cancel (upstream calls) finish, before the next run.
       await new Promise((r) => setTimeout(r, Math.max(200, (point.scenario.ioLatencyMs ?? 0) + 100)));
       const flags = flagsOf(result, point, durationOf(point, options), infoOf(def.id).threads ?? null, headroom);
@@ -371,7 +396,6 @@ export async function runBench(
           if (stats.served + stats.aborted < expected) flags.push(`upstream saw ${stats.served} served + ${stats.aborted} aborted calls, fewer than n x completed = ${expected}`);
         }
       }
-      const cpuNsPerRequest = usage.cpuNs === null || result.requests === 0 ? null : usage.cpuNs / result.requests;
       return {
         target: def.id,
         scenario: point.scenario.name,
@@ -416,6 +440,7 @@ export async function runBench(
         quick: options.quick,
         efficiencyRates,
         ports: options.ports,
+        cores: options.cores,
       },
       generatorCheck: generator,
       clientHeadroom: headroom,
@@ -424,7 +449,7 @@ export async function runBench(
       targets: infos,
       checks,
       runs,
-      summary: summarize(runs, infos, scenarios),
+      summary: summarize(runs, infos, scenarios, options.cores),
     };
   } finally {
     await upstream?.stop();

@@ -32,8 +32,11 @@ export interface Provenance {
   packages?: Record<string, string>;
   /** The closed-loop load tool (wrk) and the open-loop one (this harness's own). */
   loadTools: { closed: string; open: string };
-  /** Cores the servers and the load generator were pinned to, or null without taskset. */
-  pinning: { server: string; load: string } | null;
+  /**
+   * Cores the servers and the load generator were pinned to ("0", or "0,1" with --cores 2), or null without taskset.
+   * clientSharesServerCores: the load core is one of the servers' (--cores took every core): the client competes with the server.
+   */
+  pinning: { server: string; load: string; clientSharesServerCores?: boolean } | null;
   /** The command line that produced this file. */
   command: string;
   /** The git commit of the checkout that ran; absent outside a git checkout (or without git). */
@@ -49,6 +52,11 @@ export interface TargetInfo {
   kind: TargetKind;
   /** Worker threads, for the blocking baseline. */
   threads?: number;
+  /**
+   * --cores above 1, every target but the blocking baseline: its event-loop processes. asyncview's node, bun and deno
+   * adapters run that many workers behind a supervisor (--workers); a bare server or framework is one process, 1.
+   */
+  workers?: number;
   /** "ok", or why the target took no part (could not start, ...). */
   status: "ok" | "failed";
   error?: string;
@@ -197,6 +205,8 @@ export interface BenchResult {
     efficiencyRates?: Record<string, number>;
     /** --ports: the range every server took its port from. */
     ports?: { first: number; last: number } | null;
+    /** --cores: the cores every server was pinned to (0..cores-1); absent in results from before the option (1). */
+    cores?: number;
   };
   generatorCheck: GeneratorCheck | null;
   clientHeadroom?: ClientHeadroom | null;
@@ -233,6 +243,9 @@ export function validateResult(value: unknown): string[] {
     }
   }
   need(isObj(value.options), "options must be an object");
+  if (isObj(value.options) && value.options.cores !== undefined) {
+    need(Number.isSafeInteger(value.options.cores) && (value.options.cores as number) >= 1, "options.cores must be an integer >= 1");
+  }
   for (const key of ["targets", "checks", "runs", "summary"]) need(Array.isArray(value[key]), `${key} must be an array`);
   const percentiles = (p: unknown, where: string) => {
     if (!isObj(p)) return void problems.push(`${where} must be an object`);

@@ -65,7 +65,8 @@ export function groupLatency(group: Run[]): { latencyMs: Percentiles; merged: bo
   };
 }
 
-export function summarize(runs: Run[], targets: TargetInfo[], scenarios: readonly Scenario[] = SCENARIOS): Summary[] {
+/** `cores`: the run's --cores; a target uses them all unless it is one event loop (workers 1). */
+export function summarize(runs: Run[], targets: TargetInfo[], scenarios: readonly Scenario[] = SCENARIOS, cores = 1): Summary[] {
   const groups = new Map<string, Run[]>();
   for (const run of runs) groups.set(keyOf(run), [...(groups.get(keyOf(run)) ?? []), run]);
   const rows: Summary[] = [];
@@ -90,6 +91,7 @@ export function summarize(runs: Run[], targets: TargetInfo[], scenarios: readonl
         connections: first.connections,
         threads: target?.threads ?? null,
         cpuNsPerRequest: cpuNs ? median(cpuNs) : null,
+        cores: target?.workers === 1 ? 1 : cores,
         fanout: scenario.fanout ?? null,
         clientCap: target?.clientCap ?? null,
       });

@@ -26,11 +26,29 @@ export function render(rows: string[][], rightAligned: boolean[], format: TableF
     .join("\n");
 }
 
-/** A target's label, with the thread count of the blocking baseline. */
+/** A target's label, with the thread count of the blocking baseline, and with --cores its event-loop processes. */
 function targetLabel(result: BenchResult, id: string): string {
   const target = result.targets.find((t) => t.id === id);
   if (!target) return id;
+  if (target.workers !== undefined) return `${target.label} (${target.workers > 1 ? `${target.workers} workers` : "one event loop"})`;
   return target.threads && !target.label.endsWith(" threads)") ? `${target.label} (${target.threads} threads)` : target.label;
+}
+
+/**
+ * With --cores above 1: what ran on the servers' cores, and whether the client shared them. The same words in every
+ * table and the efficiency summary, so no figure from such a run travels without them.
+ */
+export function coresNote(result: BenchResult): string | null {
+  const cores = result.options.cores ?? 1;
+  const pinning = result.provenance.pinning;
+  if (cores <= 1 && !pinning?.clientSharesServerCores) return null;
+  const where = pinning ? `cores ${pinning.server}` : `${cores} cores (no taskset: not pinned)`;
+  const single = result.targets.filter((t) => t.workers === 1).map((t) => t.label);
+  return (
+    `equal cores (--cores ${cores}): every server on ${where}; asyncview on node, bun and deno as ${cores} worker processes, the blocking baseline one process whose threads share the ${cores} cores` +
+    (single.length ? `; ${single.join(", ")}: one process, one event loop, so at most one core (CPU per request compares, req/s does not)` : "") +
+    (pinning?.clientSharesServerCores ? `; client shares the server's cores (load on core ${pinning.load}): latency and req/s include its competition` : "")
+  );
 }
 
 /** Text of a percentile, or "-" (its note says why) when too few samples stand behind it. */
@@ -101,7 +119,9 @@ export function scenarioTable(result: BenchResult, scenario: string, format: Tab
   const flagged = rows.filter((s) => s.flags.length);
   for (const s of flagged) lines.push(`${note}! ${label(s.target)} ${s.mode === "open" ? `open ${s.rate}/s` : `c=${s.connections}`}: ${s.flags.join("; ")}`);
   const pools = result.targets.filter((t) => t.threads !== undefined && rows.some((s) => s.target === t.id));
-  if (pools.length && result.provenance.pinning) {
+  const cores = coresNote(result);
+  if (cores) lines.push(`${note}${cores}`);
+  else if (pools.length && result.provenance.pinning) {
     lines.push(
       `${note}${pools.map((t) => targetLabel(result, t.id)).join(", ")}: every thread runs on core ${result.provenance.pinning.server} with the server (the default pool is counted for the machine's ${result.provenance.cores} cores), so its I/O ceiling is T / L by construction; the threads sweep (pnpm bench:threads) shows what more threads buy and cost`,
     );
@@ -177,6 +197,8 @@ export function efficiencySummary(result: BenchResult, format: TableFormat = "te
   if (rows.length === 0) return null;
   const note = format === "markdown" ? "- " : "  ";
   const lines = [format === "markdown" ? "#### efficiency: server CPU per request at a fixed open-loop rate\n" : "efficiency: server CPU per request at a fixed open-loop rate (lower is cheaper)"];
+  const cores = coresNote(result);
+  if (cores) lines.push(`${note}${cores}; CPU per request sums every process of a target`);
   for (const scenario of result.options.scenarios) {
     const mine = rows.filter((s) => s.scenario === scenario).sort((a, b) => result.targets.findIndex((t) => t.id === a.target) - result.targets.findIndex((t) => t.id === b.target));
     if (mine.length === 0) continue;

@@ -2,6 +2,7 @@
 // each with the command that starts it as its own process and the scenarios it does not implement.
 
 import { createRequire } from "node:module";
+import { RUNTIME_FLAGS_ENV } from "@asyncview/core/adapter";
 import { pinned, runtimeCommand } from "@asyncview/cli/runtime-command";
 import type { TargetKind } from "./schema.ts";
 
@@ -16,8 +17,18 @@ export interface TargetDef {
   lacks: string[];
   /** The blocking baseline in a threads sweep: its own thread count, whatever --threads says first. */
   threads?: number;
-  /** The command line, given the options that shape it (port 0: the OS picks). */
-  command(options: { threads: number; port: number }): { command: string; args: string[] };
+  /**
+   * The command line, given the options that shape it (port 0: the OS picks; `workers`: the event-loop processes of
+   * asyncview's node, bun and deno adapters, --cores; other targets ignore it), and the environment it adds.
+   */
+  command(options: CommandOptions): { command: string; args: string[]; env?: Record<string, string> };
+}
+
+export interface CommandOptions {
+  threads: number;
+  port: number;
+  /** Processes serving the port (asyncview's --workers); 1 when absent. */
+  workers?: number;
 }
 
 /**
@@ -70,9 +81,16 @@ function asyncview(adapter: "node" | "bun" | "deno", app: string, suffix: string
     kind: "asyncview",
     adapter,
     lacks: [],
-    command: ({ port }) => {
-      const { command, args } = runtimeCommand(adapter);
-      return { command: adapter === "node" ? command : runtimeBinary(adapter), args: [...args, "--port", String(port), "--host", "127.0.0.1", "--no-access-log", app] };
+    command: ({ port, workers = 1 }) => {
+      const { command, args, flags } = runtimeCommand(adapter);
+      const several = workers > 1 ? ["--workers", String(workers)] : [];
+      return {
+        command: adapter === "node" ? command : runtimeBinary(adapter),
+        args: [...args, "--port", String(port), "--host", "127.0.0.1", "--no-access-log", ...several, app],
+        // As `asyncview serve` does: the supervisor starts its workers with the entry's own runtime flags (Deno's
+        // --unstable-no-legacy-abort among them: the same flags for every worker as for one process).
+        ...(workers > 1 ? { env: { [RUNTIME_FLAGS_ENV]: JSON.stringify(flags) } } : {}),
+      };
     },
   };
 }
@@ -125,7 +143,7 @@ export function sweepThreads(defs: TargetDef[], threads: readonly number[]): Tar
           // The count in the label too, so the report's charts tell the pools apart.
           label: `${def.label} (${t} threads)`,
           threads: t,
-          command: ({ port }: { port: number }) => def.command({ threads: t, port }),
+          command: (options: CommandOptions) => def.command({ ...options, threads: t }),
         })),
   );
 }

@@ -82,9 +82,9 @@ function luaScript(request: LoadRequest): string {
 
 /**
  * One wrk run: `-t1 -c<connections> -d<duration>`. `plain` runs wrk exactly as a person would (no script), for
- * the generator check; its percentiles are then unknown (zeros).
+ * the generator check; its percentiles are then unknown (zeros). `core`: where it runs (default the load core).
  */
-export async function runWrk(request: LoadRequest, options: { plain?: boolean } = {}): Promise<LoadResult> {
+export async function runWrk(request: LoadRequest, options: { plain?: boolean; core?: number } = {}): Promise<LoadResult> {
   const dir = mkdtempSync(join(tmpdir(), "asyncview-wrk-"));
   try {
     const script = join(dir, "bench.lua");
@@ -93,7 +93,7 @@ export async function runWrk(request: LoadRequest, options: { plain?: boolean } 
     const wrkArgs = ["-t1", `-c${request.connections}`, `-d${request.durationS}s`, "--timeout", `${timeout}s`];
     if (!options.plain) wrkArgs.push("-s", script);
     wrkArgs.push(request.url);
-    const { stdout, stderr, code, cpuPct: wallCpuPct, cpuS } = await runOnLoadCore("wrk", wrkArgs, (request.durationS + timeout + 10) * 1000);
+    const { stdout, stderr, code, cpuPct: wallCpuPct, cpuS } = await runOnLoadCore("wrk", wrkArgs, (request.durationS + timeout + 10) * 1000, options.core);
     // wrk's CPU over its measured window, not over the wall time with its start-up and exit: a wrk at 86% of the
     // wall time can be at 95% of the window, saturated.
     const busy = (durationS: number) => (cpuS === null || durationS <= 0 ? wallCpuPct : (100 * cpuS) / durationS);

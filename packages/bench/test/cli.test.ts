@@ -23,7 +23,7 @@ describe("pnpm bench", () => {
   it("--help names every option, target and scenario with its default", () => {
     const run = bench(["--help"]);
     expect(run.status).toBe(0);
-    for (const option of ["--targets", "--scenarios", "--connections", "--rate", "--duration", "--repeats", "--out", "--warmup", "--threads", "--load-tool", "--publish"]) {
+    for (const option of ["--targets", "--scenarios", "--connections", "--rate", "--duration", "--repeats", "--out", "--warmup", "--threads", "--cores", "--load-tool", "--publish"]) {
       expect(run.stdout).toContain(option);
     }
     for (const t of TARGETS) expect(run.stdout).toContain(t.id);

@@ -54,6 +54,7 @@ describe("one target alive at a time", () => {
       app: null,
       appScenarios: [],
       efficiencyRate: null,
+      cores: 1,
     };
     const events: LifecycleEvent[] = [];
     let maxAlive = 0;
