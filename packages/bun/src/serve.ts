@@ -125,44 +125,28 @@ async function serveHere(app: App, options: BunServeOptions, plan: ListenPlan): 
         if (checkHead && requestHeadSize(request) > limits.maxHeaderSize) {
           return toFetchResponse(errorResponse(headersTooLarge(limits.maxHeaderSize)));
         }
+        bunServer.timeout(request, 0);
         // The gate, the deadline, proxy headers and the access log (core's pipeline); `exchange` is the app's ServeInfo.
-        const exchange = pipeline.begin(new BunInfo(bunServer, request), request.method, url, (name) => request.headers.get(name) ?? undefined);
-        // The timer is switched off only once the app has to be waited for (the view went async, or its body is
-        // relayed): no timer fires while the view runs synchronously, and an answer made at once (most are) then
-        // leaves the connection's timer as it was, the keep-alive timeout, without two calls into Bun per request.
-        let timerOff = false;
-        const timerOffForApp = () => {
-          if (timerOff) return;
-          timerOff = true;
-          bunServer.timeout(request, 0);
-        };
+        const exchange = pipeline.begin(new BunInfo(bunServer, request), request.method, request.url, (name) => request.headers.get(name) ?? undefined);
         const answer = (response: Response) => {
           const upgrade = upgradeOf(response);
           // An upgraded socket holds its place under limitConcurrency (and gets its access-log line) until it closes.
-          if (upgrade !== undefined) {
-            timerOffForApp();
-            return upgradeSocket(request, bunServer, upgrade, exchange);
-          }
+          if (upgrade !== undefined) return upgradeSocket(request, bunServer, upgrade, exchange);
           // 499 in the log: the client left before the view answered (Bun aborted request.signal) or mid-body.
           const leftAlready = exchange.logged && request.signal.aborted;
-          const native = nativeResponse(
+          return nativeResponse(
             app,
             request,
             response,
             (clientLeft) => {
               exchange.end(clientLeft || leftAlready ? 499 : undefined);
-              if (!clientLeft && timerOff) bunServer.timeout(request, keepAliveSeconds); // idle again: the keep-alive timeout
+              if (!clientLeft) bunServer.timeout(request, keepAliveSeconds); // idle again: the keep-alive timeout
             },
             { waitingForApp: () => bunServer.timeout(request, 0), waitingForClient: () => bunServer.timeout(request, writeSeconds) },
           );
-          // A relayed body (a promise): its first chunk is awaited now, so the timer goes off before any tick.
-          if (native instanceof Promise) timerOffForApp();
-          return native;
         };
         const result = exchange.handle(app, request);
-        if (!(result instanceof Promise)) return answer(result);
-        timerOffForApp();
-        return result.then(answer);
+        return result instanceof Promise ? result.then(answer) : answer(result);
       },
       websocket: {
         // Bun's limits are server-wide: the native cap is the largest route's; core enforces each route's own and
