@@ -5,14 +5,15 @@ import { runtimeServices, type AsyncStorage } from "./runtime.ts";
 
 /** One request's context: its variables, and the request its id is derived from. */
 interface Scope {
-  readonly vars: Map<ContextVar<unknown>, unknown>;
+  /** Made on the first `set` in this context: most requests set no variable, and pay for no Map. */
+  vars: Map<ContextVar<unknown>, unknown> | undefined;
   readonly request: Request | undefined;
   id: string | undefined;
 }
 
 let storage: AsyncStorage<Scope> | undefined;
 /** Values set outside any request (module setup, tests): Python's top-level context. */
-const root: Scope = { vars: new Map(), request: undefined, id: undefined };
+const root: Scope = { vars: undefined, request: undefined, id: undefined };
 
 function store(): AsyncStorage<Scope> | undefined {
   if (storage) return storage;
@@ -49,13 +50,14 @@ export class ContextVar<T> {
 
   /** The value in the current context, else the default. */
   get(): T | undefined {
-    const scope = current();
-    return scope.vars.has(this as ContextVar<unknown>) ? (scope.vars.get(this as ContextVar<unknown>) as T) : this.#default;
+    const vars = current().vars;
+    return vars !== undefined && vars.has(this as ContextVar<unknown>) ? (vars.get(this as ContextVar<unknown>) as T) : this.#default;
   }
 
   /** Sets the value for the rest of the current context (this request, and tasks it spawns from now on). */
   set(value: T): void {
-    current().vars.set(this as ContextVar<unknown>, value);
+    const scope = current();
+    (scope.vars ??= new Map()).set(this as ContextVar<unknown>, value);
   }
 
   /** Runs `fn` in a copy of the current context where this variable is `value`. */
@@ -63,14 +65,14 @@ export class ContextVar<T> {
     const s = store();
     if (!s) throw new Error("ContextVar.run needs AsyncLocalStorage: import an adapter (@asyncview/node, /bun, /deno) first");
     const scope = copy(current());
-    scope.vars.set(this as ContextVar<unknown>, value);
+    (scope.vars ??= new Map()).set(this as ContextVar<unknown>, value);
     return s.run(scope, fn);
   }
 }
 
 /** A copy of `scope` (what a spawned task runs in), with the request id fixed now, while the request is alive. */
 function copy(scope: Scope): Scope {
-  return { vars: new Map(scope.vars), request: scope.request, id: idOf(scope) };
+  return { vars: scope.vars === undefined ? undefined : new Map(scope.vars), request: scope.request, id: idOf(scope) };
 }
 
 /**
@@ -79,7 +81,7 @@ function copy(scope: Scope): Scope {
  */
 export function runInRequestScope<R>(request: Request, fn: () => R, id?: string): R {
   const s = store();
-  return s ? s.run({ vars: new Map(), request, id }, fn) : fn();
+  return s ? s.run({ vars: undefined, request, id }, fn) : fn();
 }
 
 /**
@@ -112,7 +114,7 @@ export function runWithValues<R>(values: Record<string, unknown>, fn: () => R): 
   const scope = copy(current());
   for (const [name, value] of Object.entries(values)) {
     const v = registry.get(name) ?? new ContextVar(name);
-    scope.vars.set(v, value);
+    (scope.vars ??= new Map()).set(v, value);
   }
   return s.run(scope, fn);
 }
