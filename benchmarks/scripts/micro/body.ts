@@ -22,21 +22,10 @@ const post = (body: string, maxDepth?: number) => () =>
   readJson(new Request("http://127.0.0.1:8000/echo", { method: "POST", headers: { "content-type": "application/json" }, body }), {
     maxDepth,
   });
-/** As a server hands it over with Content-Length: the whole body read in one call, no read loop. */
-const postSized = (body: string) => () =>
-  readJson(
-    new Request("http://127.0.0.1:8000/echo", {
-      method: "POST",
-      headers: { "content-type": "application/json", "content-length": String(new TextEncoder().encode(body).byteLength) },
-      body,
-    }),
-  );
 
 export const bodyCases: Case[] = [
   { group: "body", name: `readJson ${(small.length / 1024).toFixed(0)} KB`, run: post(small) },
   { group: "body", name: `readJson ${(large.length / 1024).toFixed(0)} KB`, run: post(large) },
   { group: "body", name: `readJson ${(small.length / 1024).toFixed(0)} KB, no depth limit`, run: post(small, Infinity) },
   { group: "body", name: `readJson ${(large.length / 1024).toFixed(0)} KB, no depth limit`, run: post(large, Infinity) },
-  { group: "body", name: `readJson ${(small.length / 1024).toFixed(0)} KB, Content-Length`, run: postSized(small) },
-  { group: "body", name: `readJson ${(large.length / 1024).toFixed(0)} KB, Content-Length`, run: postSized(large) },
 ];

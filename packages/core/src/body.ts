@@ -72,15 +72,6 @@ export async function readBytes(request: Request, options: BodyOptions = {}): Pr
     throw tooLarge(limit);
   }
   if (request.body === null) return new Uint8Array(0);
-  // An announced length within the limit (and no chunked framing, which would override it) bounds the body: the
-  // runtime reads it whole in one call (Deno and Bun natively), cheaper than a read loop over the Fetch stream.
-  if (declared !== null && !request.bodyUsed && request.headers.get("transfer-encoding") === null) {
-    const bytes = await request.bytes().catch((error: unknown) => {
-      throw unreadable(error);
-    });
-    if (bytes.byteLength > limit) throw tooLarge(limit);
-    return bytes;
-  }
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
