@@ -1,18 +1,33 @@
 // Response writing hot path (Node): the pure parts (headerPairs, toFetchResponse) in-process, and the Node adapter's
-// writeResponse on a real node:http server on 127.0.0.1, timed as whole keep-alive round trips next to a bare writeHead/end.
+// writeResponse on a real node:http server on 127.0.0.1, timed as whole keep-alive round trips next to a bare writeHead/end
+// (and an ndjson() of 10 lines next to the same lines written by hand).
 
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { writeResponse } from "@asyncview/node/front";
-import { json } from "@asyncview/core";
+import { json, ndjson } from "@asyncview/core";
 import { headerPairs, toFetchResponse } from "@asyncview/core/adapter";
 import type { Case } from "./timing.ts";
 
 const data = { message: "hello", id: 42, tags: ["a", "b", "c"] };
 const body = JSON.stringify(data);
 
+const LINES = 10;
+
+async function* lines(): AsyncGenerator<{ i: number }> {
+  for (let i = 0; i < LINES; i++) yield { i };
+}
+
 function answer(req: IncomingMessage, res: ServerResponse): void {
   switch (req.url) {
+    case "/ndjson":
+      void writeResponse(res, ndjson(lines()), false);
+      return;
+    case "/bare-ndjson":
+      res.writeHead(200, ["content-type", "application/x-ndjson"]);
+      for (let i = 0; i < LINES; i++) res.write(`${JSON.stringify({ i })}\n`);
+      res.end();
+      return;
     case "/json":
       void writeResponse(res, json(data), false);
       return;
@@ -49,7 +64,7 @@ export async function responseWriteCases(): Promise<ResponseBench> {
       req.end();
     });
   // Warm the server and the client on all three paths alike, so the first case timed does not pay the JIT for the rest.
-  for (let i = 0; i < 1000; i++) for (const path of ["/bare", "/json", "/response"]) await get(path)();
+  for (let i = 0; i < 1000; i++) for (const path of ["/bare", "/json", "/response", "/bare-ndjson", "/ndjson"]) await get(path)();
   const cases: Case[] = [
     { group: "response", name: "headerPairs(json())", run: () => headerPairs(json(data)) },
     { group: "response", name: "headerPairs(new Response(string))", run: () => headerPairs(new Response(body)) },
@@ -57,6 +72,8 @@ export async function responseWriteCases(): Promise<ResponseBench> {
     { group: "response", name: "round trip, bare writeHead/end", run: get("/bare") },
     { group: "response", name: "round trip, writeResponse(json())", run: get("/json") },
     { group: "response", name: "round trip, writeResponse(new Response)", run: get("/response") },
+    { group: "response", name: `round trip, bare ${LINES} NDJSON lines`, run: get("/bare-ndjson") },
+    { group: "response", name: `round trip, writeResponse(ndjson()) ${LINES} lines`, run: get("/ndjson") },
   ];
   return {
     cases,

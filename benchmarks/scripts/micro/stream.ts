@@ -1,7 +1,7 @@
 // Stream writer hot path: core's stream() and ndjson() read to the end, and nativeResponse's relay (what Bun and
-// Deno are handed) on a 100-chunk stream. Each op builds the Response and drains its body; ns/op is per whole stream.
+// Deno are handed) on a 100-chunk stream, from a helper's source and from a plain ReadableStream. Each op builds the Response and drains its body; ns/op is per whole stream.
 
-import { ndjson, silentLogger, stream } from "@asyncview/core";
+import { ndjson, silentLogger, stream, toReadableStream } from "@asyncview/core";
 import { nativeResponse } from "@asyncview/core/adapter";
 import type { Case } from "./timing.ts";
 
@@ -33,5 +33,10 @@ export const streamCases: Case[] = [
     group: "stream",
     name: "nativeResponse relay, 100 chunks",
     run: async () => drain((await nativeResponse(reporter, request, stream(chunks()))).body),
+  },
+  {
+    group: "stream",
+    name: "nativeResponse relay, plain ReadableStream 100 chunks",
+    run: async () => drain((await nativeResponse(reporter, request, new Response(toReadableStream(chunks(), (c) => c)))).body),
   },
 ];

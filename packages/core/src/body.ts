@@ -57,9 +57,12 @@ export async function readBytes(request: Request, options: BodyOptions = {}): Pr
   const limit = options.limit ?? DEFAULT_BODY_LIMIT;
   const direct = (request as DirectBody)[READ_BODY]?.(limit);
   if (direct) {
-    const bytes = await direct.catch((error: unknown) => {
+    let bytes: Uint8Array | null;
+    try {
+      bytes = await direct;
+    } catch (error) {
       throw unreadable(error);
-    });
+    }
     if (bytes === null) throw tooLarge(limit);
     return bytes;
   }
@@ -94,11 +97,14 @@ export async function readBytes(request: Request, options: BodyOptions = {}): Pr
   return out;
 }
 
+/** Strict UTF-8 (a malformed sequence throws). Shared: without `{ stream: true }` a decode keeps no state between calls. */
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
 /** Reads the body as UTF-8 text; invalid UTF-8 gives 400. */
 export async function readText(request: Request, options: BodyOptions = {}): Promise<string> {
   const bytes = await readBytes(request, options);
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return utf8.decode(bytes);
   } catch {
     throw new HttpError(400, "request body is not valid UTF-8", { code: "bad_encoding" });
   }
@@ -153,7 +159,6 @@ function checkedMaxDepth(maxDepth: number | undefined): number {
 export async function readJson<T = unknown>(request: Request, options: BodyOptions = {}): Promise<T> {
   const maxDepth = checkedMaxDepth(options.maxDepth);
   const body = await readText(request, options);
-  if (body.trim() === "") throw new HttpError(400, "request body is empty; expected JSON", { code: "bad_json" });
   if (maxDepth !== Infinity && jsonTooDeep(body, maxDepth)) {
     throw new HttpError(400, `JSON body has nesting deeper than ${maxDepth} levels (arrays and objects inside one another)`, {
       code: "json_too_deep",
@@ -163,6 +168,8 @@ export async function readJson<T = unknown>(request: Request, options: BodyOptio
   try {
     return JSON.parse(body) as T;
   } catch {
+    // Whitespace only is not JSON either (JSON.parse refused it): said so, rather than "malformed".
+    if (body.trim() === "") throw new HttpError(400, "request body is empty; expected JSON", { code: "bad_json" });
     // The parser's own message differs between V8 (Node, Deno) and JavaScriptCore (Bun); this one does not.
     throw new HttpError(400, `malformed JSON body (${body.length} characters): expected one JSON document`, {
       code: "bad_json",

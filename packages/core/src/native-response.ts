@@ -2,7 +2,8 @@
 // read to its first chunk before the headers go, so a body that fails at once is a logged 500, one that fails later is logged once.
 
 import { errorResponse } from "./errors.ts";
-import { toFetchResponse } from "./responses.ts";
+import { toFetchResponse, withBody } from "./responses.ts";
+import { type ChunkSource, chunkBytes, takeChunks } from "./stream.ts";
 import type { Logger } from "./types.ts";
 
 /** What the relay reports to: the app's logger, and its debug flag for the 500's detail. */
@@ -27,12 +28,6 @@ export function logResponseFailure(
 }
 
 /**
- * The native Response for `response`. A streamed body is relayed one chunk at a time (no buffering): the first chunk
- * is read before the headers are sent (a failure there answers the logged JSON 500), a later failure is logged and
- * ends the stream in error. `onEnd` learns when the response is out of the app's hands: at once for a body that
- * is not streamed, else when the stream ends, fails, or is cancelled because the client left (`clientLeft`).
- */
-/**
  * For a relayed stream, whom the relay is waiting for: the app's source (a slow producer, never a stalled write) or
  * the client (a chunk was handed to the runtime). Bun arms its connection timer with it (the write timeout).
  */
@@ -41,6 +36,22 @@ export interface StreamPacing {
   waitingForClient(): void;
 }
 
+/** A ReadableStream's chunks as a ChunkSource (what the relay reads from a body that is not a stream helper's). */
+function readerChunks(body: ReadableStream<Uint8Array>): ChunkSource {
+  const reader = body.getReader();
+  return {
+    next: () => reader.read().then((step) => (step.done ? undefined : step.value)),
+    close: (reason) => reader.cancel(reason),
+  };
+}
+
+/**
+ * The native Response for `response`. A streamed body is relayed one chunk at a time (no buffering): the first chunk
+ * is read before the headers are sent (a failure there answers the logged JSON 500), a later failure is logged and
+ * ends the stream in error. A stream helper's chunks are relayed straight from its source (one ReadableStream, not
+ * two). `onEnd` learns when the response is out of the app's hands: at once for a body that is not streamed, else
+ * when the stream ends, fails, or is cancelled because the client left (`clientLeft`).
+ */
 export function nativeResponse(
   app: Reporter,
   request: Request,
@@ -48,8 +59,10 @@ export function nativeResponse(
   onEnd?: (clientLeft: boolean) => void,
   pacing?: StreamPacing,
 ): Response | Promise<Response> {
+  const chunks = takeChunks(response);
+  if (chunks !== undefined) return relay(app, request, response, chunks, onEnd, pacing);
   const native = toFetchResponse(response);
-  if (native === response && native.body !== null) return relay(app, request, native, native.body, onEnd, pacing);
+  if (native === response && native.body !== null) return relay(app, request, native, readerChunks(native.body), onEnd, pacing);
   onEnd?.(false); // a helper's string body cannot fail
   return native;
 }
@@ -57,27 +70,24 @@ export function nativeResponse(
 async function relay(
   app: Reporter,
   request: Request,
-  native: Response,
-  source: ReadableStream<Uint8Array>,
+  response: Response,
+  chunks: ChunkSource,
   onEnd: ((clientLeft: boolean) => void) | undefined,
   pacing: StreamPacing | undefined,
 ): Promise<Response> {
-  const reader = source.getReader();
-  type Read = Awaited<ReturnType<typeof reader.read>>;
-  let first: Read;
+  let first: Uint8Array | string | undefined;
   try {
-    first = await reader.read();
+    first = await chunks.next();
   } catch (error) {
     logResponseFailure(app, request, error, false);
     onEnd?.(false);
     return toFetchResponse(errorResponse(error, app.debug));
   }
-  const init = { status: native.status, statusText: native.statusText, headers: native.headers };
-  if (first.done) {
+  if (first === undefined) {
     onEnd?.(false);
-    return new Response(null, init);
+    return withBody(response, null);
   }
-  let pending: Uint8Array | undefined = first.value;
+  let pending: Uint8Array | undefined = chunkBytes(first);
   const body = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
@@ -87,10 +97,10 @@ async function relay(
           pacing?.waitingForClient();
           return;
         }
-        let next: Read;
+        let next: Uint8Array | string | undefined;
         try {
           pacing?.waitingForApp();
-          next = await reader.read();
+          next = await chunks.next();
         } catch (error) {
           logResponseFailure(app, request, error, true);
           onEnd?.(false);
@@ -99,8 +109,8 @@ async function relay(
           controller.error(undefined);
           return;
         }
-        if (!next.done) {
-          controller.enqueue(next.value);
+        if (next !== undefined) {
+          controller.enqueue(chunkBytes(next));
           pacing?.waitingForClient();
           return;
         }
@@ -109,10 +119,10 @@ async function relay(
       },
       cancel(reason) {
         onEnd?.(true);
-        return reader.cancel(reason);
+        return chunks.close(reason);
       },
     },
     { highWaterMark: 0 },
   );
-  return new Response(body, init);
+  return withBody(response, body);
 }

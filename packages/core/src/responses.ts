@@ -1,5 +1,5 @@
 // Response helpers a view returns: json, text, html, redirect.
-// They return standard Fetch Responses; the body string stays where an adapter can write it directly.
+// They return standard Fetch Responses; the body (a string, or a source to stream) stays where an adapter can write it directly.
 
 import { delegateToNative } from "./facade.ts";
 
@@ -14,23 +14,21 @@ export interface ResponseOptions {
 }
 
 /**
- * A Response whose body is a string known up front. It is a real `Response` to every reader
- * (`instanceof`, `headers`, `text()`, `body`, ...), but the Fetch object behind it is built only when
- * something reads the body through the Fetch API: constructing one costs ~10 us on Node, more than a
- * whole bare request. Adapters that can write a string directly read it from `BODY_TEXT` instead.
+ * A helper's Response whose body is known up front (a string: TextResponse; a source to stream: stream.ts). It is a
+ * real `Response` to every reader (`instanceof`, `headers`, `text()`, `body`, ...), but the Fetch object behind it is
+ * built only when something reads the body through the Fetch API: constructing one costs ~10 us on Node, more than a
+ * whole bare request. Adapters that can write the body directly read it through the subclass's hook instead.
  */
-class TextResponse {
+export abstract class LazyResponse {
   readonly status: number;
-  readonly #body: string;
   readonly #init: HeadersInit;
   #headers: Headers | undefined;
   #real: Response | undefined;
 
-  constructor(body: string, status: number, headers: HeadersInit) {
+  constructor(status: number, headers: HeadersInit) {
     if (!Number.isInteger(status) || status < 200 || status > 599) {
       throw new RangeError(`response status must be an integer in 200..599, got ${status}`);
     }
-    this.#body = body;
     this.status = status;
     this.#init = headers;
   }
@@ -59,10 +57,6 @@ class TextResponse {
   get redirected(): boolean {
     return false;
   }
-  /** The body text while no one consumed it through the Fetch API; undefined afterwards. */
-  get [BODY_TEXT](): string | undefined {
-    return this.#real === undefined ? this.#body : undefined;
-  }
   /** Flat lower-case [name, value, ...] pairs; Set-Cookie values stay separate. */
   get [HEADER_PAIRS](): string[] {
     const init = this.#init;
@@ -73,15 +67,45 @@ class TextResponse {
     }
     return flatten(this.headers);
   }
+  /** The Fetch Response behind this one once it was built, else undefined. */
+  protected get real(): Response | undefined {
+    return this.#real;
+  }
+  /** The body the Fetch Response behind this one is built with. */
+  protected abstract fetchBody(): BodyInit | null;
   /** The Fetch Response behind this one, built on first use. */
   materialize(): Response {
-    // Built from this facade's headers as they are now (the init itself when nobody touched them, which saves
-    // a Headers copy on the hot path); from then on `headers` and HEADER_PAIRS read the real Response's.
-    return (this.#real ??= new Response(this.#body, { status: this.status, headers: this.#headers ?? this.#init }));
+    return (this.#real ??= this.withBody(this.fetchBody()));
+  }
+  /**
+   * A native Response with this one's status and headers as they are now and `body` (what materialize() builds, and
+   * what a Fetch-native server gets for a relayed stream). Built from the init itself when nobody touched the
+   * headers, which saves a Headers copy on the hot path.
+   */
+  withBody(body: BodyInit | null): Response {
+    return new Response(body, { status: this.status, headers: this.#real?.headers ?? this.#headers ?? this.#init });
   }
 }
 
-delegateToNative(TextResponse, Response);
+delegateToNative(LazyResponse, Response);
+
+/** A Response whose body is a string: adapters that can write a string directly read it from `BODY_TEXT`. */
+class TextResponse extends LazyResponse {
+  readonly #body: string;
+
+  constructor(body: string, status: number, headers: HeadersInit) {
+    super(status, headers);
+    this.#body = body;
+  }
+
+  /** The body text while no one consumed it through the Fetch API; undefined afterwards. */
+  get [BODY_TEXT](): string | undefined {
+    return this.real === undefined ? this.#body : undefined;
+  }
+  protected override fetchBody(): string {
+    return this.#body;
+  }
+}
 
 /** A response's headers as flat lower-case [name, value, ...] pairs (a fresh array; each Set-Cookie its own pair). */
 export function headerPairs(response: Response): string[] {
@@ -104,22 +128,28 @@ export function hasHeader(pairs: readonly string[], name: string): boolean {
 
 /** Builds the native Fetch Response behind a helper's response (what servers that take Fetch Responses natively need). */
 export function toFetchResponse(response: Response): Response {
-  return response instanceof TextResponse ? response.materialize() : response;
+  return response instanceof LazyResponse ? response.materialize() : response;
+}
+
+/** A native Response with the status and headers of `response` (a helper's or any other) and `body` instead of its own. */
+export function withBody(response: Response, body: BodyInit | null): Response {
+  if (response instanceof LazyResponse) return response.withBody(body);
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
+/** The headers of a helper's response when `options` give some: theirs, with `defaults` for the names they lack. */
+export function headersWithDefaults(options: ResponseOptions, defaults: Record<string, string>): HeadersInit {
+  if (options.headers === undefined) return defaults;
+  const merged = new Headers(options.headers);
+  for (const name in defaults) if (!merged.has(name)) merged.set(name, defaults[name]!);
+  return merged;
 }
 
 function withText(body: string, contentType: string, init: ResponseOptions | number | undefined): Response {
   const options = typeof init === "number" ? { status: init } : (init ?? {});
-  let headers: HeadersInit;
-  if (options.headers === undefined) {
-    headers = { "content-type": contentType };
-  } else {
-    const merged = new Headers(options.headers);
-    if (!merged.has("content-type")) merged.set("content-type", contentType);
-    headers = merged;
-  }
+  const headers = headersWithDefaults(options, { "content-type": contentType });
   return new TextResponse(body, options.status ?? 200, headers) as unknown as Response;
 }
-
 /** `application/json` from any JSON-serialisable value. */
 export function json(data: unknown, init?: ResponseOptions | number): Response {
   const body = JSON.stringify(data);

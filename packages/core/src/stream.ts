@@ -1,7 +1,7 @@
 // Streaming responses from any AsyncIterable or Iterable (the seed's `async for`), NDJSON and Server-Sent Events.
 // Pull-based: the source advances only when the client reads (backpressure); a client that leaves closes it (`finally` runs).
 
-import type { ResponseOptions } from "./responses.ts";
+import { headersWithDefaults, LazyResponse, type ResponseOptions } from "./responses.ts";
 
 export type Chunk = string | Uint8Array;
 export type Source<T> = AsyncIterable<T> | Iterable<T>;
@@ -11,7 +11,21 @@ export interface StreamOptions extends ResponseOptions {
   contentType?: string;
 }
 
+/**
+ * A streamed body as an adapter reads it: `next()` gives the next non-empty chunk, or undefined at the end, and
+ * rejects when the source fails; `close()` stops the source (a generator's `finally` runs) when the client left.
+ */
+export interface ChunkSource {
+  next(): Promise<Chunk | undefined>;
+  close(reason?: unknown): Promise<void>;
+}
+
 const encoder = new TextEncoder();
+
+/** A chunk as bytes (what a ReadableStream carries). */
+export function chunkBytes(chunk: Chunk): Uint8Array {
+  return typeof chunk === "string" ? encoder.encode(chunk) : chunk;
+}
 
 function iteratorOf<T>(source: Source<T>): AsyncIterator<T> | Iterator<T> {
   if (typeof source === "object" && source !== null) {
@@ -21,63 +35,123 @@ function iteratorOf<T>(source: Source<T>): AsyncIterator<T> | Iterator<T> {
   throw new TypeError("stream(): source is neither AsyncIterable nor Iterable");
 }
 
+/** The chunks of an iterator, each item encoded; empty chunks are skipped (an empty chunked-encoding chunk would end the body). */
+class IteratorChunks<T> implements ChunkSource {
+  readonly #iterator: AsyncIterator<T> | Iterator<T>;
+  readonly #encode: (item: T) => Chunk;
+
+  constructor(source: Source<T>, encode: (item: T) => Chunk) {
+    this.#iterator = iteratorOf(source);
+    this.#encode = encode;
+  }
+
+  async next(): Promise<Chunk | undefined> {
+    for (;;) {
+      const step = await this.#iterator.next();
+      if (step.done) return undefined;
+      const chunk = this.#encode(step.value);
+      if (typeof chunk !== "string" && !(chunk instanceof Uint8Array)) {
+        throw new TypeError(`stream(): a chunk must be a string or a Uint8Array, got ${Object.prototype.toString.call(chunk)}`);
+      }
+      if (chunk.length > 0) return chunk;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#iterator.return?.();
+  }
+}
+
 /**
- * A byte stream that pulls one item from `source` each time the consumer wants more.
- * Cancelling the stream (client gone) calls the iterator's `return()`, so a generator's `finally` runs.
+ * A byte stream that pulls one chunk from `chunks` each time the consumer wants more.
+ * Cancelling the stream (client gone) closes the source, so a generator's `finally` runs.
  */
-export function toReadableStream<T>(source: Source<T>, encode: (item: T) => Chunk): ReadableStream<Uint8Array> {
-  const iterator = iteratorOf(source);
+function readableOf(chunks: ChunkSource): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        // Loop past empty chunks: a pull that enqueues nothing is not called again.
-        for (;;) {
-          const step = await iterator.next();
-          if (step.done) {
-            controller.close();
-            return;
-          }
-          const chunk = encode(step.value);
-          const bytes = typeof chunk === "string" ? encoder.encode(chunk) : chunk;
-          if (bytes.byteLength > 0) {
-            controller.enqueue(bytes);
-            return;
-          }
-        }
+        const chunk = await chunks.next();
+        if (chunk === undefined) controller.close();
+        else controller.enqueue(chunkBytes(chunk));
       },
-      async cancel() {
-        await iterator.return?.();
+      cancel(reason) {
+        return chunks.close(reason);
       },
     },
     { highWaterMark: 0 },
   );
 }
 
-function headersWith(options: StreamOptions | undefined, contentType: string, extra?: Record<string, string>): Headers {
-  const headers = new Headers(options?.headers);
-  if (!headers.has("content-type")) headers.set("content-type", options?.contentType ?? contentType);
-  for (const [name, value] of Object.entries(extra ?? {})) if (!headers.has(name)) headers.set(name, value);
-  return headers;
+/**
+ * A byte stream that pulls one item from `source` each time the consumer wants more.
+ * Cancelling the stream (client gone) calls the iterator's `return()`, so a generator's `finally` runs.
+ */
+export function toReadableStream<T>(source: Source<T>, encode: (item: T) => Chunk): ReadableStream<Uint8Array> {
+  return readableOf(new IteratorChunks(source, encode));
 }
+
+/**
+ * A streamed helper's Response. Its chunks go to an adapter that writes them itself (Node's, straight to the socket;
+ * core's relay for Bun and Deno, through one ReadableStream) unless someone read the body through the Fetch API
+ * first; the Fetch body, when asked for, is a ReadableStream over the same chunks.
+ */
+class StreamResponse extends LazyResponse {
+  readonly #chunks: ChunkSource;
+  #taken = false;
+
+  constructor(chunks: ChunkSource, status: number, headers: HeadersInit) {
+    super(status, headers);
+    this.#chunks = chunks;
+  }
+
+  protected override fetchBody(): ReadableStream<Uint8Array> {
+    // Once an adapter took the chunks, a Fetch body built afterwards has nothing to give (the adapter is sending them).
+    return readableOf({
+      next: () => (this.#taken ? Promise.reject(new TypeError("the body was handed to the server")) : this.#chunks.next()),
+      close: (reason) => (this.#taken ? Promise.resolve() : this.#chunks.close(reason)),
+    });
+  }
+
+  /** The chunks, once, while nobody has read or cancelled the Fetch body; else undefined. */
+  take(): ChunkSource | undefined {
+    if (this.#taken) return undefined;
+    const real = this.real;
+    if (real !== undefined && (real.bodyUsed || real.body === null || real.body.locked)) return undefined;
+    this.#taken = true;
+    return this.#chunks;
+  }
+}
+
+/**
+ * For an adapter: the chunks of a streamed helper's response (stream, ndjson, sse) to write itself, once; undefined
+ * for any other response, or when the body was already read through the Fetch API (then write `response.body`).
+ */
+export function takeChunks(response: Response): ChunkSource | undefined {
+  return response instanceof StreamResponse ? response.take() : undefined;
+}
+
+function streamed<T>(
+  source: Source<T>,
+  encode: (item: T) => Chunk,
+  options: ResponseOptions | undefined,
+  defaults: Record<string, string>,
+): Response {
+  const headers = headersWithDefaults(options ?? {}, defaults);
+  return new StreamResponse(new IteratorChunks(source, encode), options?.status ?? 200, headers) as unknown as Response;
+}
+
+const asChunk = (chunk: Chunk): Chunk => chunk;
+const asLine = (item: unknown): Chunk => `${JSON.stringify(item)}\n`;
 
 /** Streams strings or bytes as they are produced. */
 export function stream(source: Source<Chunk>, options?: StreamOptions): Response {
-  const body = toReadableStream(source, (chunk) => chunk);
-  return new Response(body, {
-    status: options?.status ?? 200,
-    headers: headersWith(options, "application/octet-stream"),
-  });
+  return streamed(source, asChunk, options, { "content-type": options?.contentType ?? "application/octet-stream" });
 }
 
 /** Streams one JSON document per line (`application/x-ndjson`). */
 export function ndjson(source: Source<unknown>, options?: StreamOptions): Response {
-  const body = toReadableStream(source, (item) => `${JSON.stringify(item)}\n`);
-  return new Response(body, {
-    status: options?.status ?? 200,
-    headers: headersWith(options, "application/x-ndjson"),
-  });
+  return streamed(source, asLine, options, { "content-type": options?.contentType ?? "application/x-ndjson" });
 }
-
 /** One Server-Sent Event. Non-string `data` is sent as JSON. */
 export interface SseEvent {
   data: unknown;
@@ -106,12 +180,9 @@ export function formatSse(event: SseEvent | string): string {
 
 /** Server-Sent Events from a source of events or strings; sets `cache-control: no-cache`. */
 export function sse(source: Source<SseEvent | string>, options?: ResponseOptions): Response {
-  const body = toReadableStream(source, formatSse);
-  return new Response(body, {
-    status: options?.status ?? 200,
-    headers: headersWith(options, "text/event-stream; charset=utf-8", {
-      "cache-control": "no-cache",
-      "x-accel-buffering": "no",
-    }),
+  return streamed(source, formatSse, options, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache",
+    "x-accel-buffering": "no",
   });
 }

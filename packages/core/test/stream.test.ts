@@ -2,7 +2,7 @@
 // runs when the reader cancels, and the NDJSON / SSE wire formats.
 
 import { describe, expect, it } from "vitest";
-import { formatSse, ndjson, sse, stream, toReadableStream } from "../src/stream.ts";
+import { formatSse, ndjson, sse, stream, takeChunks, toReadableStream } from "../src/stream.ts";
 
 describe("toReadableStream", () => {
   it("pulls one item per read: the generator does not run ahead of the reader", async () => {
@@ -89,5 +89,54 @@ describe("sse", () => {
     expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
     expect(res.headers.get("cache-control")).toBe("no-cache");
     expect(await res.text()).toBe("data: one\n\ndata: 2\n\n");
+  });
+});
+
+describe("a stream helper's chunks for adapters (takeChunks)", () => {
+  async function* rows() {
+    yield { i: 0 };
+    yield "";
+    yield { i: 1 };
+  }
+
+  it("hands the encoded, non-empty chunks over once; a Fetch body built afterwards refuses to read them", async () => {
+    const res = ndjson(rows());
+    const chunks = takeChunks(res)!;
+    expect(chunks).toBeDefined();
+    expect(takeChunks(res)).toBeUndefined();
+    expect(await chunks.next()).toBe('{"i":0}\n');
+    expect(await chunks.next()).toBe('""\n');
+    expect(await chunks.next()).toBe('{"i":1}\n');
+    expect(await chunks.next()).toBeUndefined();
+    await expect(res.text()).rejects.toThrow(/handed to the server/);
+  });
+
+  it("is not offered once the body was read through the Fetch API, nor for other responses", async () => {
+    const res = stream(["a", "b"]);
+    expect(await res.text()).toBe("ab");
+    expect(takeChunks(res)).toBeUndefined();
+    expect(takeChunks(new Response("x"))).toBeUndefined();
+  });
+
+  it("is offered when the Fetch body exists but nobody read it, and closing it runs the generator's finally", async () => {
+    let cleanedUp = false;
+    async function* source() {
+      try {
+        for (;;) yield "tick";
+      } finally {
+        cleanedUp = true;
+      }
+    }
+    const res = stream(source());
+    expect(res.body).not.toBeNull();
+    const chunks = takeChunks(res)!;
+    expect(await chunks.next()).toBe("tick");
+    await chunks.close();
+    expect(cleanedUp).toBe(true);
+  });
+
+  it("fails a chunk that is neither a string nor bytes with a clear error", async () => {
+    const chunks = takeChunks(stream([42 as never]))!;
+    await expect(chunks.next()).rejects.toThrow(/must be a string or a Uint8Array/);
   });
 });

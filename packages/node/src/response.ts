@@ -1,8 +1,9 @@
 // Writes a Fetch Response to Node's ServerResponse: status, headers (several Set-Cookie kept apart), body.
-// Helper bodies are written in one piece; streams chunk by chunk, waiting for 'drain' (backpressure).
+// Helper bodies are written in one piece; a stream helper's chunks straight from its source, other streams through
+// their reader, chunk by chunk, waiting for 'drain' (backpressure).
 
 import type { ServerResponse } from "node:http";
-import { BODY_TEXT, hasHeader, headerPairs } from "@asyncview/core/adapter";
+import { BODY_TEXT, type ChunkSource, hasHeader, headerPairs, takeChunks } from "@asyncview/core/adapter";
 import { closeForUnreadBody } from "./body.ts";
 
 function headerList(res: ServerResponse, response: Response, closeConnection: boolean): string[] {
@@ -44,6 +45,8 @@ export function writeResponse(res: ServerResponse, response: Response, closeConn
     res.end(helperBody);
     return;
   }
+  const chunks = takeChunks(response);
+  if (chunks !== undefined) return writeChunks(res, response.status, headers, chunks);
   const body = response.body;
   if (body === null) {
     res.writeHead(response.status, response.statusText || undefined, headers);
@@ -51,6 +54,52 @@ export function writeResponse(res: ServerResponse, response: Response, closeConn
     return;
   }
   return writeStream(res, response, body, headers);
+}
+
+/**
+ * Writes a stream helper's chunks straight to `res` (no web stream, no Fetch Response): the first chunk is awaited
+ * before the headers (a source that fails at once is the caller's 500), then each chunk is written as it comes, the
+ * next asked for only once the socket took this one (backpressure reaches the generator). Resolves when the last
+ * chunk is handed to the socket, or as soon as the client leaves (the source is then closed, so a generator's
+ * `finally` runs, even if it is stuck in an await that never ends). Rejects when the source fails, as writeStream.
+ */
+function writeChunks(res: ServerResponse, status: number, headers: string[], chunks: ChunkSource): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let open = true;
+    const onClose = () => {
+      if (res.writableFinished || !open) return;
+      open = false;
+      chunks.close(new Error("client disconnected")).catch(() => {});
+      resolve();
+    };
+    res.once("close", onClose);
+    const pump = async (): Promise<void> => {
+      let chunk = await chunks.next();
+      res.writeHead(status, undefined, headers);
+      while (chunk !== undefined) {
+        if (res.destroyed) return;
+        if (!res.write(chunk)) await waitForDrain(res);
+        chunk = await chunks.next();
+      }
+      res.end();
+    };
+    pump().then(
+      () => {
+        res.off("close", onClose);
+        if (res.destroyed) onClose(); // a close that came while the last chunk was awaited
+        resolve();
+      },
+      (error: unknown) => {
+        open = false;
+        res.off("close", onClose);
+        chunks.close().catch(() => {}); // a failed write left the source open (a failed source is closed already)
+        if (res.destroyed) return resolve(); // the client left (its source failed on the abort): nobody to tell
+        // After the headers: end the connection without the chunked terminator (what was written still arrives).
+        if (res.headersSent) res.socket?.end();
+        reject(error);
+      },
+    );
+  });
 }
 
 async function writeStream(
