@@ -2,6 +2,7 @@
 // Too large gives 413; malformed or too deeply nested JSON, or bad UTF-8, gives 400; each a JSON body naming the problem.
 
 import { HttpError } from "./errors.ts";
+import { runtimeServices } from "./runtime.ts";
 
 /** Default request body limit: 1 MiB (Hono's and Express's defaults are 100 KiB-1 MiB; Django's is 2.5 MB). */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -72,6 +73,15 @@ export async function readBytes(request: Request, options: BodyOptions = {}): Pr
     throw tooLarge(limit);
   }
   if (request.body === null) return new Uint8Array(0);
+  // An announced length within the limit (no chunked framing, which would override it) bounds the body: where the
+  // runtime reads a whole body natively (Bun), one call is cheaper than the loop below.
+  if (declared !== null && runtimeServices().wholeBodyRead && request.headers.get("transfer-encoding") === null) {
+    const bytes = await request.bytes().catch((error: unknown) => {
+      throw unreadable(error);
+    });
+    if (bytes.byteLength > limit) throw tooLarge(limit);
+    return bytes;
+  }
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
