@@ -1,4 +1,4 @@
-// The CI guard of issue 13: asyncview's server CPU per request on /hello stays within 1.5x of the same runtime's bare
+// The CI guard of issue 13: asyncview's server CPU per request on /hello stays within 2x of the same runtime's bare
 // server, measured the benchmark's way (schedstat over a fixed open-loop rate), A/B alternated; a slowed app fails it.
 
 import { describe, expect, it } from "vitest";
@@ -9,8 +9,12 @@ import { scenarioByName } from "../src/scenarios.ts";
 import { median } from "../src/stats.ts";
 import { asyncviewTargets, SERVER_ENV, targetById, type TargetDef } from "../src/targets.ts";
 
-/** asyncview / bare CPU per request above this fails: wide enough for a shared 2-core CI box, narrow enough for a real regression. */
-const MARGIN = 1.5;
+/**
+ * asyncview / bare CPU per request at or above this fails: wide enough for a shared 2-core CI box, narrow enough for a
+ * real regression. Not the issue's suggested 1.5: Deno's ratio (about 1.3-1.4 measured alone) read 1.53-1.80 per round
+ * while the rest of CI loaded both cores, which would make CI flaky; the busy-app control below reads 3.6-4.6.
+ */
+const MARGIN = 2;
 /** A modest fixed rate, far below every target's ceiling on one core (the benchmark's own efficiency rate is 3,000). */
 const RATE = 1000;
 const DURATION_S = 1;
