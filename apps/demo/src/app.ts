@@ -78,17 +78,17 @@ function upstream(): string {
   return env("ASYNCVIEW_UPSTREAM") ?? DEFAULT_UPSTREAM;
 }
 
-/** One upstream call; the signal cancels it when the client leaves or a sibling fails. */
-async function fetchItem(i: number, ms: number, signal: AbortSignal): Promise<unknown> {
-  const url = `${upstream()}/item?i=${i}&ms=${ms}`;
+/** One call to `base` (the upstream, read once per request); the signal cancels it when the client leaves or a sibling fails. */
+async function fetchItem(base: string, i: number, ms: number, signal: AbortSignal): Promise<unknown> {
+  const url = `${base}/item?i=${i}&ms=${ms}`;
   let response: Response;
   try {
     response = await fetch(url, { signal });
   } catch (error) {
     if (signal.aborted) throw error;
-    throw new HttpError(502, `upstream ${upstream()} is unreachable (start it with \`pnpm upstream\`)`, {
+    throw new HttpError(502, `upstream ${base} is unreachable (start it with \`pnpm upstream\`)`, {
       code: "upstream_unreachable",
-      details: { upstream: upstream() },
+      details: { upstream: base },
       cause: error,
     });
   }
@@ -107,8 +107,9 @@ function fanout(query: URLSearchParams): { n: number; ms: number } {
 app.get("/gather", async (_request, ctx) => {
   const { n, ms } = fanout(ctx.query);
   const started = performance.now();
+  const base = upstream();
   const results = await gather(
-    Array.from({ length: n }, (_, i) => (signal: AbortSignal) => fetchItem(i, ms, signal)),
+    Array.from({ length: n }, (_, i) => (signal: AbortSignal) => fetchItem(base, i, ms, signal)),
     { signal: ctx.signal },
   );
   return json({ n, ms, results, elapsedMs: Math.round(performance.now() - started) });
@@ -118,8 +119,9 @@ app.get("/gather", async (_request, ctx) => {
 app.get("/sequential", async (_request, ctx) => {
   const { n, ms } = fanout(ctx.query);
   const started = performance.now();
+  const base = upstream();
   const results: unknown[] = [];
-  for (let i = 0; i < n; i++) results.push(await fetchItem(i, ms, ctx.signal));
+  for (let i = 0; i < n; i++) results.push(await fetchItem(base, i, ms, ctx.signal));
   return json({ n, ms, results, elapsedMs: Math.round(performance.now() - started) });
 });
 
