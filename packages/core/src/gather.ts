@@ -27,7 +27,7 @@ export async function gather(
 ): Promise<unknown[]> {
   using link = linkSignals(options.signal);
   const signal = link.signal;
-  const running = tasks.map((task) => runInCopiedScope(() => start(task, signal)));
+  const running = tasks.map((task) => runInCopiedScope(() => startTask(task, signal)));
   if (options.settle) return Promise.allSettled(running);
   let first: { error: unknown } | undefined;
   for (const p of running) {
@@ -42,8 +42,8 @@ export async function gather(
   return outcomes.map((o) => (o as PromiseFulfilledResult<unknown>).value);
 }
 
-/** Calls `task` now (no extra microtask per task); a synchronous throw becomes its rejection, as in an async function. */
-function start(task: Task<unknown>, signal: AbortSignal): Promise<unknown> {
+/** Calls `task` now (no extra promise and microtask per task); a synchronous throw becomes its rejection, as in an async function. */
+export function startTask<T>(task: Task<T>, signal: AbortSignal): Promise<T> {
   try {
     return Promise.resolve(task(signal));
   } catch (error) {
