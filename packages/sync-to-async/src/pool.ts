@@ -1,6 +1,5 @@
-// A pool of up to N worker threads with a bounded FIFO queue, running one call per thread at a time; calls with the same
-// affinity key keep to one thread. Threads start on first need and end after idleTimeout without a call (their isolate's
-// memory goes back); `await using pool = new ThreadPool(...)` ends them all; idle threads never hold a process open.
+// A pool of up to N worker threads (started on need, ended after idleTimeout idle) with a bounded FIFO queue, one call per
+// thread at a time; calls with the same affinity key keep to one thread. `await using` ends them; idle threads hold no process open.
 
 import { availableParallelism } from "node:os";
 import { clearTimeout, setTimeout } from "node:timers";
