@@ -3,7 +3,7 @@
 // WebSocket /ws/echo and /ws/chat/:room (rooms), Server-Sent Events /events.
 
 import { App, env, gather, HttpError, intParam, json, ndjson, readJson, sleep, sse } from "@asyncview/core";
-import { syncToAsync } from "@asyncview/sync-to-async";
+import { syncToAsync, ThreadPool } from "@asyncview/sync-to-async";
 import { countPrimes } from "./cpu.ts";
 import type { User } from "./db.ts";
 
@@ -25,7 +25,6 @@ export const app = new App({ debug: ["1", "true"].includes(env("ASYNCVIEW_DEBUG"
 
 // Blocking functions, run in a worker thread so the event loop keeps serving (inline in blocking threads).
 const getUser = syncToAsync<[number], User | null>(new URL("./db.ts", import.meta.url), "getUser");
-const ensureDatabase = syncToAsync<[], { path: string; created: boolean }>(new URL("./db.ts", import.meta.url), "ensureDatabase");
 const countPrimesOffloaded = syncToAsync<[number], number>(new URL("./cpu.ts", import.meta.url), "countPrimes", {
   threadSensitive: false,
 });
@@ -56,9 +55,11 @@ app.get("/stream", (_request, ctx) => {
   return ndjson(lines());
 });
 
-// Create and seed the database (10,000 users) before the first request, off the event loop.
+// Create and seed the database (10,000 users) before the first request, off the event loop, on a thread of its own
+// that ends with the hook: a one-off job need not hold a whole isolate (tens of MiB) until the pool's idle timeout.
 app.onStartup(async () => {
-  await ensureDatabase();
+  await using pool = new ThreadPool({ threads: 1, name: "demo startup" });
+  await syncToAsync<[], { path: string; created: boolean }>(new URL("./db.ts", import.meta.url), "ensureDatabase", { pool })();
 });
 
 // The seed's `user = User.objects.get(id=1)`: a blocking query, awaited through syncToAsync.
