@@ -3,7 +3,7 @@
 // WebSocket /ws/echo and /ws/chat/:room (rooms), Server-Sent Events /events.
 
 import { App, env, gather, HttpError, intParam, json, ndjson, readJson, sleep, sse } from "@asyncview/core";
-import { syncToAsync } from "@asyncview/sync-to-async";
+import { syncToAsync, ThreadPool } from "@asyncview/sync-to-async";
 import { countPrimes } from "./cpu.ts";
 import type { User } from "./db.ts";
 
@@ -25,7 +25,6 @@ export const app = new App({ debug: ["1", "true"].includes(env("ASYNCVIEW_DEBUG"
 
 // Blocking functions, run in a worker thread so the event loop keeps serving (inline in blocking threads).
 const getUser = syncToAsync<[number], User | null>(new URL("./db.ts", import.meta.url), "getUser");
-const ensureDatabase = syncToAsync<[], { path: string; created: boolean }>(new URL("./db.ts", import.meta.url), "ensureDatabase");
 const countPrimesOffloaded = syncToAsync<[number], number>(new URL("./cpu.ts", import.meta.url), "countPrimes", {
   threadSensitive: false,
 });
@@ -56,9 +55,11 @@ app.get("/stream", (_request, ctx) => {
   return ndjson(lines());
 });
 
-// Create and seed the database (10,000 users) before the first request, off the event loop.
+// Create and seed the database (10,000 users) before the first request, off the event loop, on a thread of its own
+// that ends with the hook: a one-off job need not hold a whole isolate (tens of MiB) until the pool's idle timeout.
 app.onStartup(async () => {
-  await ensureDatabase();
+  await using pool = new ThreadPool({ threads: 1, name: "demo startup" });
+  await syncToAsync<[], { path: string; created: boolean }>(new URL("./db.ts", import.meta.url), "ensureDatabase", { pool })();
 });
 
 // The seed's `user = User.objects.get(id=1)`: a blocking query, awaited through syncToAsync.
@@ -78,17 +79,17 @@ function upstream(): string {
   return env("ASYNCVIEW_UPSTREAM") ?? DEFAULT_UPSTREAM;
 }
 
-/** One upstream call; the signal cancels it when the client leaves or a sibling fails. */
-async function fetchItem(i: number, ms: number, signal: AbortSignal): Promise<unknown> {
-  const url = `${upstream()}/item?i=${i}&ms=${ms}`;
+/** One call to `base` (the upstream, read once per request); the signal cancels it when the client leaves or a sibling fails. */
+async function fetchItem(base: string, i: number, ms: number, signal: AbortSignal): Promise<unknown> {
+  const url = `${base}/item?i=${i}&ms=${ms}`;
   let response: Response;
   try {
     response = await fetch(url, { signal });
   } catch (error) {
     if (signal.aborted) throw error;
-    throw new HttpError(502, `upstream ${upstream()} is unreachable (start it with \`pnpm upstream\`)`, {
+    throw new HttpError(502, `upstream ${base} is unreachable (start it with \`pnpm upstream\`)`, {
       code: "upstream_unreachable",
-      details: { upstream: upstream() },
+      details: { upstream: base },
       cause: error,
     });
   }
@@ -107,8 +108,9 @@ function fanout(query: URLSearchParams): { n: number; ms: number } {
 app.get("/gather", async (_request, ctx) => {
   const { n, ms } = fanout(ctx.query);
   const started = performance.now();
+  const base = upstream();
   const results = await gather(
-    Array.from({ length: n }, (_, i) => (signal: AbortSignal) => fetchItem(i, ms, signal)),
+    Array.from({ length: n }, (_, i) => (signal: AbortSignal) => fetchItem(base, i, ms, signal)),
     { signal: ctx.signal },
   );
   return json({ n, ms, results, elapsedMs: Math.round(performance.now() - started) });
@@ -118,8 +120,9 @@ app.get("/gather", async (_request, ctx) => {
 app.get("/sequential", async (_request, ctx) => {
   const { n, ms } = fanout(ctx.query);
   const started = performance.now();
+  const base = upstream();
   const results: unknown[] = [];
-  for (let i = 0; i < n; i++) results.push(await fetchItem(i, ms, ctx.signal));
+  for (let i = 0; i < n; i++) results.push(await fetchItem(base, i, ms, ctx.signal));
   return json({ n, ms, results, elapsedMs: Math.round(performance.now() - started) });
 });
 

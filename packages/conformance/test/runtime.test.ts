@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { pinned } from "@asyncview/cli/runtime-command";
 import { describe, expect, it } from "vitest";
 
-const FILES = { "toolkit.check.ts": 17, "sync-to-async.check.ts": 18 };
+const FILES = { "toolkit.check.ts": 17, "sync-to-async.check.ts": 20 };
 const command = (runtime: string, file: string): [string, string[]] => {
   const path = fileURLToPath(new URL(`./runtime/${file}`, import.meta.url));
   if (runtime === "bun") return [pinned("bun"), [path]];

@@ -3,6 +3,7 @@
 
 import { runInCopiedScope } from "./context-var.ts";
 import { linkSignals, type LinkedSignal } from "./signals.ts";
+import { startTask } from "./gather.ts";
 import type { Task } from "./timeout.ts";
 import type { Logger } from "./types.ts";
 
@@ -54,7 +55,7 @@ export class TaskGroup implements AsyncDisposable {
     if (this.#link.signal.aborted) throw new TaskGroupClosedError(`${this.name} was cancelled: ${String(this.#link.signal.reason)}`);
     // Like asyncio's create_task, the task runs in a copy of the spawner's context (ContextVar values).
     const signal = this.#link.signal;
-    const run = runInCopiedScope(() => Promise.resolve().then(() => task(signal)));
+    const run = runInCopiedScope(() => startTask(task, signal));
     const tracked = run.then(
       () => {
         this.#pending.delete(tracked);

@@ -1,7 +1,8 @@
-// A fixed pool of worker threads with a bounded FIFO queue, running one call per thread at a time; calls with the same
-// affinity key keep to one thread. `await using pool = new ThreadPool(...)` ends its threads; idle threads never hold a process open.
+// A pool of up to N worker threads (started on need, ended after idleTimeout idle) with a bounded FIFO queue, one call per
+// thread at a time; calls with the same affinity key keep to one thread. `await using` ends them; idle threads hold no process open.
 
 import { availableParallelism } from "node:os";
+import { clearTimeout, setTimeout } from "node:timers";
 import { Worker } from "node:worker_threads";
 import { HttpError, runOutsideRequests } from "@asyncview/core";
 import { uncopyableCall } from "./copy.ts";
@@ -9,6 +10,12 @@ import type { CallMessage, ResultMessage, SerializedError } from "./protocol.ts"
 
 /** Calls that may wait for a thread before a call is refused. */
 export const DEFAULT_QUEUE_SIZE = 1024;
+/**
+ * How long a thread may wait without a call before it ends, ms: 10 s, as Tokio's blocking pool keeps an idle thread
+ * (`thread_keep_alive`). A thread is a whole JavaScript isolate (about 10 MiB on Node, with its modules' state), so
+ * an idle one should not be held forever; the next call after that starts a new thread (tens of ms).
+ */
+export const DEFAULT_IDLE_TIMEOUT = 10_000;
 
 export interface ThreadPoolOptions {
   /** Threads in the pool. Default: the number of cores. */
@@ -17,6 +24,8 @@ export interface ThreadPoolOptions {
   queueSize?: number;
   /** Named in errors. */
   name?: string;
+  /** Milliseconds a thread may stay without a call before it ends. Default 10 s; `Infinity` keeps threads for good. */
+  idleTimeout?: number;
 }
 
 /** What to do with a running call when its signal aborts: stop waiting (the thread finishes it), or end the thread. */
@@ -46,6 +55,8 @@ interface Thread {
   call: Call | undefined;
   /** Calls bound to this thread by their affinity, waiting for it. */
   waiting: Call[];
+  /** When it last became free (performance.now()); undefined while it has work. */
+  idleSince: number | undefined;
 }
 
 const WORKER_URL = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url); // dist/ ships .js
@@ -66,14 +77,36 @@ export class ThreadPool implements AsyncDisposable {
   readonly #threads = new Set<Thread>();
   readonly #queue: Call[] = [];
   readonly #bound = new WeakMap<object, Thread>();
+  #idleTimeout = DEFAULT_IDLE_TIMEOUT;
+  /** The one timer that ends idle threads, while some thread is idle. */
+  #sweep: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
   constructor(options: ThreadPoolOptions = {}) {
     this.size = options.threads ?? availableParallelism();
     this.queueSize = options.queueSize ?? DEFAULT_QUEUE_SIZE;
     this.name = options.name ?? "syncToAsync pool";
+    this.idleTimeout = options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT;
     if (!Number.isSafeInteger(this.size) || this.size < 1) throw new RangeError(`threads must be an integer >= 1, got ${this.size}`);
     if (!Number.isSafeInteger(this.queueSize) || this.queueSize < 0) throw new RangeError(`queueSize must be an integer >= 0, got ${this.queueSize}`);
+  }
+
+  /**
+   * Milliseconds a thread may stay without a call before it ends (settable, for the default pools:
+   * `defaultPools().threadSensitive.idleTimeout = 60_000`). A request bound to a thread that ended continues on another.
+   */
+  get idleTimeout(): number {
+    return this.#idleTimeout;
+  }
+
+  set idleTimeout(ms: number) {
+    if (typeof ms !== "number" || !(ms >= 0)) throw new RangeError(`idleTimeout must be a number of ms >= 0 (or Infinity), got ${ms}`);
+    this.#idleTimeout = ms;
+  }
+
+  /** Threads alive now (each started on first need, ended after idleTimeout without a call). */
+  get alive(): number {
+    return this.#threads.size;
   }
 
   /** Calls waiting for a thread. */
@@ -121,6 +154,7 @@ export class ThreadPool implements AsyncDisposable {
   /** Ends every thread; calls still waiting or running are rejected. */
   async close(): Promise<void> {
     this.#closed = true;
+    clearTimeout(this.#sweep);
     const reason = new Error(`${this.name} closed`);
     for (const call of this.#queue.splice(0)) this.#settle(call, undefined, reason);
     await Promise.all(
@@ -157,7 +191,7 @@ export class ThreadPool implements AsyncDisposable {
     if (this.#threads.size >= this.size) return undefined;
     // Made outside the request that needs it: a thread's events would otherwise run in, and keep alive, that request.
     const worker = runOutsideRequests(() => new Worker(WORKER_URL));
-    const thread: Thread = { worker, call: undefined, waiting: [] };
+    const thread: Thread = { worker, call: undefined, waiting: [], idleSince: undefined };
     this.#threads.add(thread);
     worker.on("message", (reply: ResultMessage) => {
       const call = thread.call;
@@ -194,6 +228,7 @@ export class ThreadPool implements AsyncDisposable {
       return this.#release(thread);
     }
     thread.call = call;
+    thread.idleSince = undefined;
     thread.worker.ref();
   }
 
@@ -202,6 +237,33 @@ export class ThreadPool implements AsyncDisposable {
     const next = thread.waiting.shift() ?? this.#queue.shift();
     if (next) return this.#start(thread, next);
     thread.worker.unref(); // an idle pool never keeps the process alive
+    thread.idleSince = performance.now();
+    this.#sweepIn(this.#idleTimeout);
+  }
+
+  /** Schedules the idle sweep in `ms` unless one is due already (one timer per pool, made outside any request). */
+  #sweepIn(ms: number): void {
+    if (this.#sweep !== undefined || this.#closed || !Number.isFinite(this.#idleTimeout)) return;
+    this.#sweep = runOutsideRequests(() => setTimeout(() => this.#endIdle(), ms));
+    this.#sweep.unref();
+  }
+
+  /** Ends the threads idle for idleTimeout; sweeps again when the next of the others is due. */
+  #endIdle(): void {
+    this.#sweep = undefined;
+    const now = performance.now();
+    let next = Infinity;
+    for (const t of this.#threads) {
+      if (t.call || t.waiting.length > 0 || t.idleSince === undefined) continue;
+      const due = t.idleSince + this.#idleTimeout;
+      if (due > now) {
+        next = Math.min(next, due);
+        continue;
+      }
+      this.#threads.delete(t); // its bindings lapse: #boundTo binds their keys anew
+      void t.worker.terminate();
+    }
+    if (next !== Infinity) this.#sweepIn(next - now);
   }
 
   #cancel(call: Call, reason: unknown): void {

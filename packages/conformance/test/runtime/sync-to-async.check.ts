@@ -1,5 +1,5 @@
 // syncToAsync in this runtime (node, bun or deno, whichever runs this file): results, errors with their stack,
-// thread sensitivity (per request), the queue limit, both cancellation modes, context, uncopyable arguments.
+// thread sensitivity (per request), the queue limit, both cancellation modes, context, uncopyable arguments, idle threads ending.
 
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -219,6 +219,28 @@ check("10,000 requests leave no thread binding behind", async () => {
   assertEqual(firsts.filter((ref) => ref.deref() !== undefined).length, 0, "requests of the first batch (which started the threads) still held");
   const pool = defaultPools().threadSensitive;
   assertEqual(pool.busy + pool.queued, 0, "calls held by the pool");
+});
+
+// ---- issue 13: idle threads end ---------------------------------------------------------------------------
+
+check("a thread ends after idleTimeout without a call, never while busy, and the next call starts a new one", async () => {
+  await using pool = new ThreadPool({ threads: 1, idleTimeout: 150 });
+  const sleep = syncToAsync<[number], { threadId: number }>(WORK, "blockingSleep", { pool });
+  const first = (await within(10_000, sleep(400), "a call longer than idleTimeout")).threadId;
+  assertEqual((await sleep(1)).threadId, first, "a call right after reuses the thread");
+  assertEqual(pool.alive, 1, "threads alive while in use");
+  for (let waited = 0; pool.alive > 0 && waited < 10_000; waited += 50) await delay(50);
+  assertEqual(pool.alive, 0, "threads alive after idleTimeout");
+  const next = (await within(10_000, sleep(1), "the call after the thread ended")).threadId;
+  assert(next !== first, `a new thread (was ${first}, now ${next})`);
+});
+
+check("idleTimeout defaults to 10 s, is settable on the default pools, and refuses a negative value", async () => {
+  assertEqual(new ThreadPool().idleTimeout, 10_000);
+  const pool = defaultPools().threadSensitive;
+  assertEqual(pool.idleTimeout, 10_000);
+  const refused = (await rejection(Promise.resolve().then(() => new ThreadPool({ idleTimeout: -1 })))) as Error;
+  assert(refused instanceof RangeError && /idleTimeout must be a number of ms >= 0/.test(refused.message), String(refused));
 });
 
 await runChecks();
