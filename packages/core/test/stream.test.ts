@@ -4,6 +4,24 @@
 import { describe, expect, it } from "vitest";
 import { formatSse, ndjson, sse, stream, takeChunks, toReadableStream } from "../src/stream.ts";
 
+/** A generator of "tick" forever, and whether its `finally` ran (what closing a stream must cause). */
+function endlessTicks(): { source: AsyncGenerator<string>; readonly cleanedUp: boolean } {
+  let cleanedUp = false;
+  async function* ticks() {
+    try {
+      for (;;) yield "tick";
+    } finally {
+      cleanedUp = true;
+    }
+  }
+  return {
+    source: ticks(),
+    get cleanedUp() {
+      return cleanedUp;
+    },
+  };
+}
+
 describe("toReadableStream", () => {
   it("pulls one item per read: the generator does not run ahead of the reader", async () => {
     let produced = 0;
@@ -24,18 +42,11 @@ describe("toReadableStream", () => {
   });
 
   it("runs the generator's finally when the reader cancels", async () => {
-    let cleanedUp = false;
-    async function* source() {
-      try {
-        for (;;) yield "tick";
-      } finally {
-        cleanedUp = true;
-      }
-    }
-    const reader = toReadableStream(source(), (s) => s).getReader();
+    const ticks = endlessTicks();
+    const reader = toReadableStream(ticks.source, (s) => s).getReader();
     await reader.read();
     await reader.cancel("client left");
-    expect(cleanedUp).toBe(true);
+    expect(ticks.cleanedUp).toBe(true);
   });
 
   it("accepts sync iterables and bytes, skipping empty chunks", async () => {
@@ -119,20 +130,13 @@ describe("a stream helper's chunks for adapters (takeChunks)", () => {
   });
 
   it("is offered when the Fetch body exists but nobody read it, and closing it runs the generator's finally", async () => {
-    let cleanedUp = false;
-    async function* source() {
-      try {
-        for (;;) yield "tick";
-      } finally {
-        cleanedUp = true;
-      }
-    }
-    const res = stream(source());
+    const ticks = endlessTicks();
+    const res = stream(ticks.source);
     expect(res.body).not.toBeNull();
     const chunks = takeChunks(res)!;
     expect(await chunks.next()).toBe("tick");
     await chunks.close();
-    expect(cleanedUp).toBe(true);
+    expect(ticks.cleanedUp).toBe(true);
   });
 
   it("fails a chunk that is neither a string nor bytes with a clear error", async () => {
