@@ -1,6 +1,7 @@
 // The fixed pool of worker threads and the FIFO queue in front of it: a thread takes one request (or WebSocket), holds
 // it until its response is complete (the socket closed), then takes the next. A thread that dies is replaced.
 
+import { setFlagsFromString } from "node:v8";
 import { Worker } from "node:worker_threads";
 import type { Logger } from "@asyncview/core";
 import type { BodyPiece } from "./body-source.ts";
@@ -49,6 +50,16 @@ export interface PoolOptions {
   rooms: RoomHub;
 }
 
+/**
+ * Node 24's V8 can abort a process whose threads run WebAssembly (undici's fetch parser, the type stripper) with
+ * `Check failed: jit_page.has_value()`: seen once in CI, in this pool's process, in a thread tiering up a
+ * wasm-to-JS wrapper and freeing one from the wrapper cache all threads share. Wrappers that stay generic (never
+ * tiered up) take that path away, for this process only; it costs each wasm-to-JS call 15-35 ns (measured).
+ */
+function keepWasmWrappersGeneric(): void {
+  setFlagsFromString("--wasm-wrapper-tiering-budget=2147483647");
+}
+
 export class WorkerPool {
   readonly size: number;
   readonly #options: PoolOptions;
@@ -66,6 +77,7 @@ export class WorkerPool {
 
   /** Starts every thread; resolves once each imported the app and ran its startup hooks. */
   async start(): Promise<void> {
+    keepWasmWrappersGeneric();
     const started = Array.from({ length: this.size }, () => this.#spawn());
     const results = await Promise.allSettled(started);
     const failure = results.find((r) => r.status === "rejected");
