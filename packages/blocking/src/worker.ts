@@ -104,6 +104,10 @@ function toRequest(message: RequestMessage, h: Held): Request {
   return new ThreadRequest(message.url, { method: message.method, headers, body, duplex: "half" } as RequestInit, h.controller.signal);
 }
 
+function nextMacrotask(): Promise<null> {
+  return new Promise((resolve) => setImmediate(resolve, null));
+}
+
 async function run(app: App, message: RequestMessage): Promise<void> {
   const h: Held = (held = {
     id: message.id,
@@ -132,11 +136,14 @@ async function run(app: App, message: RequestMessage): Promise<void> {
     if (h.gone) return void (await reader.cancel().catch(() => {}));
     const first = await reader.read();
     if (first.done) return await send(h, { ...head, body: new Uint8Array(0), more: false });
+    // A body complete at once (a Response made from a string or bytes) goes out whole, with a Content-Length, as on
+    // the other adapters; one still producing goes chunk by chunk.
+    const pending = reader.read();
+    const second = await Promise.race([pending, nextMacrotask()]);
+    if (second !== null && second.done) return await send(h, { ...head, body: first.value, more: false });
     headersSent = true;
     await send(h, { ...head, body: first.value, more: true });
-    for (;;) {
-      const next = await reader.read();
-      if (next.done) break;
+    for (let next = await pending; !next.done; next = await reader.read()) {
       await send(h, { type: "chunk", id, bytes: next.value });
     }
     await send(h, { type: "end", id });

@@ -246,6 +246,13 @@ export function defineConformanceSuite(adapter: AdapterUnderTest): void {
         ]);
       });
 
+      it("sends a Response the view made from a string whole, with a Content-Length, not chunked", async () => {
+        const res = await raw(`${base}/cookies`);
+        expect(res.headers["content-length"]).toBe(String(Buffer.byteLength('{"cookies":3}')));
+        expect(res.headers["transfer-encoding"]).toBeUndefined();
+        expect(res.body.toString()).toBe('{"cookies":3}');
+      });
+
       check("runtime-name", "tells the view which runtime serves it", async () => {
         expect((await getJson(`${base}/runtime`)).body).toEqual({ runtime: adapter.name });
       });

@@ -3,7 +3,7 @@
 
 import { errorResponse } from "./errors.ts";
 import { toFetchResponse, withBody } from "./responses.ts";
-import { type ChunkSource, chunkBytes, takeChunks } from "./stream.ts";
+import { type ChunkSource, chunkBytes, readerChunks, takeChunks } from "./stream.ts";
 import type { Logger } from "./types.ts";
 
 /** What the relay reports to: the app's logger, and its debug flag for the 500's detail. */
@@ -36,15 +36,6 @@ export interface StreamPacing {
   waitingForClient(): void;
 }
 
-/** A ReadableStream's chunks as a ChunkSource (what the relay reads from a body that is not a stream helper's). */
-function readerChunks(body: ReadableStream<Uint8Array>): ChunkSource {
-  const reader = body.getReader();
-  return {
-    next: () => reader.read().then((step) => (step.done ? undefined : step.value)),
-    close: (reason) => reader.cancel(reason),
-  };
-}
-
 /**
  * The native Response for `response`. A streamed body is relayed one chunk at a time (no buffering): the first chunk
  * is read before the headers are sent (a failure there answers the logged JSON 500), a later failure is logged and
@@ -62,9 +53,65 @@ export function nativeResponse(
   const chunks = takeChunks(response);
   if (chunks !== undefined) return relay(app, request, response, chunks, onEnd, pacing);
   const native = toFetchResponse(response);
-  if (native === response && native.body !== null) return relay(app, request, native, readerChunks(native.body), onEnd, pacing);
+  if (native === response && native.body !== null) return relayOwn(app, request, native, native.body, onEnd, pacing);
   onEnd?.(false); // a helper's string body cannot fail
   return native;
+}
+
+/** What `Promise.race` settles with when the read it was given had not settled yet. */
+const NOT_YET: unique symbol = Symbol("not yet");
+const notYet = Promise.resolve(NOT_YET);
+
+/**
+ * A Response the view built itself. One whose body is complete at once (made from a string or bytes, as
+ * `Response.json()` makes it: its stream gives its one chunk, then has already ended) is answered whole, so the
+ * runtime sends it in one write with a Content-Length, as the Node writer does; relaying it as a stream cost a
+ * `Response.json()` echo on Deno 56 µs of CPU per request, against 46 with the `json()` helper. Any other body is relayed.
+ */
+async function relayOwn(
+  app: Reporter,
+  request: Request,
+  response: Response,
+  body: ReadableStream<Uint8Array>,
+  onEnd: ((clientLeft: boolean) => void) | undefined,
+  pacing: StreamPacing | undefined,
+): Promise<Response> {
+  const reader = body.getReader();
+  type Step = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]>>;
+  let first: Step;
+  let second: Step | typeof NOT_YET = NOT_YET;
+  let pending: Promise<Step> | undefined;
+  try {
+    first = await reader.read();
+    if (!first.done) {
+      pending = reader.read();
+      second = await Promise.race([pending, notYet]); // a read of an ended stream has settled already
+    }
+  } catch (error) {
+    reader.cancel().catch(() => {});
+    logResponseFailure(app, request, error, false);
+    onEnd?.(false);
+    return toFetchResponse(errorResponse(error, app.debug));
+  }
+  if (first.done || (second !== NOT_YET && second.done)) {
+    onEnd?.(false);
+    return withBody(response, first.done ? null : (first.value as Uint8Array<ArrayBuffer>));
+  }
+  // Still producing: relayed from its first chunk on, the read already asked for included.
+  const head: Uint8Array[] = second === NOT_YET ? [first.value] : [first.value, second.value];
+  if (second !== NOT_YET) pending = undefined;
+  const rest = readerChunks(reader);
+  const chunks: ChunkSource = {
+    next: async () => {
+      if (head.length > 0) return head.shift();
+      if (pending === undefined) return rest.next();
+      const step = await pending;
+      pending = undefined;
+      return step.done ? undefined : step.value;
+    },
+    close: rest.close,
+  };
+  return relay(app, request, response, chunks, onEnd, pacing);
 }
 
 async function relay(

@@ -20,6 +20,15 @@ export interface ChunkSource {
   close(reason?: unknown): Promise<void>;
 }
 
+/** A ReadableStream's chunks (through `reader`, or one got from `body`) as a ChunkSource; `close` cancels it. */
+export function readerChunks(body: ReadableStream<Uint8Array> | ReadableStreamDefaultReader<Uint8Array>): ChunkSource {
+  const reader = body instanceof ReadableStream ? body.getReader() : body;
+  return {
+    next: () => reader.read().then((step) => (step.done ? undefined : step.value)),
+    close: (reason) => reader.cancel(reason),
+  };
+}
+
 const encoder = new TextEncoder();
 
 /** A chunk as bytes (what a ReadableStream carries). */

@@ -3,7 +3,7 @@
 // reader, chunk by chunk, waiting for 'drain' (backpressure).
 
 import type { ServerResponse } from "node:http";
-import { BODY_TEXT, type ChunkSource, hasHeader, headerPairs, takeChunks } from "@asyncview/core/adapter";
+import { BODY_TEXT, type ChunkSource, hasHeader, headerPairs, readerChunks, takeChunks } from "@asyncview/core/adapter";
 import { closeForUnreadBody } from "./body.ts";
 
 function headerList(res: ServerResponse, response: Response, closeConnection: boolean): string[] {
@@ -60,15 +60,6 @@ interface Head {
   status: number;
   statusText: string | undefined;
   headers: string[];
-}
-
-/** Any ReadableStream body as a chunk source: read through its reader, cancelled when the client leaves. */
-function readerChunks(body: ReadableStream<Uint8Array>): ChunkSource {
-  const reader = body.getReader();
-  return {
-    next: () => reader.read().then((step) => (step.done ? undefined : step.value)),
-    close: (reason) => reader.cancel(reason),
-  };
 }
 
 /**
