@@ -3,7 +3,7 @@
 
 import { createRequire } from "node:module";
 import { RUNTIME_FLAGS_ENV } from "@asyncview/core/adapter";
-import { pinned, runtimeCommand } from "@asyncview/cli/runtime-command";
+import { pinned, runtimeCommand, YOUNG_GENERATION } from "@asyncview/cli/runtime-command";
 import type { TargetKind } from "./schema.ts";
 
 export interface TargetDef {
@@ -44,8 +44,11 @@ export function clientCapOf(runtime: "node" | "bun" | "deno"): number | null {
   return runtime === "bun" ? FETCH_CAP : null;
 }
 
-/** Deno flags, the same for every Deno target (asyncview's entry needs --unstable-no-legacy-abort, and --unstable-net for --workers; the peers get them too). */
-export const DENO_FLAGS = ["run", "--allow-all", "--unstable-no-legacy-abort", "--unstable-net"];
+/**
+ * Deno flags, the same for every Deno target (asyncview's entry needs --unstable-no-legacy-abort, and --unstable-net for
+ * --workers; the peers get them too), with V8's young-generation cap that `asyncview serve` sets (runtime-command.ts).
+ */
+export const DENO_FLAGS = ["run", "--allow-all", "--unstable-no-legacy-abort", "--unstable-net", `--v8-flags=${YOUNG_GENERATION}`];
 
 /**
  * The runtime binary: $ASYNCVIEW_BENCH_BUN or $ASYNCVIEW_BENCH_DENO when set (to measure another build),
@@ -61,11 +64,12 @@ export const DEMO_APP = require.resolve("@asyncview/demo");
 /** The bare servers and frameworks have no thread pool: the db and cpu-offload views need syncToAsync. */
 const NO_POOL = ["db", "cpu-offload"];
 
-function script(runtime: "node" | "bun" | "deno", file: string, port: number): { command: string; args: string[] } {
+/** The command that runs a peer server script (benchmarks/servers/`file`) on `runtime`, with the same flags as asyncview. */
+export function script(runtime: "node" | "bun" | "deno", file: string, port: number): { command: string; args: string[] } {
   const path = require.resolve(`@asyncview/benchmarks/servers/${file}`);
   switch (runtime) {
     case "node":
-      return { command: process.execPath, args: [path, "--port", String(port)] };
+      return { command: process.execPath, args: [YOUNG_GENERATION, path, "--port", String(port)] };
     case "bun":
       return { command: runtimeBinary("bun"), args: [path, "--port", String(port)] };
     case "deno":

@@ -1,10 +1,7 @@
 // The WebSocket benchmark's targets: asyncview's demo (/ws/echo, /ws/chat/:room) on its four adapters, and each runtime's
 // bare WebSocket server doing the same work by hand (ws on node:http, Bun.serve's websocket, Deno.upgradeWebSocket).
 
-import { createRequire } from "node:module";
-import { asyncviewTargets, DEMO_APP, DENO_FLAGS, runtimeBinary, type TargetDef } from "./targets.ts";
-
-const require = createRequire(import.meta.url);
+import { asyncviewTargets, DEMO_APP, script, type TargetDef } from "./targets.ts";
 
 function bare(id: string, label: string, runtime: "node" | "bun" | "deno", file: string): TargetDef {
   return {
@@ -13,12 +10,7 @@ function bare(id: string, label: string, runtime: "node" | "bun" | "deno", file:
     runtime,
     kind: "bare",
     lacks: [],
-    command: ({ port }) => {
-      const path = require.resolve(`@asyncview/benchmarks/servers/${file}`);
-      if (runtime === "node") return { command: process.execPath, args: [path, "--port", String(port)] };
-      if (runtime === "bun") return { command: runtimeBinary("bun"), args: [path, "--port", String(port)] };
-      return { command: runtimeBinary("deno"), args: [...DENO_FLAGS, path, "--port", String(port)] };
-    },
+    command: ({ port }) => script(runtime, file, port),
   };
 }
 

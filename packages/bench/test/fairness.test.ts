@@ -1,4 +1,4 @@
-// Fairness rules that a test can hold: the same Deno flags for every Deno target, Bun's fetch cap raised for every
+// Fairness rules that a test can hold: the same flags for every Deno target and for every Node target, Bun's fetch cap raised for every
 // server, and a real gather run that reads the upstream's /stats (served = n x completed) and names the model's bound.
 
 import { spawnSync } from "node:child_process";
@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import type { BenchResult } from "../src/schema.ts";
+import { YOUNG_GENERATION } from "@asyncview/cli/runtime-command";
 import { DENO_FLAGS, FETCH_CAP, SERVER_ENV, TARGETS } from "../src/targets.ts";
 
 const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
@@ -23,6 +24,16 @@ describe("fairness", () => {
       const flags = args.slice(0, args.findIndex((a) => a.endsWith(".ts")));
       expect(flags, t.id).toEqual(DENO_FLAGS);
     }
+  });
+
+  it("every Node target runs with the same flags (the young-generation cap asyncview serve sets)", () => {
+    const node = TARGETS.filter((t) => t.runtime === "node");
+    expect(node.map((t) => t.id)).toEqual(expect.arrayContaining(["asyncview-node", "asyncview-blocking", "bare-node", "hono-node"]));
+    for (const t of node) {
+      const { args } = t.command({ threads: 5, port: 0 });
+      expect(args.slice(0, args.findIndex((a) => a.endsWith(".ts"))), t.id).toEqual([YOUNG_GENERATION]);
+    }
+    expect(DENO_FLAGS).toContain(`--v8-flags=${YOUNG_GENERATION}`);
   });
 
   it("Bun's fetch cap is raised above what gather at 128 connections needs (1,280 calls), for every server", () => {
