@@ -145,8 +145,7 @@ async function serveHere(app: App, options: BunServeOptions, plan: ListenPlan): 
             { waitingForApp: () => bunServer.timeout(request, 0), waitingForClient: () => bunServer.timeout(request, writeSeconds) },
           );
         };
-        const result = exchange.handle(app, request);
-        return result instanceof Promise ? result.then(answer) : answer(result);
+        return exchange.handle(app, request, answer);
       },
       websocket: {
         // Bun's limits are server-wide: the native cap is the largest route's; core enforces each route's own and

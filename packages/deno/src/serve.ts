@@ -190,10 +190,7 @@ async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Pro
     const state = new DenoInfo(request, info, live);
     // The gate, the deadline, proxy headers and the access log (core's pipeline); `exchange` is the app's ServeInfo.
     const exchange = pipeline.begin(state, request.method, request.url, (name) => request.headers.get(name) ?? undefined);
-    const result = exchange.handle(app, request);
-    return result instanceof Promise
-      ? result.then((response) => state.answer(app, response, exchange, sockets))
-      : state.answer(app, result, exchange, sockets);
+    return exchange.handle(app, request, (response) => state.answer(app, response, exchange, sockets));
   };
   const listen = (port: number) =>
     Deno.serve(

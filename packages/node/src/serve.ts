@@ -132,8 +132,7 @@ function upgrades(app: App, front: () => NodeFront, sockets: SocketRegistry, pip
         socket.destroy();
       };
       try {
-        const result = exchange.handle(app, request);
-        const done = result instanceof Promise ? result.then((response) => finish(req, socket, head, response, exchange)) : finish(req, socket, head, result, exchange);
+        const done = exchange.handle(app, request, (response) => finish(req, socket, head, response, exchange));
         void Promise.resolve(done).catch(fail).finally(() => front().leave());
       } catch (error) {
         fail(error);
@@ -169,8 +168,7 @@ async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Pro
     };
     // Synchronous views are answered synchronously; anything async settles through one promise chain.
     try {
-      const result = exchange.handle(app, request);
-      const written = result instanceof Promise ? result.then(respond) : respond(result);
+      const written = exchange.handle(app, request, respond);
       if (written instanceof Promise) {
         written.catch(fail).finally(leave);
         return;
