@@ -45,6 +45,7 @@ app.mount("/api", new App().post("/items", (_req, ctx) => json({ by: "api", rout
 app.get("/query", (_req, ctx) => json({ tags: ctx.query.getAll("tag"), q: ctx.query.get("q") }));
 app.get("/headers", (request) => json({ multi: request.headers.get("x-multi"), runtime: request.method }));
 app.get("/runtime", (_req, ctx) => json({ runtime: ctx.runtime }));
+app.get("/empty-body", () => new Response(""));
 app.get("/cookies", () => {
   const headers = new Headers({ "content-type": "application/json; charset=utf-8" });
   headers.append("set-cookie", "a=1; Path=/");

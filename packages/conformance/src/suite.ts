@@ -246,11 +246,13 @@ export function defineConformanceSuite(adapter: AdapterUnderTest): void {
         ]);
       });
 
-      it("sends a Response the view made from a string whole, with a Content-Length, not chunked", async () => {
+      it("sends a Response the view made from a string whole, with a Content-Length (0 when empty), not chunked", async () => {
         const res = await raw(`${base}/cookies`);
         expect(res.headers["content-length"]).toBe(String(Buffer.byteLength('{"cookies":3}')));
         expect(res.headers["transfer-encoding"]).toBeUndefined();
         expect(res.body.toString()).toBe('{"cookies":3}');
+        const empty = await raw(`${base}/empty-body`);
+        expect([empty.status, empty.headers["content-length"], empty.headers["transfer-encoding"], empty.body.length]).toEqual([200, "0", undefined, 0]);
       });
 
       check("runtime-name", "tells the view which runtime serves it", async () => {

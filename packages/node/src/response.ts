@@ -84,8 +84,15 @@ function writeChunks(res: ServerResponse, head: Head, chunks: ChunkSource, lengt
     res.once("close", onClose);
     const pump = async (): Promise<void> => {
       let chunk = await chunks.next();
+      if (chunk === undefined) {
+        // Ended without a byte: an empty body, sent as one (Content-Length: 0), as the other adapters send it.
+        if (!hasHeader(head.headers, "content-length")) head.headers.push("content-length", "0");
+        res.writeHead(head.status, head.statusText, head.headers);
+        res.end();
+        return;
+      }
       let pending: ReturnType<ChunkSource["next"]> | undefined;
-      if (lengthWhenComplete && chunk !== undefined) {
+      if (lengthWhenComplete) {
         pending = chunks.next();
         if ((await Promise.race([pending, nextMacrotask()])) === undefined) {
           if (!hasHeader(head.headers, "content-length")) head.headers.push("content-length", String(Buffer.byteLength(chunk)));
