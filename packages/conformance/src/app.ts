@@ -46,6 +46,12 @@ app.get("/query", (_req, ctx) => json({ tags: ctx.query.getAll("tag"), q: ctx.qu
 app.get("/headers", (request) => json({ multi: request.headers.get("x-multi"), runtime: request.method }));
 app.get("/runtime", (_req, ctx) => json({ runtime: ctx.runtime }));
 app.get("/empty-body", () => new Response(""));
+// A Response whose body the view already read: nothing left to send.
+app.get("/used-body", async () => {
+  const response = new Response("read already");
+  await response.text();
+  return response;
+});
 app.get("/cookies", () => {
   const headers = new Headers({ "content-type": "application/json; charset=utf-8" });
   headers.append("set-cookie", "a=1; Path=/");

@@ -12,6 +12,12 @@ export const app = new App();
 const idOf = (ctx: { query: URLSearchParams }): string => ctx.query.get("id") ?? "anonymous";
 
 app.get("/hello", () => json({ msg: "Hello, async!" }));
+// A Response whose body the view already read: a 500, and its place under the gate given back.
+app.get("/used-body", async () => {
+  const response = new Response("read already");
+  await response.text();
+  return response;
+});
 
 /** Holds its place for `ms` (default 500) and logs that it ran, to prove refused requests never ran a view. */
 app.get("/slow", async (_request, ctx) => {

@@ -255,6 +255,13 @@ export function defineConformanceSuite(adapter: AdapterUnderTest): void {
         expect([empty.status, empty.headers["content-length"], empty.headers["transfer-encoding"], empty.body.length]).toEqual([200, "0", undefined, 0]);
       });
 
+      it("answers a Response whose body the view already read with a 500 JSON error, and keeps serving", async () => {
+        const res = await raw(`${base}/used-body`);
+        expect(res.status).toBe(500);
+        expect(JSON.parse(res.body.toString())).toMatchObject({ error: { status: 500 } });
+        expect((await raw(`${base}/empty-body`)).status).toBe(200);
+      });
+
       check("runtime-name", "tells the view which runtime serves it", async () => {
         expect((await getJson(`${base}/runtime`)).body).toEqual({ runtime: adapter.name });
       });

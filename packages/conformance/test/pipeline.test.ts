@@ -84,6 +84,13 @@ describe.each<RuntimeName>(["node", "bun", "deno", "blocking"])("pipeline: %s", 
     expect(again.map((r) => r.status)).toEqual(Array(LIMIT).fill(200));
   });
 
+  it(`--limit-concurrency ${LIMIT}: a response that cannot be sent (its body read already) is a 500 and gives its place back`, async () => {
+    for (let i = 0; i < LIMIT + 1; i++) expect((await get(trusting.url, "/used-body")).status, trusting.output()).toBe(500);
+    const id = uid(`after-used-${runtime}`);
+    const round = await Promise.all(Array.from({ length: LIMIT }, (_, i) => get(trusting.url, `/slow?ms=100&id=${id}-${i}`)));
+    expect(round.map((r) => r.status), trusting.output()).toEqual(Array(LIMIT).fill(200));
+  });
+
   it(`--timeout-request ${TIMEOUT_S}: a view still running at the deadline gets 503 request_timeout; its ctx.signal aborts with a TimeoutError and its cleanup runs`, async () => {
     const id = uid(`hang-${runtime}`);
     const started = Date.now();

@@ -161,7 +161,7 @@ export class PipelineExchange implements ServeInfo {
   /**
    * Runs the app for `request`, or answers 503 at once when refused at the gate, or at the deadline, and hands the
    * answer to `deliver` (the adapter's writer): synchronously when the app answered synchronously, else in the same
-   * promise step that settles the app's answer (no extra hop per request).
+   * promise step that settles the app's answer (no extra hop per request; one more with a request deadline).
    */
   handle<T>(app: Handler, request: Request, deliver: (response: Response) => T | Promise<T>): T | Promise<T> {
     if (!this.admitted) return deliver(this.answer(this.refusal()));

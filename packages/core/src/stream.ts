@@ -20,13 +20,12 @@ export interface ChunkSource {
   close(reason?: unknown): Promise<void>;
 }
 
-/** A ReadableStream's chunks (through `reader`, or one got from `body`) as a ChunkSource; `close` cancels it. */
+/** A ReadableStream's non-empty chunks (through `reader`, or one got from `body`) as a ChunkSource; `close` cancels it. */
 export function readerChunks(body: ReadableStream<Uint8Array> | ReadableStreamDefaultReader<Uint8Array>): ChunkSource {
   const reader = body instanceof ReadableStream ? body.getReader() : body;
-  return {
-    next: () => reader.read().then((step) => (step.done ? undefined : step.value)),
-    close: (reason) => reader.cancel(reason),
-  };
+  const next = (): Promise<Uint8Array | undefined> =>
+    reader.read().then((step) => (step.done ? undefined : step.value.byteLength > 0 ? step.value : next()));
+  return { next, close: (reason) => reader.cancel(reason) };
 }
 
 const encoder = new TextEncoder();
