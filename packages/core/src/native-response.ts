@@ -3,7 +3,7 @@
 
 import { errorResponse } from "./errors.ts";
 import { toFetchResponse, withBody } from "./responses.ts";
-import { type ChunkSource, chunkBytes, readerChunks, takeChunks } from "./stream.ts";
+import { type Chunk, type ChunkSource, chunkBytes, readerChunks, takeChunks } from "./stream.ts";
 import type { Logger } from "./types.ts";
 
 /** What the relay reports to: the app's logger, and its debug flag for the 500's detail. */
@@ -66,8 +66,9 @@ const notYet = Promise.resolve(NOT_YET);
  * A Response the view built itself. One whose body is complete at once (made from a string or bytes, as
  * `Response.json()` makes it: its stream gives its one chunk, then has already ended) is answered whole, so the
  * runtime sends it in one write with a Content-Length, as the Node writer does (which also waits a macrotask for the
- * end; here only a read that has already settled counts, which is what a string or bytes body gives); relaying it as a stream cost a
- * `Response.json()` echo on Deno 56 µs of CPU per request, against 46 with the `json()` helper. Any other body is relayed.
+ * end; here only a read that has already settled counts, which is what a string or bytes body gives). Relaying it as
+ * a stream cost a `Response.json()` echo on Deno 56 µs of CPU per request, against 46 with the `json()` helper. Any
+ * other body is relayed.
  */
 async function relayOwn(
   app: Reporter,
@@ -80,40 +81,37 @@ async function relayOwn(
   type Step = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]>>;
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   let first: Step;
-  let second: Step | typeof NOT_YET = NOT_YET;
-  let pending: Promise<Step> | undefined;
+  let second: Promise<Step> | undefined;
   try {
     reader = body.getReader(); // throws for a body already read or locked: a logged 500, the exchange ended
     first = await reader.read();
     if (!first.done) {
-      pending = reader.read();
-      second = await Promise.race([pending, notYet]); // a read of an ended stream has settled already
+      second = reader.read();
+      const settled = await Promise.race([second, notYet]); // a read of an ended stream has settled already
+      if (settled !== NOT_YET && settled.done) {
+        onEnd?.(false);
+        return withBody(response, first.value as Uint8Array<ArrayBuffer>);
+      }
     }
   } catch (error) {
     reader?.cancel().catch(() => {});
-    logResponseFailure(app, request, error, false);
-    onEnd?.(false);
-    return toFetchResponse(errorResponse(error, app.debug));
+    return failedAtOnce(app, request, error, onEnd);
   }
-  if (first.done || (second !== NOT_YET && second.done)) {
-    onEnd?.(false);
-    return withBody(response, first.done ? null : (first.value as Uint8Array<ArrayBuffer>));
-  }
-  // Still producing: relayed from its first chunk on, the read already asked for included.
-  const head: Uint8Array[] = second === NOT_YET ? [first.value] : [first.value, second.value];
-  if (second !== NOT_YET) pending = undefined;
+  // Still producing (or ended without a chunk): relayed, starting with the reads already made.
   const rest = readerChunks(reader);
-  const chunks: ChunkSource = {
-    next: async () => {
-      if (head.length > 0) return head.shift();
-      if (pending === undefined) return rest.next();
-      const step = await pending;
-      pending = undefined;
-      return step.done ? undefined : step.value;
-    },
-    close: rest.close,
-  };
-  return relay(app, request, response, chunks, onEnd, pacing);
+  const made: Array<() => Promise<Chunk | undefined>> = [async () => (first.done ? undefined : first.value)];
+  if (second !== undefined) {
+    const read = second;
+    made.push(() => read.then((step) => (step.done ? undefined : step.value.byteLength > 0 ? step.value : rest.next())));
+  }
+  return relay(app, request, response, { next: () => (made.shift() ?? rest.next)(), close: rest.close }, onEnd, pacing);
+}
+
+/** A body that failed before anything was sent: logged once, its exchange ended, answered with the JSON 500. */
+function failedAtOnce(app: Reporter, request: Request, error: unknown, onEnd: ((clientLeft: boolean) => void) | undefined): Response {
+  logResponseFailure(app, request, error, false);
+  onEnd?.(false);
+  return toFetchResponse(errorResponse(error, app.debug));
 }
 
 async function relay(
@@ -128,9 +126,7 @@ async function relay(
   try {
     first = await chunks.next();
   } catch (error) {
-    logResponseFailure(app, request, error, false);
-    onEnd?.(false);
-    return toFetchResponse(errorResponse(error, app.debug));
+    return failedAtOnce(app, request, error, onEnd);
   }
   if (first === undefined) {
     onEnd?.(false);
