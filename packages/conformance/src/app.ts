@@ -1,7 +1,7 @@
 // The app every adapter serves for the conformance suite: one route per behaviour under test.
 // `/_probe/events` reports what happened inside the server (a generator's finally, an aborted signal).
 
-import { App, HttpError, intParam, json, ndjson, readBytes, readJson, redirect, sleep, sse, text } from "@asyncview/core";
+import { App, ContextVar, HttpError, intParam, json, ndjson, readBytes, readJson, redirect, requestId, sleep, sse, text } from "@asyncview/core";
 import { syncToAsync } from "@asyncview/sync-to-async";
 
 /** Things the server saw, read back by the suite through GET /_probe/events. */
@@ -90,6 +90,18 @@ app.get("/stream", (_req, ctx) => {
       }
     } finally {
       record(`finally:${id}`);
+    }
+  }
+  return ndjson(lines());
+});
+/** Set by /stream-context's view; its generator reads it back, with the request id, before and after an await. */
+const streamUser = new ContextVar<string>("stream-user");
+app.get("/stream-context", (_req, ctx) => {
+  streamUser.set(ctx.query.get("user") ?? "nobody");
+  async function* lines() {
+    for (let i = 0; i < 3; i++) {
+      if (i > 0) await sleep(5);
+      yield { i, user: streamUser.get() ?? null, id: requestId() ?? null };
     }
   }
   return ndjson(lines());

@@ -412,6 +412,18 @@ export function defineConformanceSuite(adapter: AdapterUnderTest): void {
         20_000,
       );
 
+      it("runs a stream helper's generator in its request's context (ContextVars, request id), however it is pulled", async () => {
+        const answers = await Promise.all(
+          ["ann", "bob"].map(async (user) => {
+            const response = await fetch(`${base}/stream-context?user=${user}`, { headers: { "x-request-id": `rid-${user}` } });
+            return (await response.text()).trim().split("\n").map((line) => JSON.parse(line) as unknown);
+          }),
+        );
+        for (const [k, user] of ["ann", "bob"].entries()) {
+          expect(answers[k]).toEqual([0, 1, 2].map((i) => ({ i, user, id: `rid-${user}` })));
+        }
+      });
+
       it("does not abort the signal or cut the stream on a normal finish", async () => {
         const id = `normal-${Date.now()}`;
         const response = await fetch(`${base}/stream?n=3&ms=10&id=${id}`);

@@ -101,6 +101,18 @@ export function runOutsideRequests<R>(fn: () => R): R {
   return s ? s.run(root, fn) : fn();
 }
 
+/**
+ * `fn` bound to the current context: it runs there whoever calls it later. For work a server resumes after the view
+ * returned (a streamed body's source is pulled by the runtime's reader, outside any request), as Starlette iterates a
+ * StreamingResponse in the request's own context. Outside a request, `fn` itself.
+ */
+export function boundToScope<R>(fn: () => R): () => R {
+  const s = store();
+  const scope = s?.getStore();
+  if (s === undefined || scope === undefined || scope === root) return fn;
+  return () => (s.getStore() === scope ? fn() : s.run(scope, fn));
+}
+
 /** Runs `fn` in a copy of the current context (what a spawned task gets, as asyncio copies it at create_task). */
 export function runInCopiedScope<R>(fn: () => R): R {
   const s = store();

@@ -1,6 +1,7 @@
 // Streaming responses from any AsyncIterable or Iterable (the seed's `async for`), NDJSON and Server-Sent Events.
 // Pull-based: the source advances only when the client reads (backpressure); a client that leaves closes it (`finally` runs).
 
+import { boundToScope } from "./context-var.ts";
 import { headersWithDefaults, LazyResponse, type ResponseOptions } from "./responses.ts";
 
 export type Chunk = string | Uint8Array;
@@ -43,19 +44,26 @@ function iteratorOf<T>(source: Source<T>): AsyncIterator<T> | Iterator<T> {
   throw new TypeError("stream(): source is neither AsyncIterable nor Iterable");
 }
 
-/** The chunks of an iterator, each item encoded; empty chunks are skipped (an empty chunked-encoding chunk would end the body). */
+/**
+ * The chunks of an iterator, each item encoded; empty chunks are skipped (an empty chunked-encoding chunk would end the
+ * body). The iterator runs in the context it was made in (the view's request: its ContextVars, its request id in log
+ * lines), whoever pulls the chunks later.
+ */
 class IteratorChunks<T> implements ChunkSource {
-  readonly #iterator: AsyncIterator<T> | Iterator<T>;
+  readonly #step: () => Promise<IteratorResult<T>> | IteratorResult<T>;
+  readonly #return: () => unknown;
   readonly #encode: (item: T) => Chunk;
 
   constructor(source: Source<T>, encode: (item: T) => Chunk) {
-    this.#iterator = iteratorOf(source);
+    const iterator = iteratorOf(source);
+    this.#step = boundToScope(() => iterator.next());
+    this.#return = boundToScope(() => iterator.return?.());
     this.#encode = encode;
   }
 
   async next(): Promise<Chunk | undefined> {
     for (;;) {
-      const step = await this.#iterator.next();
+      const step = await this.#step();
       if (step.done) return undefined;
       const chunk = this.#encode(step.value);
       if (typeof chunk !== "string" && !(chunk instanceof Uint8Array)) {
@@ -66,7 +74,7 @@ class IteratorChunks<T> implements ChunkSource {
   }
 
   async close(): Promise<void> {
-    await this.#iterator.return?.();
+    await this.#return();
   }
 }
 
