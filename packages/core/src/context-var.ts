@@ -30,6 +30,21 @@ export function contextSupported(): boolean {
   return store() !== undefined;
 }
 
+/**
+ * True once something in this thread reads the request scope whatever its app's `requestScope` option says: a
+ * ContextVar was made, or a thread-sensitive syncToAsync function (see `needRequestScope`).
+ */
+let scopeNeeded = false;
+
+/**
+ * Says that every request from now on needs its context scope, even in an app made with `requestScope: false`. Made
+ * ContextVars and thread-sensitive syncToAsync functions call it; so should a library that keys state by
+ * `requestKey()` or reads `requestId()`.
+ */
+export function needRequestScope(): void {
+  scopeNeeded = true;
+}
+
 /** Every ContextVar made in this thread, by name: how a worker thread finds the variables sent to it. */
 const registry = new Map<string, ContextVar<unknown>>();
 
@@ -41,6 +56,7 @@ export class ContextVar<T> {
     this.name = name;
     this.#default = options.default;
     registry.set(name, this as ContextVar<unknown>);
+    scopeNeeded = true;
   }
 
   /** The variable of that name made in this thread, if any. */
@@ -76,12 +92,13 @@ function copy(scope: Scope): Scope {
 }
 
 /**
- * Runs `fn` (a whole request) in a fresh context; `fn` runs directly when no AsyncLocalStorage is installed. `id` is
- * the request's id when the adapter fixed it already (the access log did); else it is chosen on first use.
+ * Runs `fn` (a whole request) in a fresh context; `fn` runs directly when no AsyncLocalStorage is installed, or when
+ * the app does not `want` one and nothing needs it (see `needRequestScope`). `id` is the request's id when the adapter
+ * fixed it already (the access log did); else it is chosen on first use.
  */
-export function runInRequestScope<R>(request: Request, fn: () => R, id?: string): R {
+export function runInRequestScope<R>(request: Request, fn: () => R, id?: string, want = true): R {
   const s = store();
-  return s ? s.run({ vars: undefined, request, id }, fn) : fn();
+  return s !== undefined && (want || scopeNeeded) ? s.run({ vars: undefined, request, id }, fn) : fn();
 }
 
 /**
@@ -116,7 +133,11 @@ export function boundToScope<R>(fn: () => R): () => R {
 /** Runs `fn` in a copy of the current context (what a spawned task gets, as asyncio copies it at create_task). */
 export function runInCopiedScope<R>(fn: () => R): R {
   const s = store();
-  return s ? s.run(copy(current()), fn) : fn();
+  if (s === undefined) return fn();
+  const scope = s.getStore();
+  // A request served without a scope, where nothing could read a copy (no ContextVar made): none is made.
+  if (scope === undefined && !scopeNeeded) return fn();
+  return s.run(copy(scope ?? root), fn);
 }
 
 /** Runs `fn` in a copy of the current context with the named variables set (unknown names are kept for later). */

@@ -39,7 +39,7 @@ export { gather, type GatherOptions } from "./gather.ts";
 export { TaskGroup, TaskGroupClosedError, isAbortError, type TaskGroupOptions } from "./task-group.ts";
 export { timeout, type Task, type TimeoutOptions } from "./timeout.ts";
 export { linkSignals, type LinkedSignal } from "./signals.ts";
-export { ContextVar, contextSnapshot, contextSupported, requestId, requestKey, runOutsideRequests, runWithValues } from "./context-var.ts";
+export { ContextVar, contextSnapshot, contextSupported, needRequestScope, requestId, requestKey, runOutsideRequests, runWithValues } from "./context-var.ts";
 export { env } from "./runtime.ts";
 export { defaultChannelLayer, setDefaultChannelLayer } from "./default-channel-layer.ts";
 export { BlockingDetector, DEFAULT_BLOCKING_THRESHOLD_MS, type BlockingDetectorOptions, type BlockingStats } from "./blocking-detector.ts";

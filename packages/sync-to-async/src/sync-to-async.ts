@@ -2,7 +2,7 @@
 // awaits it, so the event loop keeps serving. Inside a blocking-baseline thread it runs inline, as under WSGI.
 
 import { availableParallelism } from "node:os";
-import { blockingAllowed, contextSnapshot, type ContextVar, requestKey } from "@asyncview/core";
+import { blockingAllowed, contextSnapshot, type ContextVar, needRequestScope, requestKey } from "@asyncview/core";
 import { callCopied } from "./copy.ts";
 import { callExport } from "./load.ts";
 import { type CancelMode, ThreadPool } from "./pool.ts";
@@ -62,10 +62,11 @@ export function syncToAsync<A extends unknown[], R>(
   options: SyncToAsyncOptions = {},
 ): AsyncFunction<A, Awaited<R>> {
   const href = String(module);
+  const sensitive = options.pool === undefined && options.threadSensitive !== false;
+  if (sensitive) needRequestScope(); // its thread is chosen per request (requestKey)
   const run = (callOptions: CallOptions, args: A): Promise<Awaited<R>> => {
     // In a blocking thread (or a pool thread), blocking is the point: call it right here.
     if (blockingAllowed()) return callCopied(href, exportName, args, (copied) => callExport(href, exportName, copied)) as Promise<Awaited<R>>;
-    const sensitive = options.pool === undefined && options.threadSensitive !== false;
     const pool = options.pool ?? (sensitive ? defaultPools().threadSensitive : defaultPools().shared);
     const context = options.context ? contextSnapshot(options.context) : undefined;
     const affinity = sensitive ? (requestKey() ?? OUTSIDE_REQUESTS) : undefined;
