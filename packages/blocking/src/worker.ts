@@ -121,11 +121,27 @@ async function run(app: App, message: RequestMessage): Promise<void> {
   });
   const { id } = message;
   let headersSent = false;
+  const failed = async (error: unknown): Promise<void> => {
+    if (!h.gone) {
+      logResponseFailure(app, message, error, headersSent);
+      port.postMessage({ type: "fail", id });
+    }
+    await h.reader?.cancel().catch(() => {});
+  };
   try {
     const request = toRequest(message, h);
     const { remoteAddress, remotePort, client, clientUrl: url, requestId } = message;
     const info = { runtime: "blocking", signal: h.controller.signal, remoteAddress, remotePort, client, url, requestId, upgrade: message.upgrade === true } as const;
-    const response = await app.handle(request, info);
+    // Written from inside the request's context: a stream's source and a failure's log line belong to the request.
+    await app.handle(request, info, (response) => write(response).catch(failed));
+  } catch (error) {
+    await failed(error);
+  } finally {
+    held = undefined;
+    port.postMessage({ type: "done", id });
+  }
+
+  async function write(response: Response): Promise<void> {
     const upgrade = message.upgrade ? upgradeOf(response) : undefined;
     if (upgrade !== undefined) return await hold(h, upgrade);
     const head = { type: "head", id, status: response.status, statusText: response.statusText, headers: headerPairs(response) } as const;
@@ -147,15 +163,6 @@ async function run(app: App, message: RequestMessage): Promise<void> {
       await send(h, { type: "chunk", id, bytes: next.value });
     }
     await send(h, { type: "end", id });
-  } catch (error) {
-    if (!h.gone) {
-      logResponseFailure(app, message, error, headersSent);
-      port.postMessage({ type: "fail", id });
-    }
-    await h.reader?.cancel().catch(() => {});
-  } finally {
-    held = undefined;
-    port.postMessage({ type: "done", id });
   }
 }
 

@@ -1,7 +1,7 @@
 // The request-pipeline app: views that let test/pipeline.test.ts see the concurrency gate, the request deadline,
 // ctx.client and ctx.url behind proxies, and the access log, on every adapter (each a real server process).
 
-import { App, json, sleep } from "@asyncview/core";
+import { App, json, ndjson, sleep } from "@asyncview/core";
 
 export const app = new App();
 
@@ -12,6 +12,16 @@ export const app = new App();
 const idOf = (ctx: { query: URLSearchParams }): string => ctx.query.get("id") ?? "anonymous";
 
 app.get("/hello", () => json({ msg: "Hello, async!" }));
+/** A stream that fails after its first line: its log line must carry the request id with a deadline set too. */
+app.get("/stream-fail", (_request, ctx) => {
+  const id = ctx.query.get("id") ?? "anonymous";
+  async function* lines() {
+    yield { i: 0 };
+    await sleep(5);
+    throw new Error(`stream failed: ${id}`);
+  }
+  return ndjson(lines());
+});
 // A Response whose body the view already read: a 500, and its place under the gate given back.
 app.get("/used-body", async () => {
   const response = new Response("read already");

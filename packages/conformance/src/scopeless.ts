@@ -18,6 +18,13 @@ app.get("/scope", async (_request, ctx) => {
   return json({ before, after: requestId() ?? null, keyed: requestKey() !== undefined, user: late?.get() ?? null });
 });
 
+/** Began without a scope, sets a ContextVar made meanwhile: refused (a 500), as it would be shared by such requests. */
+app.get("/scope/late-set", async (_request, ctx) => {
+  await sleep(Number(ctx.query.get("ms") ?? "300"));
+  new ContextVar<string>("set-too-late").set("shared?");
+  return json({ set: true });
+});
+
 /** Makes a thread-sensitive syncToAsync function (its thread is chosen per request): requests get their scope again. */
 app.get("/scope/make-sensitive", () => {
   syncToAsync(new URL("./sync-work.ts", import.meta.url), "add");

@@ -475,20 +475,21 @@ export function defineConformanceSuite(adapter: AdapterUnderTest): void {
 
       it("bug 2: a stream that fails before its first byte is a 500 with the JSON error body, logged once", async () => {
         const id = uid("stream-fail-0");
-        const exchange = await rawExchange(base, get(`/stream-fail?at=0&id=${id}`, "Connection: close\r\n"));
+        const exchange = await rawExchange(base, get(`/stream-fail?at=0&id=${id}`, `Connection: close\r\nX-Request-Id: rid-${id}\r\n`));
         const response = parseRawResponse(exchange.bytes);
         expect(response?.status, describeRaw(exchange)).toBe(500);
         expect(JSON.parse(response!.body)).toEqual({ error: { status: 500, code: "internal_error", message: "Internal Server Error" } });
         const lines = await logLinesFor(server, id);
         expect(lines, "the failure is logged exactly once, at error level").toHaveLength(1);
         expect(levelOf(lines[0]!), lines[0]).toBe("error");
+        expect((JSON.parse(lines[0]!) as { requestId?: string }).requestId, "the line carries the request id").toBe(`rid-${id}`);
         expect((await getJson(`${base}/hello`)).status).toBe(200);
       });
 
       it("bug 2: a stream that fails after 2 lines sends them, then ends the connection without the chunked terminator, logged once", async () => {
         const id = uid("stream-fail-2");
         // Keep-alive: a complete response would leave the connection open; only the failure may end it.
-        const exchange = await rawExchange(base, get(`/stream-fail?at=2&id=${id}`));
+        const exchange = await rawExchange(base, get(`/stream-fail?at=2&id=${id}`, `X-Request-Id: rid-${id}\r\n`));
         const response = parseRawResponse(exchange.bytes);
         expect(response?.status, describeRaw(exchange)).toBe(200);
         expect(response!.chunked, describeRaw(exchange)).toBe(true);
@@ -498,6 +499,7 @@ export function defineConformanceSuite(adapter: AdapterUnderTest): void {
         const lines = await logLinesFor(server, id);
         expect(lines, "the failure is logged exactly once, at error level").toHaveLength(1);
         expect(levelOf(lines[0]!), lines[0]).toBe("error");
+        expect((JSON.parse(lines[0]!) as { requestId?: string }).requestId, "the line carries the request id").toBe(`rid-${id}`);
         expect((await getJson(`${base}/hello`)).status).toBe(200);
       });
 

@@ -67,6 +67,15 @@ describe.each<RuntimeName>(["node", "bun", "deno", "blocking"])("pipeline: %s", 
     await Promise.all([trusting?.stop(), untrusting?.stop(), plain?.stop()]);
   }, 30_000);
 
+  it(`--timeout-request ${TIMEOUT_S}: a streamed body that fails is logged once with its request id, as without a deadline`, async () => {
+    const id = uid(`stream-fail-${runtime}`);
+    const response = await fetch(`${trusting.url}/stream-fail?id=${id}`, { headers: { "x-request-id": `rid-${id}` } });
+    await response.text().catch(() => ""); // the body is cut off
+    const lines = await linesWith(trusting, `stream failed: ${id}`);
+    expect(lines, trusting.output()).toHaveLength(1);
+    expect((JSON.parse(lines[0]!) as { requestId?: string }).requestId, lines[0]).toBe(`rid-${id}`);
+  });
+
   it(`--limit-concurrency ${LIMIT}: of ${LIMIT + 3} concurrent requests exactly 3 get 503 over_capacity with Retry-After, without running the view; then back to normal`, async () => {
     const id = uid(`gate-${runtime}`);
     const replies = await Promise.all(Array.from({ length: LIMIT + 3 }, (_, i) => get(trusting.url, `/slow?ms=1000&id=${id}-${i}`)));

@@ -33,13 +33,17 @@ describe.each<RuntimeName>(["node", "bun", "deno", "blocking"])("requestScope: f
       .filter((line) => line.includes(marker))
       .map((line) => JSON.parse(line) as { requestId?: string })[0];
 
-  it("serves without a scope: no request id in the view or its log line; a thread-sensitive syncToAsync function or a ContextVar made later brings it back", async () => {
+  it("serves without a scope: no request id in the view or its log line; a thread-sensitive syncToAsync function or a ContextVar made later brings it back; a request still without one cannot set a ContextVar", async () => {
     const marker = `m-${runtime}-${Date.now()}`;
     expect(await probe("ann", `${marker}-a`)).toEqual({ before: null, after: null, keyed: false, user: null });
     await expect.poll(() => logLine(`${marker}-a`), { timeout: 3_000 }).toBeDefined();
     expect(logLine(`${marker}-a`)!.requestId, server.output()).toBeUndefined();
 
+    const lateSet = fetch(`${server.url}/scope/late-set?ms=300`); // in flight without a scope while the need arises
+    await new Promise((r) => setTimeout(r, 100));
     expect(await (await fetch(`${server.url}/scope/make-sensitive`)).json()).toEqual({ made: true });
+    expect((await lateSet).status, server.output()).toBe(500);
+    await expect.poll(() => server.output(), { timeout: 3_000 }).toContain("ContextVar set-too-late: set() without a context scope");
     expect(await probe("cy", `${marker}-s`)).toEqual({ before: "rid-cy", after: "rid-cy", keyed: true, user: null });
 
     expect(await (await fetch(`${server.url}/scope/make-var`)).json()).toEqual({ made: true });

@@ -35,6 +35,8 @@ export function contextSupported(): boolean {
  * ContextVar was made, or a thread-sensitive syncToAsync function (see `needRequestScope`).
  */
 let scopeNeeded = false;
+/** True once a request in this thread ran without a scope: from then on a `set` without one would be shared. */
+let servedWithoutScope = false;
 
 /**
  * Says that every request from now on needs its context scope, even in an app made with `requestScope: false`. Made
@@ -72,6 +74,14 @@ export class ContextVar<T> {
 
   /** Sets the value for the rest of the current context (this request, and tasks it spawns from now on). */
   set(value: T): void {
+    const s = store();
+    if (servedWithoutScope && s !== undefined && s.getStore() === undefined) {
+      // Requests that began before any ContextVar existed run without a scope and share the top-level context.
+      throw new Error(
+        `ContextVar ${this.name}: set() without a context scope while this app serves requests without one (requestScope: false): ` +
+          "make ContextVars when the module loads, or set top-level values inside runOutsideRequests()",
+      );
+    }
     const scope = current();
     (scope.vars ??= new Map()).set(this as ContextVar<unknown>, value);
   }
@@ -98,7 +108,10 @@ function copy(scope: Scope): Scope {
  */
 export function runInRequestScope<R>(request: Request, fn: () => R, id?: string, want = true): R {
   const s = store();
-  return s !== undefined && (want || scopeNeeded) ? s.run({ vars: undefined, request, id }, fn) : fn();
+  if (s === undefined) return fn();
+  if (want || scopeNeeded) return s.run({ vars: undefined, request, id }, fn);
+  servedWithoutScope = true;
+  return fn();
 }
 
 /**
@@ -123,11 +136,11 @@ export function runOutsideRequests<R>(fn: () => R): R {
  * returned (a streamed body's source is pulled by the runtime's reader, outside any request), as Starlette iterates a
  * StreamingResponse in the request's own context. Outside a request, `fn` itself.
  */
-export function boundToScope<R>(fn: () => R): () => R {
+export function boundToScope<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
   const s = store();
   const scope = s?.getStore();
   if (s === undefined || scope === undefined || scope === root) return fn;
-  return () => (s.getStore() === scope ? fn() : s.run(scope, fn));
+  return (...args) => (s.getStore() === scope ? fn(...args) : s.run(scope, () => fn(...args)));
 }
 
 /** Runs `fn` in a copy of the current context (what a spawned task gets, as asyncio copies it at create_task). */

@@ -1,6 +1,7 @@
 // What a Fetch-native server (Bun's, Deno's) is handed: helper responses materialised, and a streamed body
 // read to its first chunk before the headers go, so a body that fails at once is a logged 500, one that fails later is logged once.
 
+import { boundToScope } from "./context-var.ts";
 import { errorResponse } from "./errors.ts";
 import { toFetchResponse, withBody } from "./responses.ts";
 import { type Chunk, type ChunkSource, chunkBytes, readerChunks, takeChunks } from "./stream.ts";
@@ -135,7 +136,8 @@ async function relay(
   let pending: Uint8Array | undefined = chunkBytes(first);
   const body = new ReadableStream<Uint8Array>(
     {
-      async pull(controller) {
+      // The runtime pulls from its own context: each pull runs in the request's (its source's, its failure's log line).
+      pull: boundToScope(async (controller: ReadableStreamDefaultController<Uint8Array>) => {
         if (pending !== undefined) {
           controller.enqueue(pending);
           pending = undefined;
@@ -161,7 +163,7 @@ async function relay(
         }
         controller.close();
         onEnd?.(false);
-      },
+      }),
       cancel(reason) {
         onEnd?.(true);
         return chunks.close(reason);

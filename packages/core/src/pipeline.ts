@@ -13,6 +13,8 @@ import type { Runtime, ServeInfo } from "./types.ts";
 /** What a pipeline exchange hands requests to: `App.handle`. */
 export interface Handler {
   handle(request: Request, info: ServeInfo): Response | Promise<Response>;
+  /** The answer handed to `deliver` in the request's own context, so what the writer runs later belongs to it. */
+  handle<T>(request: Request, info: ServeInfo, deliver: (response: Response) => T | Promise<T>): T | Promise<T>;
 }
 
 /** The ServeOptions the pipeline acts on. */
@@ -161,24 +163,25 @@ export class PipelineExchange implements ServeInfo {
   /**
    * Runs the app for `request`, or answers 503 at once when refused at the gate, or at the deadline, and hands the
    * answer to `deliver` (the adapter's writer): synchronously when the app answered synchronously, else in the same
-   * promise step that settles the app's answer (no extra hop per request; one more with a request deadline).
+   * promise step that settles the app's answer (no extra hop per request; one more with a request deadline), and in
+   * the request's context, so a stream's chunks are pulled and a body failure is logged with its request id.
    */
   handle<T>(app: Handler, request: Request, deliver: (response: Response) => T | Promise<T>): T | Promise<T> {
     if (!this.admitted) return deliver(this.answer(this.refusal()));
     this.#request = request;
-    const result = app.handle(request, this);
-    if (!(result instanceof Promise)) return deliver(this.answer(result));
-    if (this.#deadline === undefined) return result.then((response) => deliver(this.answer(response)));
-    return new Promise<Response>((resolve) => {
+    if (this.#deadline === undefined) return app.handle(request, this, (response) => deliver(this.answer(response)));
+    // With a deadline: whichever comes first, the app's answer (delivered in its request's context) or the 503.
+    let late: Promise<T> | undefined;
+    const delivered = app.handle(request, this, (response) => {
+      if (late === undefined || !this.#answered) return deliver(this.answer(response));
+      response.body?.cancel().catch(noop); // the deadline answered already: nobody reads this one
+      return late;
+    });
+    if (!(delivered instanceof Promise)) return delivered;
+    late = new Promise<Response>((resolve) => {
       this.#onDeadline = () => resolve(this.answer(this.timeoutResponse()));
-      void result.then((response) => {
-        if (this.#answered) {
-          response.body?.cancel().catch(noop); // the deadline answered already: nobody reads this one
-          return;
-        }
-        resolve(this.answer(response));
-      });
     }).then(deliver);
+    return Promise.race([delivered, late]);
   }
 
   /** The 503 for a request refused at the gate. */

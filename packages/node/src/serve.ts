@@ -160,11 +160,19 @@ async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Pro
       front.leave();
     };
     const request = new NodeRequest(req, url, () => exchange.signal ?? state.signal) as unknown as Request;
-    // writeResponse also closes (lingering) when the request body is still arriving.
-    const respond = (response: Response): void | Promise<void> => writeResponse(res, response, front.closing);
     const fail = (error: unknown) => {
       logResponseFailure(app, { method: req.method, url }, error, res.headersSent);
-      if (!res.headersSent && !res.destroyed) void respond(errorResponse(error, app.debug));
+      if (!res.headersSent && !res.destroyed) void Promise.resolve(writeResponse(res, errorResponse(error, app.debug), front.closing)).catch(() => res.destroy());
+    };
+    // writeResponse also closes (lingering) when the request body is still arriving. It runs in the request's
+    // context (exchange.handle), and so does `fail` for a body that fails: its log line carries the request id.
+    const respond = (response: Response): void | Promise<void> => {
+      try {
+        const written = writeResponse(res, response, front.closing);
+        if (written instanceof Promise) return written.catch(fail);
+      } catch (error) {
+        fail(error);
+      }
     };
     // Synchronous views are answered synchronously; anything async settles through one promise chain.
     try {
