@@ -228,16 +228,12 @@ export class App {
   /** `handle`, then `deliver` with the answer, still in the request's context (what adapters' writers run in). */
   handle<T>(request: Request, info: ServeInfo, deliver: (response: Response) => T | Promise<T>): T | Promise<T>;
   handle<T>(request: Request, info: ServeInfo = {}, deliver?: (response: Response) => T | Promise<T>): Response | Promise<Response> | T | Promise<T> {
-    if (deliver === undefined) return runInRequestScope(request, () => this.#handle(request, info), info.requestId, this.#scoped);
-    return runInRequestScope(
-      request,
-      (): T | Promise<T> => {
-        const result = this.#handle(request, info);
-        return result instanceof Promise ? result.then<T>(deliver) : deliver(result);
-      },
-      info.requestId,
-      this.#scoped,
-    );
+    const run = (): Response | Promise<Response> | T | Promise<T> => {
+      const result = this.#handle(request, info);
+      if (deliver === undefined) return result;
+      return result instanceof Promise ? result.then<T>(deliver) : deliver(result);
+    };
+    return runInRequestScope(request, run, info.requestId, this.#scoped);
   }
 
   #handle(request: Request, info: ServeInfo): Response | Promise<Response> {
