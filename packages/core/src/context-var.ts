@@ -136,11 +136,12 @@ export function runOutsideRequests<R>(fn: () => R): R {
  * returned (a streamed body's source is pulled by the runtime's reader, outside any request), as Starlette iterates a
  * StreamingResponse in the request's own context. Outside a request, `fn` itself.
  */
-export function boundToScope<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+export function boundToScope<A = void, R = unknown>(fn: (arg: A) => R): (arg: A) => R {
   const s = store();
   const scope = s?.getStore();
   if (s === undefined || scope === undefined || scope === root) return fn;
-  return (...args) => (s.getStore() === scope ? fn(...args) : s.run(scope, () => fn(...args)));
+  // One argument, no rest array: this runs once per streamed chunk.
+  return (arg) => (s.getStore() === scope ? fn(arg) : s.run(scope, () => fn(arg)));
 }
 
 /** Runs `fn` in a copy of the current context (what a spawned task gets, as asyncio copies it at create_task). */

@@ -61,17 +61,24 @@ class IteratorChunks<T> implements ChunkSource {
     this.#encode = encode;
   }
 
-  async next(): Promise<Chunk | undefined> {
-    for (;;) {
-      const step = await this.#step();
-      if (step.done) return undefined;
-      const chunk = this.#encode(step.value);
-      if (typeof chunk !== "string" && !(chunk instanceof Uint8Array)) {
-        throw new TypeError(`stream(): a chunk must be a string or a Uint8Array, got ${Object.prototype.toString.call(chunk)}`);
-      }
-      if (chunk.length > 0) return chunk;
+  // A `then` on the iterator's own promise rather than an async method awaiting it: one promise per chunk instead of
+  // an async frame and two (this runs for every chunk; the async form allocated about twice as much per chunk).
+  next(): Promise<Chunk | undefined> {
+    try {
+      return Promise.resolve(this.#step()).then(this.#chunkOf);
+    } catch (error) {
+      return Promise.reject(error); // a synchronous iterator that threw
     }
   }
+
+  readonly #chunkOf = (step: IteratorResult<T>): Chunk | undefined | Promise<Chunk | undefined> => {
+    if (step.done) return undefined;
+    const chunk = this.#encode(step.value);
+    if (typeof chunk !== "string" && !(chunk instanceof Uint8Array)) {
+      throw new TypeError(`stream(): a chunk must be a string or a Uint8Array, got ${Object.prototype.toString.call(chunk)}`);
+    }
+    return chunk.length > 0 ? chunk : this.next();
+  };
 
   async close(): Promise<void> {
     await this.#return();
