@@ -61,12 +61,14 @@ export function stopAll(): number {
 
 export interface Usage {
   rssKiB: number;
-  /** CPU time so far, ns: the sum over the process's threads of /proc/<pid>/task/<tid>/schedstat's first field. */
+  /** CPU time so far, ns: the sum over the process's live threads of /proc/<pid>/task/<tid>/schedstat's first field. */
   cpuNs: number;
+  /** The same, thread by thread (by thread id). */
+  threads: Map<number, number>;
 }
 
 /** The usage of a server: every process of its tree (a --workers supervisor and its workers), each pid's and the sums. */
-export interface TreeUsage extends Usage {
+export interface TreeUsage extends Omit<Usage, "threads"> {
   byPid: Map<number, Usage>;
 }
 
@@ -76,38 +78,52 @@ export function pinSelf(core: number): boolean {
 }
 
 /**
- * The CPU time a process has used, ns, from the scheduler's own accounting (exact, unlike /proc/<pid>/stat's
- * 10 ms ticks): /proc/<pid>/task/<tid>/schedstat starts with the thread's time on a CPU in ns; summed over its
- * threads, the process. Threads that already exited are not counted, so a run's figure is a difference of two
- * readings of a process whose worker threads live for its whole life. Null when /proc cannot tell.
+ * The CPU time each thread of a process has used, ns, by thread id, from the scheduler's own accounting (exact,
+ * unlike /proc/<pid>/stat's 10 ms ticks): /proc/<pid>/task/<tid>/schedstat starts with the thread's time on a CPU in
+ * ns. Threads that already exited are not listed. Null when /proc cannot tell.
  */
-export function cpuNsOf(pid: number): number | null {
+export function threadCpuNs(pid: number): Map<number, number> | null {
   let tasks: string[];
   try {
     tasks = readdirSync(`/proc/${pid}/task`);
   } catch {
     return null;
   }
-  let total = 0;
-  let read = 0;
+  const byTid = new Map<number, number>();
   for (const tid of tasks) {
     try {
-      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
-      read++;
+      const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+      if (Number.isFinite(ns)) byTid.set(Number(tid), ns);
     } catch {
       // the thread exited between the listing and the read
     }
   }
-  return read > 0 && Number.isFinite(total) ? total : null;
+  return byTid.size > 0 ? byTid : null;
 }
 
-/** The process's resident set and CPU time so far, or null when /proc cannot tell (not Linux, exited). */
+/**
+ * The CPU time a process's live threads have used, ns (the sum of threadCpuNs). A thread that exits takes its time out
+ * of the sum, so a difference of two readings is right only for a process whose threads all outlive it (the
+ * upstream service, one WebSocket run); sampleUsage counts thread by thread instead. Null when /proc cannot tell.
+ */
+export function cpuNsOf(pid: number): number | null {
+  const threads = threadCpuNs(pid);
+  if (threads === null) return null;
+  let total = 0;
+  for (const ns of threads.values()) total += ns;
+  return total;
+}
+
+/** The process's resident set and CPU time so far (its live threads'), or null when /proc cannot tell (not Linux, exited). */
 export function processUsage(pid: number): Usage | null {
   try {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
     const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
-    const cpuNs = cpuNsOf(pid);
-    return Number.isFinite(rss) && cpuNs !== null ? { rssKiB: rss, cpuNs } : null;
+    const threads = threadCpuNs(pid);
+    if (!Number.isFinite(rss) || threads === null) return null;
+    let cpuNs = 0;
+    for (const ns of threads.values()) cpuNs += ns;
+    return { rssKiB: rss, cpuNs, threads };
   } catch {
     return null;
   }
@@ -240,18 +256,23 @@ export function affinityOf(pid: number, tid = pid): string | null {
 
 /**
  * Samples a server's RSS (the sum over its processes) every `everyMs` until stopped; returns the peak (KiB) and the
- * CPU time its processes used meanwhile (ns): per process, its last reading minus its first (0 for one that started
- * meanwhile), summed, so a worker that starts or exits during the run neither counts twice nor goes negative.
+ * CPU time its threads used meanwhile (ns), counted thread by thread over every process of its tree: each thread's
+ * last reading minus its first (0 for one that started meanwhile). A thread that exits meanwhile (a thread pool
+ * shrinking, a worker process leaving) keeps what it had used at the last sample before it went, so it neither
+ * drives the sum down nor counts twice; it loses at most `everyMs` of its own CPU time, and a thread that starts and
+ * ends between two samples is not seen.
  */
 export function sampleUsage(pid: number, everyMs = 100): { stop(): { rssPeakKiB: number | null; cpuNs: number | null } } {
   const first = usageOf(pid);
   let peak = first?.rssKiB ?? 0;
-  const last = new Map<number, Usage>(first?.byPid ?? []);
+  const start = new Map<number, number>();
+  for (const usage of first?.byPid.values() ?? []) for (const [tid, ns] of usage.threads) start.set(tid, ns);
+  const last = new Map<number, number>(start);
   const read = () => {
     const now = usageOf(pid);
     if (!now) return;
     peak = Math.max(peak, now.rssKiB);
-    for (const [p, usage] of now.byPid) last.set(p, usage);
+    for (const usage of now.byPid.values()) for (const [tid, ns] of usage.threads) last.set(tid, ns);
   };
   const timer = setInterval(read, everyMs);
   return {
@@ -260,7 +281,7 @@ export function sampleUsage(pid: number, everyMs = 100): { stop(): { rssPeakKiB:
       read();
       if (!first) return { rssPeakKiB: null, cpuNs: null };
       let cpuNs = 0;
-      for (const [p, usage] of last) cpuNs += usage.cpuNs - (first.byPid.get(p)?.cpuNs ?? 0);
+      for (const [tid, ns] of last) cpuNs += ns - (start.get(tid) ?? 0);
       return { rssPeakKiB: peak, cpuNs };
     },
   };
