@@ -10,6 +10,8 @@ import { SERVER_ENV, TARGETS, targetById } from "./targets.ts";
 const DEFAULT_TARGETS = "asyncview-node,bare-node,hono-node,asyncview-bun,bare-bun,hono-bun,asyncview-deno,bare-deno,hono-deno";
 /** The descriptor limit of one process here, less what the harness itself holds. */
 const MAX_REQUESTS = 19_000;
+/** The longest /sleep every server accepts (the demo's limit, benchmarks/servers/shared.ts). */
+const MAX_MS = 60_000;
 
 const HELP = `Usage: pnpm bench:inflight [--targets ids] [--requests 10000] [--ms 8000]
 
@@ -23,7 +25,7 @@ Options:
   --targets <list>   comma-separated target ids (default: ${DEFAULT_TARGETS})
 ${TARGETS.filter((t) => t.kind !== "asyncview" || t.adapter !== "blocking").map((t) => `      ${t.id.padEnd(20)} ${t.label}`).join("\n")}
   --requests <n>     requests in flight at once, at most ${MAX_REQUESTS} (default 10000)
-  --ms <n>           how long each waits, ms (default 8000)
+  --ms <n>           how long each waits, ms, at most ${MAX_MS} (default 8000)
   -h, --help         this text`;
 
 /** One request on its own connection: its status code, or what went wrong. */
@@ -35,8 +37,10 @@ function oneRequest(port: number, ms: number): Promise<string> {
     socket.on("data", (chunk: Buffer) => {
       if (head.length < 64) head += chunk.toString("latin1");
     });
-    socket.on("error", (error: NodeJS.ErrnoException) => resolve(`error ${error.code ?? error.message}`));
-    socket.on("close", () => resolve(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? "no answer"));
+    const status = () => /^HTTP\/1\.1 (\d{3})/.exec(head)?.[1];
+    // A reset after the status line still counts as that answer.
+    socket.on("error", (error: NodeJS.ErrnoException) => resolve(status() ?? `error ${error.code ?? error.message}`));
+    socket.on("close", () => resolve(status() ?? "no answer"));
     socket.setTimeout(ms + 30_000, () => socket.destroy());
   });
 }
@@ -56,12 +60,19 @@ export async function measureInflight(id: string, requests: number, ms: number):
   const server = await startServer(id, def.command({ port: 0, threads: 5 }), { core: SERVER_CORE, env: SERVER_ENV });
   try {
     const port = Number(new URL(server.url).port);
-    await oneRequest(port, 1);
+    const first = await oneRequest(port, 1);
+    if (first !== "200") throw new Error(`/sleep?ms=1 answered ${first}, not 200`);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const idle = usageOf(server.pid)?.rssKiB ?? 0;
     const sampler = sampleUsage(server.pid, 100);
-    const answers = await Promise.all(Array.from({ length: requests }, () => oneRequest(port, ms)));
-    const { rssPeakKiB, cpuNs } = sampler.stop();
+    let usage: { rssPeakKiB: number | null; cpuNs: number | null };
+    let answers: string[];
+    try {
+      answers = await Promise.all(Array.from({ length: requests }, () => oneRequest(port, ms)));
+    } finally {
+      usage = sampler.stop();
+    }
+    const { rssPeakKiB, cpuNs } = usage;
     const statuses: Record<string, number> = {};
     for (const answer of answers) statuses[answer] = (statuses[answer] ?? 0) + 1;
     return { target: id, idleRssMiB: idle / 1024, peakRssMiB: (rssPeakKiB ?? 0) / 1024, cpuS: (cpuNs ?? 0) / 1e9, statuses };
@@ -87,8 +98,8 @@ async function main(): Promise<number> {
   const requests = Number(values.requests);
   const ms = Number(values.ms);
   const unknown = ids.filter((id) => targetById(id) === undefined || targetById(id)!.adapter === "blocking");
-  if (unknown.length > 0 || !Number.isInteger(requests) || requests < 1 || requests > MAX_REQUESTS || !Number.isInteger(ms) || ms < 1) {
-    console.error(unknown.length > 0 ? `unknown target: ${unknown.join(", ")} (see --help)` : `--requests must be 1..${MAX_REQUESTS} and --ms a positive integer`);
+  if (unknown.length > 0 || !Number.isInteger(requests) || requests < 1 || requests > MAX_REQUESTS || !Number.isInteger(ms) || ms < 1 || ms > MAX_MS) {
+    console.error(unknown.length > 0 ? `unknown target: ${unknown.join(", ")} (see --help)` : `--requests must be 1..${MAX_REQUESTS} and --ms 1..${MAX_MS}`);
     return 2;
   }
   pinSelf(LOAD_CORE);

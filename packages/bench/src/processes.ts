@@ -260,29 +260,34 @@ export function affinityOf(pid: number, tid = pid): string | null {
  * last reading minus its first (0 for one that started meanwhile). A thread that exits meanwhile (a thread pool
  * shrinking, a worker process leaving) keeps what it had used at the last sample before it went, so it neither
  * drives the sum down nor counts twice; it loses at most `everyMs` of its own CPU time, and a thread that starts and
- * ends between two samples is not seen.
+ * ends between two samples is not seen. A thread id the kernel reuses meanwhile counts as the new thread it is.
  */
 export function sampleUsage(pid: number, everyMs = 100): { stop(): { rssPeakKiB: number | null; cpuNs: number | null } } {
   const first = usageOf(pid);
   let peak = first?.rssKiB ?? 0;
-  const start = new Map<number, number>();
-  for (const usage of first?.byPid.values() ?? []) for (const [tid, ns] of usage.threads) start.set(tid, ns);
-  const last = new Map<number, number>(start);
+  // Each thread's last reading, and the CPU time counted so far: what every thread used since the previous sample.
+  const last = new Map<number, number>();
+  for (const usage of first?.byPid.values() ?? []) for (const [tid, ns] of usage.threads) last.set(tid, ns);
+  let used = 0;
   const read = () => {
     const now = usageOf(pid);
     if (!now) return;
     peak = Math.max(peak, now.rssKiB);
-    for (const usage of now.byPid.values()) for (const [tid, ns] of usage.threads) last.set(tid, ns);
+    for (const usage of now.byPid.values()) {
+      for (const [tid, ns] of usage.threads) {
+        const before = last.get(tid);
+        // A thread not seen before started meanwhile; one whose reading went down is a new thread with a reused id.
+        used += before === undefined || ns < before ? ns : ns - before;
+        last.set(tid, ns);
+      }
+    }
   };
   const timer = setInterval(read, everyMs);
   return {
     stop() {
       clearInterval(timer);
       read();
-      if (!first) return { rssPeakKiB: null, cpuNs: null };
-      let cpuNs = 0;
-      for (const [tid, ns] of last) cpuNs += ns - (start.get(tid) ?? 0);
-      return { rssPeakKiB: peak, cpuNs };
+      return first ? { rssPeakKiB: peak, cpuNs: used } : { rssPeakKiB: null, cpuNs: null };
     },
   };
 }

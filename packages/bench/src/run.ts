@@ -343,12 +343,14 @@ export async function runBench(
           // Each scenario is checked just before it is measured, so a later scenario's check (db and cpu-offload
           // start syncToAsync's pool threads, each a V8 isolate) cannot add to an earlier one's memory.
           for (const scenario of ableFor(def)) {
+            if (server.exited) throw new Error(`exited during the run (stderr: ${server.stderr().trim().slice(-300)})`);
             const error = await checkAnswer(server.url, scenario);
             if (repeat === 0) checks.push({ target: def.id, scenario: scenario.name, ok: error === null, ...(error ? { error } : {}) });
             if (error) {
               excluded.add(`${def.id}|${scenario.name}`);
               log(`check failed: ${def.id} on ${scenario.name}: ${error} - excluded from ${scenario.name}`);
-              progress.advance(options.warmupS + pointsOf(scenario, options).reduce((n, p) => n + perRun(p), 0));
+              // Planned in every repeat, and skipped in every one from now on.
+              progress.advance((options.repeats - repeat) * (options.warmupS + pointsOf(scenario, options).reduce((n, p) => n + perRun(p), 0)));
               continue;
             }
             if (repeat === 0 && scenario.differential) {

@@ -6,21 +6,22 @@ import { once } from "node:events";
 import { describe, expect, it } from "vitest";
 import { cpuNsOf, sampleUsage } from "../src/processes.ts";
 
-// The worker burns 600 ms of its own CPU time (not wall time: a busy machine only makes it slower), then exits; the
-// process stays alive after it.
+// Once told to (after the first sample), the worker burns 600 ms of its own CPU time (not wall time: a busy machine
+// only makes it slower), then exits; the process stays alive after it.
 const CHILD = `
 const { Worker } = require("node:worker_threads");
 const burn = "const own = () => { const u = process.threadCpuUsage(); return (u.user + u.system) / 1000; };" +
-  "const start = own(); while (own() - start < 600) {}";
+  "require('node:worker_threads').parentPort.once('message', () => { const start = own(); while (own() - start < 600) {} process.exit(0); });";
 const worker = new Worker(burn, { eval: true });
-worker.on("online", () => console.log("burning"));
+worker.on("online", () => console.log("ready"));
 worker.on("exit", () => console.log("worker gone"));
+process.stdin.once("data", () => worker.postMessage("go"));
 setTimeout(() => {}, 30000);
 `;
 
 describe("sampleUsage: CPU of threads that exit", () => {
   it("keeps a finished worker thread's CPU time, where a difference of two live-thread sums loses it", async () => {
-    const child = spawn(process.execPath, ["-e", CHILD], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["-e", CHILD], { stdio: ["pipe", "pipe", "inherit"] });
     try {
       let out = "";
       const said = (text: string) =>
@@ -32,14 +33,15 @@ describe("sampleUsage: CPU of threads that exit", () => {
           });
           check();
         });
-      await said("burning");
+      await said("ready");
       const before = cpuNsOf(child.pid!)!;
       const sampler = sampleUsage(child.pid!, 20);
+      child.stdin!.write("go\n");
       await said("worker gone");
       await new Promise((resolve) => setTimeout(resolve, 100));
       const { cpuNs } = sampler.stop();
       const after = cpuNsOf(child.pid!)!;
-      // The worker ran most of its 600 ms after the first reading; the sampler keeps it up to its last 20 ms sample.
+      // The worker ran its 600 ms after the first reading; the sampler keeps it up to its last 20 ms sample.
       expect(cpuNs).toBeGreaterThan(300e6);
       // Summing the live threads twice loses it: the worker's time left the sum when it exited.
       expect(after - before).toBeLessThan(cpuNs! - 250e6);
