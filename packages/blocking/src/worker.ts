@@ -4,9 +4,11 @@
 
 import { AsyncLocalStorage } from "node:async_hooks";
 import { parentPort, workerData } from "node:worker_threads";
-import { type App, HttpError, setDefaultChannelLayer, type SocketMessage } from "@asyncview/core";
+import { type App, type Chunk, HttpError, setDefaultChannelLayer, type SocketMessage } from "@asyncview/core";
 import {
   BODY_TEXT,
+  type ChunkSource,
+  chunkBytes,
   guardUnhandled,
   headerPairs,
   installRuntime,
@@ -14,9 +16,11 @@ import {
   logResponseFailure,
   messageSize,
   processHooks,
+  readerChunks,
   type ServerSocket,
   SocketRegistry,
   type SocketTransport,
+  takeChunks,
   type Upgrade,
   upgradeOf,
 } from "@asyncview/core/adapter";
@@ -44,7 +48,8 @@ interface Held {
   controller: AbortController;
   /** Set once the client left or the server gave up on the request. */
   gone: boolean;
-  reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  /** The response body being sent: cancelled when the client leaves, so its source's `finally` runs. */
+  chunks: ChunkSource | undefined;
   /** Settles the wait for the main thread's ack of the last piece sent. */
   acked: { resolve: () => void; reject: (reason: unknown) => void } | undefined;
   /** Settles the wait for the main thread's answer to the last body pull. */
@@ -113,7 +118,7 @@ async function run(app: App, message: RequestMessage): Promise<void> {
     id: message.id,
     controller: new AbortController(),
     gone: false,
-    reader: undefined,
+    chunks: undefined,
     acked: undefined,
     pulled: undefined,
     socket: undefined,
@@ -126,7 +131,7 @@ async function run(app: App, message: RequestMessage): Promise<void> {
       logResponseFailure(app, message, error, headersSent);
       port.postMessage({ type: "fail", id });
     }
-    await h.reader?.cancel().catch(() => {});
+    await h.chunks?.close().catch(() => {});
   };
   try {
     const request = toRequest(message, h);
@@ -147,20 +152,25 @@ async function run(app: App, message: RequestMessage): Promise<void> {
     const head = { type: "head", id, status: response.status, statusText: response.statusText, headers: headerPairs(response) } as const;
     const text = (response as unknown as Record<symbol, string | undefined>)[BODY_TEXT];
     if (text !== undefined) return await send(h, { ...head, body: text, more: false });
-    if (response.body === null) return await send(h, { ...head, body: null, more: false });
-    const reader = (h.reader = response.body.getReader());
-    if (h.gone) return void (await reader.cancel().catch(() => {}));
-    const first = await reader.read();
-    if (first.done) return await send(h, { ...head, body: new Uint8Array(0), more: false });
+    // A streamed helper's chunks are read straight from its source (as the Node adapter writes them), anything else
+    // through its Fetch body.
+    const helperChunks = takeChunks(response);
+    if (helperChunks === undefined && response.body === null) return await send(h, { ...head, body: null, more: false });
+    const chunks = (h.chunks = helperChunks ?? readerChunks(response.body!));
+    if (h.gone) return void (await chunks.close(new Gone()).catch(() => {}));
+    const first = await chunks.next();
+    if (first === undefined) return await send(h, { ...head, body: new Uint8Array(0), more: false });
     // A body complete at once (a Response made from a string or bytes) goes out whole, with a Content-Length, as on
-    // the other adapters; one still producing goes chunk by chunk.
-    const pending = reader.read();
-    const second = await Promise.race([pending, nextMacrotask()]);
-    if (second !== null && second.done) return await send(h, { ...head, body: first.value, more: false });
+    // the other adapters; one still producing, and every helper's stream, goes chunk by chunk.
+    let pending: Promise<Chunk | undefined> | undefined;
+    if (helperChunks === undefined) {
+      pending = chunks.next();
+      if ((await Promise.race([pending, nextMacrotask()])) === undefined) return await send(h, { ...head, body: first, more: false });
+    }
     headersSent = true;
-    await send(h, { ...head, body: first.value, more: true });
-    for (let next = await pending; !next.done; next = await reader.read()) {
-      await send(h, { type: "chunk", id, bytes: next.value });
+    await send(h, { ...head, body: first, more: true });
+    for (let next = await (pending ?? chunks.next()); next !== undefined; next = await chunks.next()) {
+      await send(h, { type: "chunk", id, bytes: chunkBytes(next) });
     }
     await send(h, { type: "end", id });
   }
@@ -231,7 +241,7 @@ function abort(id: number, reason: string, name = "AbortError"): void {
   h.acked?.reject(new Gone());
   h.pulled?.reject(h.controller.signal.reason);
   // Cancelling the body closes its source (a generator's finally runs) even while the view still holds it.
-  void h.reader?.cancel(reason).catch(() => {});
+  void h.chunks?.close(reason).catch(() => {});
 }
 
 let app: App;

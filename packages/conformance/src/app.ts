@@ -133,6 +133,17 @@ app.get("/stream-fail", (_req, ctx) => {
   return ndjson(lines());
 });
 
+// A synchronous source that fails at its second item, within the macrotask of its first chunk: the first line is
+// sent, then the body is cut, the same on every adapter (the blocking baseline answered 500 here before).
+app.get("/stream-fail-sync", (_req, ctx) => {
+  const id = ctx.query.get("id") ?? "anonymous";
+  function* lines() {
+    yield { i: 0 };
+    throw new Error(`stream-fail-sync: the source failed at its second item (${id})`);
+  }
+  return ndjson(lines());
+});
+
 // Bug 3: the proxy pattern. The upstream is this server itself (its own origin), so the answer is deterministic.
 app.get("/proxy/new-request", (request) => fetch(new Request(`${new URL(request.url).origin}/hello`, request)));
 app.post("/proxy/echo", (request) => fetch(new Request(`${new URL(request.url).origin}/echo`, request)));

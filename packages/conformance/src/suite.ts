@@ -503,6 +503,22 @@ export function defineConformanceSuite(adapter: AdapterUnderTest): void {
         expect((await getJson(`${base}/hello`)).status).toBe(200);
       });
 
+      it("a synchronous source that fails at its second item is a cut 200, never a 500, logged once", async () => {
+        const id = uid("stream-fail-sync");
+        const exchange = await rawExchange(base, get(`/stream-fail-sync?id=${id}`, `X-Request-Id: rid-${id}\r\n`));
+        const response = parseRawResponse(exchange.bytes);
+        expect(exchange.end, `the server must end the connection: ${describeRaw(exchange)}`).not.toBe("open");
+        if (response !== null) {
+          expect(response.status, describeRaw(exchange)).toBe(200);
+          expect(response.complete, `the chunked terminator must not be sent: ${describeRaw(exchange)}`).toBe(false);
+          expect('{"i":0}\n'.startsWith(response.body), describeRaw(exchange)).toBe(true);
+        }
+        const lines = await logLinesFor(server, id);
+        expect(lines, "the failure is logged exactly once, at error level").toHaveLength(1);
+        expect(levelOf(lines[0]!), lines[0]).toBe("error");
+        expect((await getJson(`${base}/hello`)).status).toBe(200);
+      });
+
       it("bug 3: the proxy pattern fetch(new Request(upstream, request)) works for GET and POST", async () => {
         const proxied = await raw(`${base}/proxy/new-request`);
         expect(proxied.status, proxied.body.toString()).toBe(200);
