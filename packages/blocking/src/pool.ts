@@ -179,8 +179,18 @@ export class WorkerPool {
           case "ping":
             slot.job?.exchange.relay?.(message);
             return;
-          default:
-            slot.job?.exchange.write(message, () => this.#post(slot, { type: "ack", id: message.id }));
+          default: {
+            const ack = () => this.#post(slot, { type: "ack", id: message.id });
+            try {
+              slot.job?.exchange.write(message, ack);
+            } catch (error) {
+              // A response node:http refuses (the worker checks what it can first): the client gets the 500 (or a
+              // cut body) and the thread goes on rather than wait for an ack forever.
+              this.#options.logger.error("blocking: the response could not be written", { error, requestId: slot.job?.message.requestId });
+              slot.job?.exchange.write({ type: "fail", id: message.id }, () => {});
+              ack();
+            }
+          }
         }
       });
       worker.on("error", (error) => {

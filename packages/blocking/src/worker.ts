@@ -149,6 +149,8 @@ async function run(app: App, message: RequestMessage): Promise<void> {
   async function write(response: Response): Promise<void> {
     const upgrade = message.upgrade ? upgradeOf(response) : undefined;
     if (upgrade !== undefined) return await hold(h, upgrade);
+    // What node:http would refuse in the main thread (Response.error()'s status 0): the view's failure, logged here.
+    if (!(response.status >= 100 && response.status <= 999)) throw new RangeError(`Invalid status code: ${response.status}`);
     const head = { type: "head", id, status: response.status, statusText: response.statusText, headers: headerPairs(response) } as const;
     const text = (response as unknown as Record<symbol, string | undefined>)[BODY_TEXT];
     if (text !== undefined) return await send(h, { ...head, body: text, more: false });

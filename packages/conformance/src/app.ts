@@ -144,6 +144,32 @@ app.get("/stream-fail-sync", (_req, ctx) => {
   return ndjson(lines());
 });
 
+// A body whose first chunk never comes: a client that leaves must release the request (its place, its source).
+app.get("/first-chunk-never", (_req, ctx) => {
+  const id = ctx.query.get("id") ?? "anonymous";
+  if (ctx.query.get("kind") === "helper") {
+    return ndjson(
+      (async function* () {
+        try {
+          await sleep(60_000, { signal: ctx.signal });
+          yield { late: true };
+        } finally {
+          record(`finally:${id}`);
+        }
+      })(),
+    );
+  }
+  return new Response(
+    new ReadableStream({
+      pull: () => new Promise<void>(() => {}),
+      cancel: () => record(`cancel:${id}`),
+    }),
+  );
+});
+
+// A Response no server can send (Response.error(): status 0): a logged 500, and the thread or process keeps serving.
+app.get("/response-error", () => Response.error());
+
 // Bug 3: the proxy pattern. The upstream is this server itself (its own origin), so the answer is deterministic.
 app.get("/proxy/new-request", (request) => fetch(new Request(`${new URL(request.url).origin}/hello`, request)));
 app.post("/proxy/echo", (request) => fetch(new Request(`${new URL(request.url).origin}/echo`, request)));

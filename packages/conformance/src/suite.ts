@@ -519,6 +519,30 @@ export function defineConformanceSuite(adapter: AdapterUnderTest): void {
         expect((await getJson(`${base}/hello`)).status).toBe(200);
       });
 
+      it("a body whose first chunk never comes is released when the client leaves (source closed, no error logged)", async () => {
+        for (const kind of ["own", "helper"]) {
+          const id = uid(`first-never-${kind}`);
+          const exchange = await rawExchange(base, get(`/first-chunk-never?kind=${kind}&id=${id}`, `X-Request-Id: rid-${id}\r\n`), { leaveAfterMs: 300 });
+          expect(exchange.bytes.byteLength, describeRaw(exchange)).toBe(0);
+          const events = await waitForEvents(base, (e) => e.includes(`${kind === "own" ? "cancel" : "finally"}:${id}`));
+          expect(events).toContain(`${kind === "own" ? "cancel" : "finally"}:${id}`);
+          const errors = (await logLinesFor(server, id, 500)).filter((line) => levelOf(line) === "error");
+          expect(errors, "a client that left is not a server error").toHaveLength(0);
+        }
+        expect((await getJson(`${base}/hello`)).status).toBe(200);
+      });
+
+      it("Response.error() from a view is a logged 500, and the server keeps serving", async () => {
+        // More times than the blocking baseline has threads: none may stay held.
+        for (let i = 0; i < 6; i++) {
+          const id = uid("response-error");
+          const response = await fetch(`${base}/response-error`, { headers: { "x-request-id": `rid-${id}` }, signal: AbortSignal.timeout(5_000) });
+          expect(response.status).toBe(500);
+          expect(((await response.json()) as { error: { code: string } }).error.code).toBe("internal_error");
+        }
+        expect((await getJson(`${base}/hello`)).status).toBe(200);
+      });
+
       it("bug 3: the proxy pattern fetch(new Request(upstream, request)) works for GET and POST", async () => {
         const proxied = await raw(`${base}/proxy/new-request`);
         expect(proxied.status, proxied.body.toString()).toBe(200);

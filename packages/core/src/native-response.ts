@@ -59,6 +59,38 @@ export function nativeResponse(
   return native;
 }
 
+/** What `untilGone` settles with when the client left first. */
+const GONE: unique symbol = Symbol("client gone");
+
+/**
+ * `read`, or GONE as soon as the client leaves (the runtime aborts `request.signal`): a body whose first chunk never
+ * comes must not hold its request (its place under limitConcurrency, its source) after the client went away.
+ */
+function untilGone<T>(read: Promise<T>, signal: AbortSignal): Promise<T | typeof GONE> {
+  if (signal.aborted) return Promise.resolve(GONE);
+  return new Promise<T | typeof GONE>((resolve, reject) => {
+    const gone = () => resolve(GONE);
+    signal.addEventListener("abort", gone, { once: true });
+    read.then(
+      (value) => {
+        signal.removeEventListener("abort", gone);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", gone);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** The client left before the first chunk: the source is closed, the exchange ends as a 499; nobody reads this. */
+function leftBeforeFirstChunk(close: (reason: unknown) => Promise<void>, signal: AbortSignal, onEnd: ((clientLeft: boolean) => void) | undefined): Response {
+  close(signal.reason).catch(() => {});
+  onEnd?.(true);
+  return new Response(null, { status: 499 });
+}
+
 /** What `Promise.race` settles with when the read it was given had not settled yet. */
 const NOT_YET: unique symbol = Symbol("not yet");
 const notYet = Promise.resolve(NOT_YET);
@@ -85,7 +117,12 @@ async function relayOwn(
   let second: Promise<Step> | undefined;
   try {
     reader = body.getReader(); // throws for a body already read or locked: a logged 500, the exchange ended
-    first = await reader.read();
+    // A body made from a string or bytes has its chunk at once: only a read still pending waits for the client too.
+    const reading = reader.read();
+    const now = await Promise.race([reading, notYet]);
+    const read = now !== NOT_YET ? now : await untilGone(reading, request.signal);
+    if (read === GONE) return leftBeforeFirstChunk((reason) => reader!.cancel(reason), request.signal, onEnd);
+    first = read;
     if (!first.done) {
       second = reader.read();
       const settled = await Promise.race([second, notYet]); // a read of an ended stream has settled already
@@ -125,7 +162,9 @@ async function relay(
 ): Promise<Response> {
   let first: Uint8Array | string | undefined;
   try {
-    first = await chunks.next();
+    const read = await untilGone(chunks.next(), request.signal);
+    if (read === GONE) return leftBeforeFirstChunk((reason) => chunks.close(reason), request.signal, onEnd);
+    first = read;
   } catch (error) {
     return failedAtOnce(app, request, error, onEnd);
   }
