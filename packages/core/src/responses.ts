@@ -146,6 +146,7 @@ export function headersWithDefaults(options: ResponseOptions, defaults: Record<s
 }
 
 function withText(body: string, contentType: string, init: ResponseOptions | number | undefined): Response {
+  if (typeof body !== "string") throw new TypeError(`text()/html(): the body must be a string, got ${typeof body}`);
   const options = typeof init === "number" ? { status: init } : (init ?? {});
   const headers = headersWithDefaults(options, { "content-type": contentType });
   return new TextResponse(body, options.status ?? 200, headers) as unknown as Response;

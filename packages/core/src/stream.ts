@@ -164,7 +164,12 @@ function streamed<T>(
 }
 
 const asChunk = (chunk: Chunk): Chunk => chunk;
-const asLine = (item: unknown): Chunk => `${JSON.stringify(item)}\n`;
+const asLine = (item: unknown): Chunk => {
+  const line = JSON.stringify(item);
+  // As json(): a value with no JSON form (undefined, a function) is an error, never a line reading "undefined".
+  if (line === undefined) throw new TypeError("ndjson(): an item is not JSON-serialisable");
+  return `${line}\n`;
+};
 
 /** Streams strings or bytes as they are produced. */
 export function stream(source: Source<Chunk>, options?: StreamOptions): Response {
@@ -197,6 +202,7 @@ export function formatSse(event: SseEvent | string): string {
   if (e.id !== undefined) out += `id: ${oneLine("id", e.id)}\n`;
   if (e.retry !== undefined) out += `retry: ${Math.trunc(e.retry)}\n`;
   const data = typeof e.data === "string" ? e.data : JSON.stringify(e.data);
+  if (data === undefined) throw new TypeError("sse(): an event's data is not JSON-serialisable");
   for (const line of data.split(/\r\n|\r|\n/)) out += `data: ${line}\n`;
   return `${out}\n`;
 }

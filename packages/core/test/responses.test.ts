@@ -14,6 +14,11 @@ describe("json/text/html", () => {
     expect(html("<p>").headers.get("content-type")).toBe("text/html; charset=utf-8");
   });
 
+  it("refuse a text or html body that is not a string", () => {
+    expect(() => text(123 as never)).toThrow(/text\(\)\/html\(\): the body must be a string, got number/);
+    expect(() => html(undefined as never)).toThrow(/got undefined/);
+  });
+
   it("keep a caller's content type and merge other headers", () => {
     const res = json({}, { status: 200, headers: { "content-type": "application/problem+json", "x-a": "1" } });
     expect(res.headers.get("content-type")).toBe("application/problem+json");

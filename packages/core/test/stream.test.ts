@@ -79,6 +79,14 @@ describe("ndjson", () => {
     expect(res.headers.get("x-n")).toBe("2");
     expect(await res.text()).toBe('{"i":0}\n{"i":1}\n');
   });
+
+  it("fails an item with no JSON form (undefined, a function) as json() does, never writing 'undefined'", async () => {
+    for (const item of [undefined, () => 1, { toJSON: () => undefined }]) {
+      const chunks = takeChunks(ndjson([{ a: 1 }, item]))!;
+      expect(await chunks.next()).toBe('{"a":1}\n');
+      await expect(chunks.next()).rejects.toThrow(/ndjson\(\): an item is not JSON-serialisable/);
+    }
+  });
 });
 
 describe("sse", () => {
@@ -88,6 +96,10 @@ describe("sse", () => {
       'event: tick\nid: 7\nretry: 1500\ndata: {"n":1}\n\n',
     );
     expect(formatSse({ data: "a\nb\r\nc" })).toBe("data: a\ndata: b\ndata: c\n\n");
+  });
+
+  it("refuses data with no JSON form", () => {
+    expect(() => formatSse({ data: undefined })).toThrow(/sse\(\): an event's data is not JSON-serialisable/);
   });
 
   it("refuses CR/LF in event and id", () => {
