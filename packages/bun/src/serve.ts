@@ -138,8 +138,8 @@ async function serveHere(app: App, options: BunServeOptions, plan: ListenPlan): 
             app,
             request,
             response,
-            (clientLeft) => {
-              exchange.end(clientLeft || leftAlready ? 499 : undefined);
+            (clientLeft, status) => {
+              exchange.end(clientLeft || leftAlready ? 499 : status);
               if (!clientLeft) bunServer.timeout(request, keepAliveSeconds); // idle again: the keep-alive timeout
             },
             { waitingForApp: () => bunServer.timeout(request, 0), waitingForClient: () => bunServer.timeout(request, writeSeconds) },

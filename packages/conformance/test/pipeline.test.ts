@@ -95,6 +95,12 @@ describe.each<RuntimeName>(["node", "bun", "deno", "blocking"])("pipeline: %s", 
 
   it(`--limit-concurrency ${LIMIT}: a response that cannot be sent (its body read already) is a 500 and gives its place back`, async () => {
     for (let i = 0; i < LIMIT + 1; i++) expect((await get(trusting.url, "/used-body")).status, trusting.output()).toBe(500);
+    // The access log says what the client got (it said 200 on Bun and Deno, the view's own status).
+    const logged = uid(`used-body-${runtime}`);
+    expect((await get(trusting.url, `/used-body?id=${logged}`)).status).toBe(500);
+    const access = (await linesWith(trusting, `/used-body?id=${logged}`)).filter((line) => line.includes(" HTTP/1.1\" "));
+    expect(access, trusting.output()).toHaveLength(1);
+    expect(access[0]).toContain(`"GET /used-body?id=${logged} HTTP/1.1" 500 `);
     const id = uid(`after-used-${runtime}`);
     const round = await Promise.all(Array.from({ length: LIMIT }, (_, i) => get(trusting.url, `/slow?ms=100&id=${id}-${i}`)));
     expect(round.map((r) => r.status), trusting.output()).toEqual(Array(LIMIT).fill(200));

@@ -37,18 +37,22 @@ export interface StreamPacing {
   waitingForClient(): void;
 }
 
+/** Told when a response is out of the app's hands (see nativeResponse). */
+type OnEnd = (clientLeft: boolean, status?: number) => void;
+
 /**
  * The native Response for `response`. A streamed body is relayed one chunk at a time (no buffering): the first chunk
  * is read before the headers are sent (a failure there answers the logged JSON 500), a later failure is logged and
  * ends the stream in error. A stream helper's chunks are relayed straight from its source (one ReadableStream, not
  * two). `onEnd` learns when the response is out of the app's hands: at once for a body that is not streamed, else
- * when the stream ends, fails, or is cancelled because the client left (`clientLeft`).
+ * when the stream ends, fails, or is cancelled because the client left (`clientLeft`); with the status the client got
+ * when it is not the response's own (the 500 for a body that failed before its first chunk).
  */
 export function nativeResponse(
   app: Reporter,
   request: Request,
   response: Response,
-  onEnd?: (clientLeft: boolean) => void,
+  onEnd?: OnEnd,
   pacing?: StreamPacing,
 ): Response | Promise<Response> {
   const chunks = takeChunks(response);
@@ -85,7 +89,7 @@ function untilGone<T>(read: Promise<T>, signal: AbortSignal): Promise<T | typeof
 }
 
 /** The client left before the first chunk: the source is closed, the exchange ends as a 499; nobody reads this. */
-function leftBeforeFirstChunk(close: (reason: unknown) => Promise<void>, signal: AbortSignal, onEnd: ((clientLeft: boolean) => void) | undefined): Response {
+function leftBeforeFirstChunk(close: (reason: unknown) => Promise<void>, signal: AbortSignal, onEnd: OnEnd | undefined): Response {
   close(signal.reason).catch(() => {});
   onEnd?.(true);
   return new Response(null, { status: 499 });
@@ -108,7 +112,7 @@ async function relayOwn(
   request: Request,
   response: Response,
   body: ReadableStream<Uint8Array>,
-  onEnd: ((clientLeft: boolean) => void) | undefined,
+  onEnd: OnEnd | undefined,
   pacing: StreamPacing | undefined,
 ): Promise<Response> {
   type Step = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]>>;
@@ -146,9 +150,9 @@ async function relayOwn(
 }
 
 /** A body that failed before anything was sent: logged once, its exchange ended, answered with the JSON 500. */
-function failedAtOnce(app: Reporter, request: Request, error: unknown, onEnd: ((clientLeft: boolean) => void) | undefined): Response {
+function failedAtOnce(app: Reporter, request: Request, error: unknown, onEnd: OnEnd | undefined): Response {
   logResponseFailure(app, request, error, false);
-  onEnd?.(false);
+  onEnd?.(false, 500);
   return toFetchResponse(errorResponse(error, app.debug));
 }
 
@@ -157,7 +161,7 @@ async function relay(
   request: Request,
   response: Response,
   chunks: ChunkSource,
-  onEnd: ((clientLeft: boolean) => void) | undefined,
+  onEnd: OnEnd | undefined,
   pacing: StreamPacing | undefined,
 ): Promise<Response> {
   let first: Uint8Array | string | undefined;

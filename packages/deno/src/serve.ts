@@ -106,8 +106,8 @@ class DenoInfo implements ServeInfo {
     }
     // 499 in the log: the client left before the view answered (request.signal aborted before Deno sent anything) or mid-body.
     const leftAlready = exchange.logged && this.#request.signal.aborted;
-    return nativeResponse(app, this.#request, response, (clientLeft) => {
-      exchange.end(clientLeft || leftAlready ? 499 : undefined);
+    return nativeResponse(app, this.#request, response, (clientLeft, status) => {
+      exchange.end(clientLeft || leftAlready ? 499 : status);
       this.#ended = true;
       const controller = this.#controller;
       if (controller === undefined) return;
