@@ -106,6 +106,22 @@ app.get("/stream-context", (_req, ctx) => {
   }
   return ndjson(lines());
 });
+// A stream whose client leaves while its generator awaits: its `finally` still runs in the request's context.
+app.get("/stream-finally-context", (_req, ctx) => {
+  streamUser.set(ctx.query.get("user") ?? "nobody");
+  const id = ctx.query.get("id") ?? "anonymous";
+  async function* lines() {
+    try {
+      for (let i = 0; ; i++) {
+        yield { i };
+        await sleep(50);
+      }
+    } finally {
+      record(`finally-context:${id}:${streamUser.get() ?? "-"}:${requestId() ?? "-"}`);
+    }
+  }
+  return ndjson(lines());
+});
 app.get("/sse", () => sse([{ event: "greeting", data: "hello" }, { id: "2", data: { n: 2 } }, "multi\nline"]));
 app.get("/slow", async (_req, ctx) => {
   const ms = intParam(ctx.query, "ms", { min: 0, max: 30_000 });

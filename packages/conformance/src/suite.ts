@@ -424,6 +424,24 @@ export function defineConformanceSuite(adapter: AdapterUnderTest): void {
         }
       });
 
+      it("runs the generator's finally in its request's context when the client leaves while it awaits", async () => {
+        const id = uid("finally-context");
+        await new Promise<void>((resolve, reject) => {
+          const req = httpRequest(`${base}/stream-finally-context?user=cat&id=${id}`, { headers: { "x-request-id": `rid-${id}` } }, (res) => {
+            res.once("data", () => {
+              req.destroy();
+              resolve();
+            });
+          });
+          req.on("error", (error) => {
+            if (!req.destroyed) reject(error);
+          });
+          req.end();
+        });
+        const events = await waitForEvents(base, (e) => e.some((event) => event.startsWith(`finally-context:${id}:`)));
+        expect(events).toContain(`finally-context:${id}:cat:rid-${id}`);
+      });
+
       it("does not abort the signal or cut the stream on a normal finish", async () => {
         const id = `normal-${Date.now()}`;
         const response = await fetch(`${base}/stream?n=3&ms=10&id=${id}`);

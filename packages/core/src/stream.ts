@@ -53,6 +53,8 @@ class IteratorChunks<T> implements ChunkSource {
   readonly #step: () => Promise<IteratorResult<T>> | IteratorResult<T>;
   readonly #return: () => unknown;
   readonly #encode: (item: T) => Chunk;
+  /** The iterator's last step, while `close` may have to wait for it. */
+  #stepping: Promise<unknown> | undefined;
 
   constructor(source: Source<T>, encode: (item: T) => Chunk) {
     const iterator = iteratorOf(source);
@@ -65,7 +67,9 @@ class IteratorChunks<T> implements ChunkSource {
   // an async frame and two (this runs for every chunk; the async form allocated about twice as much per chunk).
   next(): Promise<Chunk | undefined> {
     try {
-      return Promise.resolve(this.#step()).then(this.#chunkOf);
+      const step = Promise.resolve(this.#step());
+      this.#stepping = step;
+      return step.then(this.#chunkOf);
     } catch (error) {
       return Promise.reject(error); // a synchronous iterator that threw
     }
@@ -80,7 +84,11 @@ class IteratorChunks<T> implements ChunkSource {
     return chunk.length > 0 ? chunk : this.next();
   };
 
+  // An async generator asked to return while a step is running queues the request, and V8 then runs its `finally`
+  // in the context of that step's settling, which on Deno is not the request's (Deno's stream cancels from outside
+  // it). Waiting for the step first makes `return()` resume the generator here, in the request's context.
   async close(): Promise<void> {
+    await this.#stepping?.catch(() => {});
     await this.#return();
   }
 }
