@@ -186,6 +186,12 @@ app.get("/first-chunk-never", (_req, ctx) => {
 // A Response no server can send (Response.error(): status 0): a logged 500, and the thread or process keeps serving.
 app.get("/response-error", () => Response.error());
 
+// The body read twice: the same bytes both times, on every adapter.
+app.post("/read-twice", async (request) => {
+  const bytes = await readBytes(request);
+  return json({ length: bytes.byteLength, again: await readJson(request) });
+});
+
 // Bug 3: the proxy pattern. The upstream is this server itself (its own origin), so the answer is deterministic.
 app.get("/proxy/new-request", (request) => fetch(new Request(`${new URL(request.url).origin}/hello`, request)));
 app.post("/proxy/echo", (request) => fetch(new Request(`${new URL(request.url).origin}/echo`, request)));

@@ -561,6 +561,12 @@ export function defineConformanceSuite(adapter: AdapterUnderTest): void {
         expect((await getJson(`${base}/hello`)).status).toBe(200);
       });
 
+      it("a body read twice gives the same bytes the second time", async () => {
+        const response = await fetch(`${base}/read-twice`, { method: "POST", body: '{"x":[1,2]}', headers: { "content-type": "application/json" } });
+        expect(response.status).toBe(200);
+        expect(await response.json()).toEqual({ length: 11, again: { x: [1, 2] } });
+      });
+
       it("bug 3: the proxy pattern fetch(new Request(upstream, request)) works for GET and POST", async () => {
         const proxied = await raw(`${base}/proxy/new-request`);
         expect(proxied.status, proxied.body.toString()).toBe(200);

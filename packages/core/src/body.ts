@@ -53,9 +53,27 @@ function unreadable(error: unknown): HttpError {
   return new HttpError(400, `the request body could not be read: ${reason}`, { code: "bad_body", cause: error });
 }
 
-/** Reads the whole body, refusing (413) once more than `limit` bytes arrive or are announced. */
+/** Each request's body as first read: read again, it gives the same bytes (as Starlette's and Hono's do). */
+const readBodies = new WeakMap<Request, Promise<Uint8Array>>();
+
+/**
+ * Reads the whole body, refusing (413) once more than `limit` bytes arrive or are announced. The body is read from
+ * the client once; a second call (readText after readBytes, readJson twice) gets the same bytes, checked against
+ * its own limit, or the first read's failure.
+ */
 export async function readBytes(request: Request, options: BodyOptions = {}): Promise<Uint8Array> {
   const limit = options.limit ?? DEFAULT_BODY_LIMIT;
+  let read = readBodies.get(request);
+  if (read === undefined) {
+    read = readBody(request, limit);
+    readBodies.set(request, read);
+  }
+  const bytes = await read;
+  if (bytes.byteLength > limit) throw tooLarge(limit);
+  return bytes;
+}
+
+async function readBody(request: Request, limit: number): Promise<Uint8Array> {
   const direct = (request as DirectBody)[READ_BODY]?.(limit);
   if (direct) {
     let bytes: Uint8Array | null;
