@@ -98,15 +98,16 @@ Processes and overload:
 Timeouts and limits:
   --timeout-keep-alive <s>
                       close an idle keep-alive connection after s seconds
-                      (default: 5)
+                      (default: 5; not on deno, which has no such timeout)
   --timeout-headers <s>
                       close a connection that has not sent its complete request
-                      head within s seconds (slowloris) (default: 10)
+                      head within s seconds (slowloris) (default: 10; not on
+                      deno, which has no such timeout: put a proxy in front)
   --timeout-write <s> drop a client whose response write made no progress for s
-                      seconds (default: 30)
+                      seconds (default: 30; not on deno)
   --timeout-request <s>
-                      per-request deadline: ctx.signal aborts and the client gets
-                      503 (default: none)
+                      per-request deadline for the view to return its response:
+                      ctx.signal aborts and the client gets 503 (default: none)
   --timeout-graceful-shutdown <s>
                       how long in-flight requests get at SIGINT/SIGTERM
                       (default: 10)
