@@ -109,8 +109,8 @@ Timeouts and limits:
                       per-request deadline for the view to return its response:
                       ctx.signal aborts and the client gets 503 (default: none)
   --timeout-graceful-shutdown <s>
-                      how long in-flight requests get at SIGINT/SIGTERM
-                      (default: 10)
+                      how long in-flight requests, then background work and
+                      shutdown hooks, get at SIGINT/SIGTERM (default: 10)
   --max-header-size <bytes>
                       largest request head; beyond it, 431 (default: 16384)
 
@@ -132,7 +132,11 @@ Proxies and logging:
 
 SIGINT or SIGTERM closes gracefully: no new connections, in-flight requests get
 --timeout-graceful-shutdown (10 s) to finish, open WebSockets get 1001, then
-background work drains and shutdown hooks run; exit code 0.
+background work drains and shutdown hooks run, within what is left of that
+deadline (at least 1 s); a hook still running then is logged at error level and
+left behind; exit code 0. Before the server listens (the app module loading, a
+startup hook still running), SIGINT or SIGTERM exits 1 at once, saying startup
+did not finish. A startup hook that throws: "error: ..." and exit code 1.
 `;
 
 export class UsageError extends Error {}

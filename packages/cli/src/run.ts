@@ -3,7 +3,7 @@
 // supervisor prints it once every worker listens; the workers print nothing of their own).
 
 import type { App, ServeOptions, Server } from "@asyncview/core";
-import { isWorker, reportStartupFailure } from "@asyncview/core/adapter";
+import { errorMessage, isWorker, reportStartupFailure, supervises } from "@asyncview/core/adapter";
 import { HELP, parseServeArgs, type ServeArgs, serveOptions, UsageError } from "./args.ts";
 import { installChannelLayer } from "./channel-layer.ts";
 import { loadApp } from "./load-app.ts";
@@ -24,7 +24,21 @@ export function withLoadedApp(serve: ServeFn): StartFn {
   };
 }
 
+/**
+ * The whole life of a runtime entry; it never rejects. A failure to start (the module does not load, a startup hook
+ * throws, the port is taken) prints `error: ...` and exits 1; a SIGINT/SIGTERM before the server listens exits 1 too,
+ * saying startup did not finish; once it listens, the first SIGINT/SIGTERM closes gracefully and the process exits 0.
+ */
 export async function runEntry(start: StartFn, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  try {
+    await serveUntilClosed(start, argv);
+  } catch (error) {
+    console.error(`error: ${errorMessage(error)}`);
+    process.exit(1);
+  }
+}
+
+async function serveUntilClosed(start: StartFn, argv: readonly string[]): Promise<void> {
   let args;
   try {
     args = parseServeArgs(argv);
@@ -37,7 +51,30 @@ export async function runEntry(start: StartFn, argv: readonly string[] = process
     console.log(HELP);
     return;
   }
-  let server: Server;
+  // The first SIGINT/SIGTERM closes gracefully (within the server's shutdown deadline); later ones are ignored, as
+  // the same signal often arrives twice: Ctrl-C or `kill -<pgid>` signals the whole process group, and the
+  // launcher forwards its copy too. (With `once`, the second copy would kill the process mid-shutdown.)
+  let server: Server | undefined;
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (server === undefined) {
+      // Startup waits for its hooks however long they take; a signal meanwhile gives up on it.
+      const where = "the app module was loading or a startup hook had not settled";
+      console.error(`error: ${signal} before the server started: startup did not finish (${where}); exiting with code 1`);
+      process.exit(1);
+    }
+    if (stopping) return;
+    stopping = true;
+    console.error(`${signal}: shutting down gracefully`);
+    void server.close();
+  };
+  // A worker's signals are its supervisor's (core's supervisor.ts), and a supervisor handles its own while its workers
+  // start; a single server handles them from now, its startup included.
+  const single = !isWorker(process) && !supervises(serveOptions(args));
+  if (single) {
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  }
   try {
     server = await start(args);
   } catch (error) {
@@ -47,20 +84,11 @@ export async function runEntry(start: StartFn, argv: readonly string[] = process
     await reportStartupFailure(process, error);
     process.exit(1);
   }
-  // A worker closes when its supervisor says so (SIGTERM) or a terminal's Ctrl-C reaches it: core's supervisor.ts.
   if (isWorker(process)) return;
-  // The first SIGINT/SIGTERM closes gracefully (within the server's shutdown deadline); later ones are ignored, as
-  // the same signal often arrives twice: Ctrl-C or `kill -<pgid>` signals the whole process group, and the
-  // launcher forwards its copy too. (With `once`, the second copy would kill the process mid-shutdown.)
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    console.error(`${signal}: shutting down gracefully`);
-    void server.close();
-  };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  if (!single) {
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  }
   // Only now: whoever waits for this line may signal at once, and must find the handlers in place.
   console.log(`listening on ${server.url}`);
   await server.closed;

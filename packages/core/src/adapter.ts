@@ -31,5 +31,7 @@ export {
   RUNTIME_FLAGS_ENV,
   serveWorkers,
   type SpawnFn,
+  supervises,
 } from "./supervisor.ts";
+export { errorMessage } from "./thrown.ts";
 export { WORKER_ENV } from "./runtime.ts";

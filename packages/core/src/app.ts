@@ -9,13 +9,14 @@ import { compose } from "./compose.ts";
 import { pathOf, RequestContext } from "./context.ts";
 import { runInRequestScope } from "./context-var.ts";
 import { TaskGroup } from "./task-group.ts";
-import type { Task } from "./timeout.ts";
+import { within, type Task } from "./timeout.ts";
 import { errorResponse, HttpError } from "./errors.ts";
 import { consoleLogger } from "./logger.ts";
 import { Router } from "./router.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE } from "./socket.ts";
 import { LARGEST_MESSAGE, socketView, type SocketHandler, type SocketOptions } from "./socket-route.ts";
 import { TaskTracker } from "./tasks.ts";
+import { asError } from "./thrown.ts";
 import type { Context, Logger, Middleware, ParamsOf, ServeInfo, View } from "./types.ts";
 
 export interface AppOptions {
@@ -43,7 +44,11 @@ export interface AppOptions {
 }
 
 export interface ShutdownOptions {
-  /** How long to wait for `waitUntil` work before giving up on it, in ms. Default 10,000. */
+  /**
+   * The shutdown deadline, in ms from the call: `waitUntil` work and app tasks are waited for until then, then each
+   * shutdown hook is awaited until then at most (one still running is logged at error level and left behind; the
+   * next hooks still run). Mounted apps get what is left. Default 10,000.
+   */
   timeout?: number;
 }
 
@@ -180,19 +185,35 @@ export class App {
     return this.#group.spawn(task);
   }
 
-  /** Runs startup hooks once (mounted apps first). Adapters call it before listening. */
+  /**
+   * Runs startup hooks once (mounted apps first), waiting for each however long it takes. Adapters call it before
+   * listening. A hook that throws rejects it with what it threw (a value that is no Error, wrapped in one that says so).
+   */
   startup(): Promise<void> {
     return (this.#started ??= (async () => {
-      for (const { app } of this.#mounts) await app.startup();
-      for (const hook of this.#startup) await hook();
+      // Held while the hooks run: a hook waiting on something that never settles would otherwise leave the event loop
+      // empty, which ends Node (exit 13) and Deno at once and spins Bun at 100% CPU (oven-sh/bun#14951).
+      const hold = setInterval(() => {}, 3_600_000);
+      try {
+        for (const { app } of this.#mounts) await app.startup();
+        for (const hook of this.#startup) await hook();
+      } catch (error) {
+        throw asError(error, "startup hook");
+      } finally {
+        clearInterval(hold);
+      }
       this.blocking?.start();
     })());
   }
 
-  /** Drains `waitUntil` work within the timeout, then runs shutdown hooks once; hook failures are logged. */
+  /**
+   * Drains `waitUntil` work, then runs shutdown hooks once, in order, all within the deadline (`options.timeout`); a
+   * hook that fails, or is still running at the deadline, is logged and the next one runs.
+   */
   shutdown(options: ShutdownOptions = {}): Promise<void> {
     return (this.#stopped ??= (async () => {
       const timeout = options.timeout ?? 10_000;
+      const deadline = Date.now() + timeout;
       const [drained, groupDrained] = await Promise.all([this.tasks.drain(timeout), this.#group?.drain(timeout) ?? true]);
       if (!groupDrained) this.logger.warn("shutdown: app tasks were cancelled at the deadline", { timeoutMs: timeout });
       if (!drained) {
@@ -201,17 +222,21 @@ export class App {
           timeoutMs: timeout,
         });
       }
-      for (const hook of this.#shutdown) {
-        try {
-          await hook();
-        } catch (error) {
-          this.logger.error("shutdown hook failed", { error });
-        }
-      }
-      for (const { app } of this.#mounts) await app.shutdown(options);
+      for (const [index, hook] of this.#shutdown.entries()) await this.#runShutdownHook(hook, index, deadline);
+      for (const { app } of this.#mounts) await app.shutdown({ timeout: Math.max(0, deadline - Date.now()) });
       this.blocking?.stop();
       await this.channelLayer.close().catch((error: unknown) => this.logger.error("closing the channel layer failed", { error }));
     })());
+  }
+
+  /** Runs shutdown hook `index`, waiting for it until `deadline` at most; its failure, or its still running then, is logged. */
+  async #runShutdownHook(hook: Hook, index: number, deadline: number): Promise<void> {
+    const which = { hook: index, name: hook.name === "" ? undefined : hook.name };
+    const run = (async () => hook())().catch((error: unknown) => this.logger.error("shutdown hook failed", { ...which, error }));
+    const waitedMs = Math.max(0, deadline - Date.now());
+    if (!(await within(run, waitedMs))) {
+      this.logger.error("shutdown hook did not finish by the shutdown deadline; not waiting for it", { ...which, waitedMs });
+    }
   }
 
   /** The one entry point: answers any request; the promise never rejects. */

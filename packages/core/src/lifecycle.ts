@@ -4,9 +4,14 @@
 import { flushAccessLog } from "./access-log.ts";
 import { DEFAULT_SHUTDOWN_TIMEOUT, formatUrl, type CloseOptions, type ServeOptions, type Server } from "./server.ts";
 import type { Logger, Runtime } from "./types.ts";
+import { errorMessage } from "./thrown.ts";
+import { within } from "./timeout.ts";
 import { guardUnhandled } from "./unhandled.ts";
 
-/** After the shutdown deadline cut the requests still running, how long they get to unwind, in ms. */
+/**
+ * After the shutdown deadline cut the requests still running, how long they get to unwind, in ms; also the least time
+ * the app's shutdown (background work, then its hooks) gets once the connections closed.
+ */
 export const ABORT_GRACE_MS = 1000;
 
 /** What an adapter plugs into the lifecycle: its runtime's listener, stop-accepting and force-close. */
@@ -27,18 +32,6 @@ export interface Listener {
 /** The ServeOptions the lifecycle acts on: the deadline, the abort signal, what an error nobody handled does. */
 export type LifecycleOptions = Pick<ServeOptions, "shutdownTimeout" | "signal" | "crashOnUnhandled">;
 
-/** Resolves true when `promise` settles within `ms`, false otherwise (its rejection counts as settled). */
-async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const settled = promise.then(
-    () => true,
-    () => true,
-  );
-  const result = await Promise.race([settled, new Promise<false>((resolve) => (timer = setTimeout(resolve, ms, false)))]);
-  clearTimeout(timer);
-  return result;
-}
-
 /** The `Server` handle for a listening `listener`: graceful close with the deadline, `closed`, `url`. */
 export function serverHandle<L extends Listener>(listener: L, options: LifecycleOptions = {}): Server {
   const shutdownTimeout = options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT;
@@ -55,7 +48,10 @@ export function serverHandle<L extends Listener>(listener: L, options: Lifecycle
       // Past the deadline the remaining requests are cut; their views see ctx.signal abort and get a short
       // grace to unwind before the app's shutdown hooks release what they share.
       if (!(await within(listener.drain(), timeout))) await within(listener.cut(), ABORT_GRACE_MS);
-      await listener.release(Math.max(0, timeout - (Date.now() - started)));
+      // The app's shutdown (background work, then its hooks, each awaited until its deadline at most) gets what is
+      // left of the deadline, and never less than the same grace: a hook that closes a database gets a chance even
+      // when the requests used the whole deadline.
+      await listener.release(Math.max(ABORT_GRACE_MS, timeout - (Date.now() - started)));
       flushAccessLog(); // the last requests' lines, before the process may exit
       unguard();
       resolveClosed();
@@ -70,7 +66,7 @@ export function serverHandle<L extends Listener>(listener: L, options: Lifecycle
 
 /** The error every adapter throws when it cannot bind: `cannot listen on HOST:PORT: CODE`. */
 export function listenError(hostname: string, port: number, error: unknown): Error {
-  const named = error as { code?: string; name?: string; message?: string };
-  const code = named.code ?? (named.name === "AddrInUse" ? "EADDRINUSE" : named.message);
+  const named: { code?: unknown; name?: unknown } = typeof error === "object" && error !== null ? error : {};
+  const code = typeof named.code === "string" ? named.code : named.name === "AddrInUse" ? "EADDRINUSE" : errorMessage(error);
   return new Error(`cannot listen on ${hostname}:${port}: ${code}`, { cause: error });
 }

@@ -2,6 +2,7 @@
 // Used by the serve CLI and by the blocking baseline's threads, which each import the app on their own.
 
 import type { App } from "./app.ts";
+import { asError } from "./thrown.ts";
 
 function isApp(value: unknown): value is App {
   return (
@@ -19,7 +20,7 @@ export async function loadAppModule(href: string): Promise<App> {
   try {
     mod = (await import(href)) as Record<string, unknown>;
   } catch (error) {
-    throw new Error(`cannot load app module ${href}: ${(error as Error).message}`, { cause: error });
+    throw new Error(`cannot load app module ${href}: ${asError(error, "the module").message}`, { cause: error });
   }
   const app = mod.default ?? mod.app;
   if (!isApp(app)) throw new Error(`${href} must export an App as its default export or as "app"`);

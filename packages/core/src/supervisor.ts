@@ -3,6 +3,7 @@
 
 import { ABORT_GRACE_MS } from "./lifecycle.ts";
 import { consoleLogger } from "./logger.ts";
+import { errorMessage } from "./thrown.ts";
 import { WORKER_ENV } from "./runtime.ts";
 import { DEFAULT_HOSTNAME, DEFAULT_PORT, DEFAULT_SHUTDOWN_TIMEOUT, formatUrl, type ServeOptions, type Server } from "./server.ts";
 import type { Logger, Runtime } from "./types.ts";
@@ -109,8 +110,13 @@ export async function serveWorkers<S extends Server>(
   positiveInteger("limitMaxRequests", options.limitMaxRequests);
   // WORKER_ENV's presence makes this process a worker.
   if (isWorker(host.current)) return runWorker(options, host.current, start);
-  if ((options.workers ?? 1) > 1 || options.limitMaxRequests !== undefined) return supervise(options, host);
+  if (supervises(options)) return supervise(options, host);
   return start({ port: options.port ?? DEFAULT_PORT, reusePort: false, onRequest: undefined });
+}
+
+/** True when `serveWorkers` with `options` makes this process a supervisor (several workers, or limitMaxRequests). */
+export function supervises(options: Pick<ServeOptions, "workers" | "limitMaxRequests">): boolean {
+  return (options.workers ?? 1) > 1 || options.limitMaxRequests !== undefined;
 }
 
 /** True in a process the supervisor started. */
@@ -132,7 +138,7 @@ function report(proc: ProcessApi, message: Report): Promise<void> {
 
 /** In a worker: tells the supervisor its startup failed (the supervisor prints it once and stops the server). */
 export function reportStartupFailure(proc: ProcessApi, error: unknown): Promise<void> {
-  return report(proc, { asyncview: "failed", message: error instanceof Error ? error.message : String(error) });
+  return report(proc, { asyncview: "failed", message: errorMessage(error) });
 }
 
 async function runWorker<S extends Server>(options: ServeOptions, proc: ProcessApi, start: (plan: ListenPlan) => Promise<S>): Promise<S> {

@@ -1,5 +1,5 @@
-// `timeout(ms, task)`: asyncio.timeout for one piece of work. The task gets a signal that aborts at the deadline
-// (or when the caller's signal does); the caller gets a TimeoutError at the deadline even if the task ignores it.
+// `timeout(ms, task)`: asyncio.timeout for one piece of work; its signal aborts at the deadline (or the caller's), and
+// the caller gets a TimeoutError then even if the task ignores it. `within(promise, ms)`: did it settle in time.
 
 import { linkSignals } from "./signals.ts";
 
@@ -36,4 +36,16 @@ export async function timeout<T>(ms: number, task: Task<T>, options: TimeoutOpti
     clearTimeout(timer);
     if (!link.signal.aborted) link.abort(new DOMException("timeout scope exited", "AbortError"));
   }
+}
+
+/** Resolves true when `promise` settles within `ms`, false otherwise (its rejection counts as settled). */
+export async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const settled = promise.then(
+    () => true,
+    () => true,
+  );
+  const result = await Promise.race([settled, new Promise<false>((resolve) => (timer = setTimeout(resolve, ms, false)))]);
+  clearTimeout(timer);
+  return result;
 }

@@ -408,6 +408,30 @@ describe("lifespan", () => {
     });
     await expect(a.startup()).rejects.toThrow("no database");
   });
+
+  it("rejects with an Error naming the value when a startup hook throws something other than an Error", async () => {
+    const thrown = app().onStartup(() => {
+      throw "no database";
+    });
+    await expect(thrown.startup()).rejects.toThrow(new Error('startup hook threw a non-Error value: "no database"'));
+    await expect(app().onStartup(() => Promise.reject(null)).startup()).rejects.toThrow(new Error("startup hook threw a non-Error value: null"));
+  });
+
+  it("gives up on a shutdown hook still running at the deadline, logs it by index and name at error level, and runs the next", async () => {
+    const log = recordingLogger();
+    let next = false;
+    const a = new App({ logger: log })
+      .onShutdown(function neverSettles() {
+        return new Promise<void>(() => {});
+      })
+      .onShutdown(() => void (next = true));
+    const started = Date.now();
+    await a.shutdown({ timeout: 50 });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(next).toBe(true);
+    const record = log.records.find((r) => r.message.startsWith("shutdown hook did not finish"));
+    expect(record).toMatchObject({ level: "error", fields: { hook: 0, name: "neverSettles" } });
+  });
 });
 
 describe("errors", () => {

@@ -7,11 +7,4 @@ import { resolveAppPath } from "../load-app.ts";
 import { serveOptions } from "../args.ts";
 import { runEntry } from "../run.ts";
 
-try {
-  await runEntry((args) =>
-    serve(pathToFileURL(resolveAppPath(args.app)), { ...serveOptions(args), threads: args.threads }),
-  );
-} catch (error) {
-  console.error(`error: ${(error as Error).message}`);
-  process.exit(1);
-}
+await runEntry((args) => serve(pathToFileURL(resolveAppPath(args.app)), { ...serveOptions(args), threads: args.threads }));

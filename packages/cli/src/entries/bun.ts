@@ -4,9 +4,4 @@
 import { serve } from "@asyncview/bun";
 import { runEntry, withLoadedApp } from "../run.ts";
 
-try {
-  await runEntry(withLoadedApp(serve));
-} catch (error) {
-  console.error(`error: ${(error as Error).message}`);
-  process.exit(1);
-}
+await runEntry(withLoadedApp(serve));
