@@ -64,14 +64,17 @@ export function nativeResponse(
 }
 
 /** What `untilGone` settles with when the client left first. */
-const GONE: unique symbol = Symbol("client gone");
+export const GONE: unique symbol = Symbol("client gone");
 
 /**
  * `read`, or GONE as soon as the client leaves (the runtime aborts `request.signal`): a body whose first chunk never
  * comes must not hold its request (its place under limitConcurrency, its source) after the client went away.
  */
-function untilGone<T>(read: Promise<T>, signal: AbortSignal): Promise<T | typeof GONE> {
-  if (signal.aborted) return Promise.resolve(GONE);
+export function untilGone<T>(read: Promise<T>, signal: AbortSignal): Promise<T | typeof GONE> {
+  if (signal.aborted) {
+    read.catch(() => {}); // nobody reads it: its failure (a source failing on the same abort) must not go unhandled
+    return Promise.resolve(GONE);
+  }
   return new Promise<T | typeof GONE>((resolve, reject) => {
     const gone = () => resolve(GONE);
     signal.addEventListener("abort", gone, { once: true });

@@ -53,14 +53,18 @@ class IteratorChunks<T> implements ChunkSource {
   readonly #step: () => Promise<IteratorResult<T>> | IteratorResult<T>;
   readonly #return: () => unknown;
   readonly #encode: (item: T) => Chunk;
+  /** Whether the source is an async generator, whose `return()` waits for a running step (see close). */
+  readonly #generator: boolean;
   /** The iterator's last step, while `close` may have to wait for it. */
   #stepping: Promise<unknown> | undefined;
+  #closed: Promise<void> | undefined;
 
   constructor(source: Source<T>, encode: (item: T) => Chunk) {
     const iterator = iteratorOf(source);
     this.#step = boundToScope(() => iterator.next());
     this.#return = boundToScope(() => iterator.return?.());
     this.#encode = encode;
+    this.#generator = Object.prototype.toString.call(iterator) === "[object AsyncGenerator]";
   }
 
   // A `then` on the iterator's own promise rather than an async method awaiting it: one promise per chunk instead of
@@ -84,11 +88,24 @@ class IteratorChunks<T> implements ChunkSource {
     return chunk.length > 0 ? chunk : this.next();
   };
 
+  /** Closes the source once, however many callers ask (a second `return()` could release something twice). */
+  close(): Promise<void> {
+    return (this.#closed ??= this.#close());
+  }
+
   // An async generator asked to return while a step is running queues the request, and V8 then runs its `finally`
   // in the context of that step's settling, which on Deno is not the request's (Deno's stream cancels from outside
-  // it). Waiting for the step first makes `return()` resume the generator here, in the request's context.
-  async close(): Promise<void> {
-    await this.#stepping?.catch(() => {});
+  // it). Waiting for the running step (and one an empty chunk started meanwhile) makes `return()` resume the
+  // generator here, in the request's context. Any other iterator (an event emitter's, a channel's) may end a pending
+  // step only through `return()`, so it gets it at once.
+  async #close(): Promise<void> {
+    if (this.#generator) {
+      for (let step = this.#stepping; step !== undefined; ) {
+        await step.catch(() => {});
+        if (this.#stepping === step) break;
+        step = this.#stepping;
+      }
+    }
     await this.#return();
   }
 }

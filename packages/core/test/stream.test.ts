@@ -151,6 +151,26 @@ describe("a stream helper's chunks for adapters (takeChunks)", () => {
     expect(ticks.cleanedUp).toBe(true);
   });
 
+  it("closes an iterator that is not a generator at once, even while a step waits, and only once", async () => {
+    let returns = 0;
+    let release: (() => void) | undefined;
+    const source: AsyncIterable<string> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () => new Promise<IteratorResult<string>>((resolve) => (release = () => resolve({ done: true, value: undefined }))),
+        return: async () => {
+          returns++;
+          release?.(); // as events.on() does: return() ends the pending step
+          return { done: true, value: undefined };
+        },
+      }),
+    };
+    const chunks = takeChunks(stream(source))!;
+    const pending = chunks.next();
+    await Promise.all([chunks.close(), chunks.close()]);
+    expect(returns).toBe(1);
+    expect(await pending).toBeUndefined();
+  });
+
   it("fails a chunk that is neither a string nor bytes with a clear error", async () => {
     const chunks = takeChunks(stream([42 as never]))!;
     await expect(chunks.next()).rejects.toThrow(/must be a string or a Uint8Array/);
