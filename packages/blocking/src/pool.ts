@@ -184,11 +184,14 @@ export class WorkerPool {
             try {
               slot.job?.exchange.write(message, ack);
             } catch (error) {
-              // A response node:http refuses (the worker checks what it can first): the client gets the 500 (or a
-              // cut body) and the thread goes on rather than wait for an ack forever.
-              this.#options.logger.error("blocking: the response could not be written", { error, requestId: slot.job?.message.requestId });
-              slot.job?.exchange.write({ type: "fail", id: message.id }, () => {});
-              ack();
+              // A response node:http refuses (a header value it will not send; the worker checks the status first):
+              // the client gets the 500 (or a cut body), and the worker is told to stop, so its thread goes on rather
+              // than wait for acks of chunks nobody writes.
+              const job = slot.job;
+              this.#options.logger.error("blocking: the response could not be written", { error, requestId: job?.message.requestId });
+              job?.exchange.write({ type: "fail", id: message.id }, () => {});
+              if (job !== undefined) this.cancel(job, "the response could not be written");
+              else ack();
             }
           }
         }

@@ -9,6 +9,7 @@ import {
   BODY_TEXT,
   type ChunkSource,
   chunkBytes,
+  GONE,
   guardUnhandled,
   headerPairs,
   installRuntime,
@@ -21,6 +22,7 @@ import {
   SocketRegistry,
   type SocketTransport,
   takeChunks,
+  untilGone,
   type Upgrade,
   upgradeOf,
 } from "@asyncview/core/adapter";
@@ -131,7 +133,7 @@ async function run(app: App, message: RequestMessage): Promise<void> {
       logResponseFailure(app, message, error, headersSent);
       port.postMessage({ type: "fail", id });
     }
-    await h.chunks?.close().catch(() => {});
+    void h.chunks?.close().catch(() => {}); // not awaited: a source stuck in an await must not hold the thread
   };
   try {
     const request = toRequest(message, h);
@@ -159,19 +161,23 @@ async function run(app: App, message: RequestMessage): Promise<void> {
     const helperChunks = takeChunks(response);
     if (helperChunks === undefined && response.body === null) return await send(h, { ...head, body: null, more: false });
     const chunks = (h.chunks = helperChunks ?? readerChunks(response.body!));
-    if (h.gone) return void (await chunks.close(new Gone()).catch(() => {}));
-    const first = await chunks.next();
+    if (h.gone) return void chunks.close(new Gone()).catch(() => {});
+    // Each chunk is awaited until the request is given up at most (abort() closes the source): a source stuck in an
+    // await that ignores ctx.signal must not hold the thread after its client left.
+    const pull = (): Promise<Chunk | undefined> =>
+      untilGone(chunks.next(), h.controller.signal).then((chunk) => (chunk === GONE ? Promise.reject(new Gone()) : chunk));
+    const first = await pull();
     if (first === undefined) return await send(h, { ...head, body: new Uint8Array(0), more: false });
     // A body complete at once (a Response made from a string or bytes) goes out whole, with a Content-Length, as on
     // the other adapters; one still producing, and every helper's stream, goes chunk by chunk.
     let pending: Promise<Chunk | undefined> | undefined;
     if (helperChunks === undefined) {
-      pending = chunks.next();
+      pending = pull();
       if ((await Promise.race([pending, nextMacrotask()])) === undefined) return await send(h, { ...head, body: first, more: false });
     }
     headersSent = true;
     await send(h, { ...head, body: first, more: true });
-    for (let next = await (pending ?? chunks.next()); next !== undefined; next = await chunks.next()) {
+    for (let next = await (pending ?? pull()); next !== undefined; next = await pull()) {
       await send(h, { type: "chunk", id, bytes: chunkBytes(next) });
     }
     await send(h, { type: "end", id });

@@ -1,7 +1,7 @@
 // The app every adapter serves for the conformance suite: one route per behaviour under test.
 // `/_probe/events` reports what happened inside the server (a generator's finally, an aborted signal).
 
-import { App, ContextVar, HttpError, intParam, json, ndjson, readBytes, readJson, redirect, requestId, sleep, sse, text } from "@asyncview/core";
+import { App, ContextVar, HttpError, intParam, json, ndjson, readBytes, readJson, redirect, requestId, sleep, sse, stream, text } from "@asyncview/core";
 import { syncToAsync } from "@asyncview/sync-to-async";
 
 /** Things the server saw, read back by the suite through GET /_probe/events. */
@@ -122,6 +122,16 @@ app.get("/stream-finally-context", (_req, ctx) => {
   }
   return ndjson(lines());
 });
+// A stream whose generator then waits on something that ignores ctx.signal: a client that leaves frees the request
+// anyway (on the blocking baseline, its thread).
+app.get("/stream-stuck", () =>
+  ndjson(
+    (async function* () {
+      yield { i: 0 };
+      await sleep(60_000);
+    })(),
+  ),
+);
 app.get("/sse", () => sse([{ event: "greeting", data: "hello" }, { id: "2", data: { n: 2 } }, "multi\nline"]));
 app.get("/slow", async (_req, ctx) => {
   const ms = intParam(ctx.query, "ms", { min: 0, max: 30_000 });
@@ -185,6 +195,8 @@ app.get("/first-chunk-never", (_req, ctx) => {
 
 // A Response no server can send (Response.error(): status 0): a logged 500, and the thread or process keeps serving.
 app.get("/response-error", () => Response.error());
+// A header value no server may send (not Latin-1) on a streamed helper: a 500, and the thread or process goes on.
+app.get("/bad-header-stream", () => stream(["never sent"], { headers: { "content-disposition": 'attachment; filename="报告.pdf"' } }));
 
 // The body read twice: the same bytes both times, on every adapter.
 app.post("/read-twice", async (request) => {

@@ -442,6 +442,26 @@ export function defineConformanceSuite(adapter: AdapterUnderTest): void {
         expect(events).toContain(`finally-context:${id}:cat:rid-${id}`);
       });
 
+      it("frees a request whose client left while its generator waits on something that ignores ctx.signal", async () => {
+        // More than the blocking baseline's threads (5 here by default): a held thread per request would starve it.
+        for (let i = 0; i < 8; i++) {
+          await new Promise<void>((resolve, reject) => {
+            const req = httpRequest(`${base}/stream-stuck`, (res) => {
+              res.once("data", () => {
+                req.destroy();
+                resolve();
+              });
+            });
+            req.on("error", (error) => {
+              if (!req.destroyed) reject(error);
+            });
+            req.end();
+          });
+        }
+        const hello = await fetch(`${base}/hello`, { signal: AbortSignal.timeout(5_000) });
+        expect(hello.status).toBe(200);
+      });
+
       it("does not abort the signal or cut the stream on a normal finish", async () => {
         const id = `normal-${Date.now()}`;
         const response = await fetch(`${base}/stream?n=3&ms=10&id=${id}`);
@@ -526,7 +546,9 @@ export function defineConformanceSuite(adapter: AdapterUnderTest): void {
         const exchange = await rawExchange(base, get(`/stream-fail-sync?id=${id}`, `X-Request-Id: rid-${id}\r\n`));
         const response = parseRawResponse(exchange.bytes);
         expect(exchange.end, `the server must end the connection: ${describeRaw(exchange)}`).not.toBe("open");
-        if (response !== null) {
+        // Bun resets the connection, possibly before the first chunk left (the README's table); the others send it.
+        if (response === null) expect(adapter.name, `no answer at all: ${describeRaw(exchange)}`).toBe("bun");
+        else {
           expect(response.status, describeRaw(exchange)).toBe(200);
           expect(response.complete, `the chunked terminator must not be sent: ${describeRaw(exchange)}`).toBe(false);
           expect('{"i":0}\n'.startsWith(response.body), describeRaw(exchange)).toBe(true);
@@ -550,13 +572,14 @@ export function defineConformanceSuite(adapter: AdapterUnderTest): void {
         expect((await getJson(`${base}/hello`)).status).toBe(200);
       });
 
-      it("Response.error() from a view is a logged 500, and the server keeps serving", async () => {
+      it("a response no server can send (Response.error(), a header value that is not Latin-1 on a stream) is a 500, and the server keeps serving", async () => {
         // More times than the blocking baseline has threads: none may stay held.
-        for (let i = 0; i < 6; i++) {
-          const id = uid("response-error");
-          const response = await fetch(`${base}/response-error`, { headers: { "x-request-id": `rid-${id}` }, signal: AbortSignal.timeout(5_000) });
-          expect(response.status).toBe(500);
-          expect(((await response.json()) as { error: { code: string } }).error.code).toBe("internal_error");
+        for (const path of ["/response-error", "/bad-header-stream"]) {
+          for (let i = 0; i < 6; i++) {
+            const response = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(5_000) });
+            expect(response.status, path).toBe(500);
+            expect(((await response.json()) as { error: { code: string } }).error.code).toBe("internal_error");
+          }
         }
         expect((await getJson(`${base}/hello`)).status).toBe(200);
       });

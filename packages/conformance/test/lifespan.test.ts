@@ -72,11 +72,16 @@ describe.each<RuntimeName>(["node", "bun", "deno", "blocking"])("lifespan: %s", 
     const run = launch(runtime, "startup-never-settles");
     try {
       expect(await run.printed("the startup hook waits forever"), run.output()).toBe(true);
-      await new Promise((r) => setTimeout(r, 500)); // the other threads of blocking load the app too
-      const before = cpuSeconds(run.child.pid!);
-      await new Promise((r) => setTimeout(r, 1_000));
-      expect(run.child.exitCode, `still waiting for startup: ${run.output()}`).toBe(null);
-      expect(cpuSeconds(run.child.pid!) - before, "CPU seconds in 1 s of waiting").toBeLessThan(0.25);
+      // Idle: some 1 s window within 5 uses under 0.25 CPU seconds (the blocking baseline's other threads may still
+      // be loading the app in the first ones; a process that spins never has such a window).
+      const windows: number[] = [];
+      while (windows.length < 5 && !windows.some((cpu) => cpu < 0.25)) {
+        const before = cpuSeconds(run.child.pid!);
+        await new Promise((r) => setTimeout(r, 1_000));
+        expect(run.child.exitCode, `still waiting for startup: ${run.output()}`).toBe(null);
+        windows.push(cpuSeconds(run.child.pid!) - before);
+      }
+      expect(Math.min(...windows), `CPU seconds in each 1 s of waiting: ${windows.join(", ")}`).toBeLessThan(0.25);
       run.child.kill("SIGTERM");
       expect(await run.exited, run.output()).toEqual({ code: 1, signal: null });
       expect(run.output()).toContain("error: SIGTERM before the server started: startup did not finish");
