@@ -1,7 +1,7 @@
 // What a Fetch-native server (Bun's, Deno's) is handed: helper responses materialised, and a streamed body
 // read to its first chunk before the headers go, so a body that fails at once is a logged 500, one that fails later is logged once.
 
-import { boundToScope } from "./context-var.ts";
+import { boundToScope, runOutsideRequests } from "./context-var.ts";
 import { errorResponse } from "./errors.ts";
 import { toFetchResponse, withBody } from "./responses.ts";
 import { type Chunk, type ChunkSource, chunkBytes, readerChunks, takeChunks } from "./stream.ts";
@@ -66,25 +66,58 @@ export function nativeResponse(
 /** What `untilGone` settles with when the client left first. */
 export const GONE: unique symbol = Symbol("client gone");
 
+/** Reads that will look at their request's signal at the next sweep, unless they settle first (see untilGone). */
+const unwatched = new Set<() => void>();
+let sweeper: ReturnType<typeof setInterval> | undefined;
+/** How often reads still pending start watching their request's signal, in ms. */
+const SWEEP_MS = 100;
+
+function watchLater(watch: () => void): void {
+  unwatched.add(watch);
+  if (sweeper !== undefined) return;
+  sweeper = runOutsideRequests(() =>
+    setInterval(() => {
+      const due = [...unwatched];
+      unwatched.clear();
+      for (const start of due) start();
+      if (unwatched.size === 0) {
+        clearInterval(sweeper);
+        sweeper = undefined;
+      }
+    }, SWEEP_MS),
+  );
+  (sweeper as { unref?: () => void }).unref?.();
+}
+
 /**
- * `read`, or GONE as soon as the client leaves (the runtime aborts `request.signal`): a body whose first chunk never
- * comes must not hold its request (its place under limitConcurrency, its source) after the client went away.
+ * `read`, or GONE as soon as the client leaves (`signal` aborts): a body whose first chunk never comes must not hold
+ * its request (its place under limitConcurrency, its source) after the client went away. Given `signal` as a
+ * function, it is asked for only if the read is still pending at the next sweep (within 100 ms): creating
+ * `request.signal` costs Deno about 10 µs per request, which a source that answers at once never pays.
  */
-export function untilGone<T>(read: Promise<T>, signal: AbortSignal): Promise<T | typeof GONE> {
-  if (signal.aborted) {
-    read.catch(() => {}); // nobody reads it: its failure (a source failing on the same abort) must not go unhandled
-    return Promise.resolve(GONE);
-  }
+export function untilGone<T>(read: Promise<T>, signal: AbortSignal | (() => AbortSignal)): Promise<T | typeof GONE> {
   return new Promise<T | typeof GONE>((resolve, reject) => {
+    let watched: AbortSignal | undefined;
     const gone = () => resolve(GONE);
-    signal.addEventListener("abort", gone, { once: true });
+    const watch = () => {
+      watched = typeof signal === "function" ? signal() : signal;
+      if (watched.aborted) resolve(GONE);
+      else watched.addEventListener("abort", gone, { once: true });
+    };
+    const settled = () => {
+      unwatched.delete(watch);
+      watched?.removeEventListener("abort", gone);
+    };
+    if (typeof signal === "function") watchLater(watch);
+    else watch();
+    // Handled either way: a read that fails after the client left (its source failing on the same abort) is dropped.
     read.then(
       (value) => {
-        signal.removeEventListener("abort", gone);
+        settled();
         resolve(value);
       },
       (error: unknown) => {
-        signal.removeEventListener("abort", gone);
+        settled();
         reject(error);
       },
     );
@@ -127,7 +160,7 @@ async function relayOwn(
     // A body made from a string or bytes has its chunk at once: only a read still pending waits for the client too.
     const reading = reader.read();
     const now = await Promise.race([reading, notYet]);
-    const read = now !== NOT_YET ? now : await untilGone(reading, request.signal);
+    const read = now !== NOT_YET ? now : await untilGone(reading, () => request.signal);
     if (read === GONE) return leftBeforeFirstChunk((reason) => reader!.cancel(reason), request.signal, onEnd);
     first = read;
     if (!first.done) {
@@ -169,7 +202,7 @@ async function relay(
 ): Promise<Response> {
   let first: Uint8Array | string | undefined;
   try {
-    const read = await untilGone(chunks.next(), request.signal);
+    const read = await untilGone(chunks.next(), () => request.signal);
     if (read === GONE) return leftBeforeFirstChunk((reason) => chunks.close(reason), request.signal, onEnd);
     first = read;
   } catch (error) {
