@@ -180,18 +180,17 @@ export class WorkerPool {
             slot.job?.exchange.relay?.(message);
             return;
           default: {
-            const ack = () => this.#post(slot, { type: "ack", id: message.id });
+            const job = slot.job;
+            if (job === undefined) return;
             try {
-              slot.job?.exchange.write(message, ack);
+              job.exchange.write(message, () => this.#post(slot, { type: "ack", id: message.id }));
             } catch (error) {
               // A response node:http refuses (a header value it will not send; the worker checks the status first):
               // the client gets the 500 (or a cut body), and the worker is told to stop, so its thread goes on rather
               // than wait for acks of chunks nobody writes.
-              const job = slot.job;
-              this.#options.logger.error("blocking: the response could not be written", { error, requestId: job?.message.requestId });
-              job?.exchange.write({ type: "fail", id: message.id }, () => {});
-              if (job !== undefined) this.cancel(job, "the response could not be written");
-              else ack();
+              this.#options.logger.error("blocking: the response could not be written", { error, requestId: job.message.requestId });
+              job.exchange.write({ type: "fail", id: message.id }, () => {});
+              this.cancel(job, "the response could not be written");
             }
           }
         }

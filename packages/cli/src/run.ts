@@ -70,11 +70,12 @@ async function serveUntilClosed(start: StartFn, argv: readonly string[]): Promis
   };
   // A worker's signals are its supervisor's (core's supervisor.ts), and a supervisor handles its own while its workers
   // start; a single server handles them from now, its startup included.
-  const single = !isWorker(process) && !supervises(serveOptions(args));
-  if (single) {
+  const handleSignals = () => {
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
-  }
+  };
+  const single = !isWorker(process) && !supervises(args);
+  if (single) handleSignals();
   try {
     server = await start(args);
   } catch (error) {
@@ -85,10 +86,7 @@ async function serveUntilClosed(start: StartFn, argv: readonly string[]): Promis
     process.exit(1);
   }
   if (isWorker(process)) return;
-  if (!single) {
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  }
+  if (!single) handleSignals();
   // Only now: whoever waits for this line may signal at once, and must find the handlers in place.
   console.log(`listening on ${server.url}`);
   await server.closed;

@@ -99,6 +99,22 @@ async function logLinesFor(server: ServerProcess, marker: string, timeoutMs = 3_
   return linesMentioning(server.output(), marker);
 }
 
+/** GETs `url`, waits for the first bytes of the body, then leaves (destroys the connection), as a client that gives up mid-stream. */
+function leaveAfterFirstChunk(url: string, headers: Record<string, string> = {}): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const req = httpRequest(url, { headers }, (res) => {
+      res.once("data", () => {
+        req.destroy();
+        resolve();
+      });
+    });
+    req.on("error", (error) => {
+      if (!req.destroyed) reject(error);
+    });
+    req.end();
+  });
+}
+
 const uid = (what: string) => `${what}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
 
 export function defineConformanceSuite(adapter: AdapterUnderTest): void {
@@ -393,18 +409,7 @@ export function defineConformanceSuite(adapter: AdapterUnderTest): void {
         "a client that leaves mid-stream closes the generator and aborts the view's signal",
         async () => {
           const id = `gone-${Date.now()}`;
-          await new Promise<void>((resolve, reject) => {
-            const req = httpRequest(`${base}/stream?n=10000&ms=20&id=${id}`, (res) => {
-              res.once("data", () => {
-                req.destroy();
-                resolve();
-              });
-            });
-            req.on("error", (error) => {
-              if (!req.destroyed) reject(error);
-            });
-            req.end();
-          });
+          await leaveAfterFirstChunk(`${base}/stream?n=10000&ms=20&id=${id}`);
           const events = await waitForEvents(base, (e) => e.includes(`finally:${id}`) && e.includes(`aborted:${id}`));
           expect(events).toContain(`finally:${id}`);
           expect(events).toContain(`aborted:${id}`);
@@ -426,38 +431,14 @@ export function defineConformanceSuite(adapter: AdapterUnderTest): void {
 
       it("runs the generator's finally in its request's context when the client leaves while it awaits", async () => {
         const id = uid("finally-context");
-        await new Promise<void>((resolve, reject) => {
-          const req = httpRequest(`${base}/stream-finally-context?user=cat&id=${id}`, { headers: { "x-request-id": `rid-${id}` } }, (res) => {
-            res.once("data", () => {
-              req.destroy();
-              resolve();
-            });
-          });
-          req.on("error", (error) => {
-            if (!req.destroyed) reject(error);
-          });
-          req.end();
-        });
+        await leaveAfterFirstChunk(`${base}/stream-finally-context?user=cat&id=${id}`, { "x-request-id": `rid-${id}` });
         const events = await waitForEvents(base, (e) => e.some((event) => event.startsWith(`finally-context:${id}:`)));
         expect(events).toContain(`finally-context:${id}:cat:rid-${id}`);
       });
 
       it("frees a request whose client left while its generator waits on something that ignores ctx.signal", async () => {
         // More than the blocking baseline's threads (5 here by default): a held thread per request would starve it.
-        for (let i = 0; i < 8; i++) {
-          await new Promise<void>((resolve, reject) => {
-            const req = httpRequest(`${base}/stream-stuck`, (res) => {
-              res.once("data", () => {
-                req.destroy();
-                resolve();
-              });
-            });
-            req.on("error", (error) => {
-              if (!req.destroyed) reject(error);
-            });
-            req.end();
-          });
-        }
+        for (let i = 0; i < 8; i++) await leaveAfterFirstChunk(`${base}/stream-stuck`);
         const hello = await fetch(`${base}/hello`, { signal: AbortSignal.timeout(5_000) });
         expect(hello.status).toBe(200);
       });

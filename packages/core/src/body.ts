@@ -61,16 +61,14 @@ const readBodies = new WeakMap<Request, Promise<Uint8Array>>();
  * the client once; a second call (readText after readBytes, readJson twice) gets the same bytes, checked against
  * its own limit, or the first read's failure.
  */
-export async function readBytes(request: Request, options: BodyOptions = {}): Promise<Uint8Array> {
+export function readBytes(request: Request, options: BodyOptions = {}): Promise<Uint8Array> {
   const limit = options.limit ?? DEFAULT_BODY_LIMIT;
-  let read = readBodies.get(request);
-  if (read === undefined) {
-    read = readBody(request, limit);
-    readBodies.set(request, read);
-  }
-  const bytes = await read;
-  if (bytes.byteLength > limit) throw tooLarge(limit);
-  return bytes;
+  const earlier = readBodies.get(request);
+  // Read before (with its own limit): this call's limit is checked on the bytes kept.
+  if (earlier !== undefined) return earlier.then((bytes) => (bytes.byteLength > limit ? Promise.reject(tooLarge(limit)) : bytes));
+  const read = readBody(request, limit);
+  readBodies.set(request, read);
+  return read;
 }
 
 async function readBody(request: Request, limit: number): Promise<Uint8Array> {
