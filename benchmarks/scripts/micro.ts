@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { bodyCases } from "./micro/body.ts";
+import { contextCases } from "./micro/context.ts";
 import { routingCases } from "./micro/routing.ts";
 import { streamCases } from "./micro/stream.ts";
 import { DEFAULT_TIMING, time, type Case } from "./micro/timing.ts";
@@ -55,7 +56,7 @@ if (runtime === "node") {
   stop = response.stop;
   cases.push(...facadeCases, ...response.cases);
 }
-cases.push(...streamCases, ...bodyCases);
+cases.push(...streamCases, ...bodyCases, ...contextCases);
 
 /** A full GC where the runtime offers one (node and deno with --expose-gc, as bench:micro passes; Bun.gc). */
 function collect(): void {
