@@ -106,6 +106,12 @@ app.get("/stream-context", (_req, ctx) => {
   }
   return ndjson(lines());
 });
+// Work the view leaves behind in its own context (a timer) reads the request id after the response went out.
+app.get("/late-request-id", (_req, ctx) => {
+  const id = ctx.query.get("id") ?? "anonymous";
+  setTimeout(() => record(`late-request-id:${id}:${requestId() ?? "-"}`), 50);
+  return json({ ok: true });
+});
 // A stream whose client leaves while its generator awaits: its `finally` still runs in the request's context.
 app.get("/stream-finally-context", (_req, ctx) => {
   streamUser.set(ctx.query.get("user") ?? "nobody");

@@ -436,6 +436,16 @@ export function defineConformanceSuite(adapter: AdapterUnderTest): void {
         expect(events).toContain(`finally-context:${id}:cat:rid-${id}`);
       });
 
+      it("gives work a view left running the request's own x-request-id after the response went out", async () => {
+        // With the access log off: the id was read from the request on first use, which Bun could no longer do once
+        // the request had closed (a new id instead of the client's).
+        const id = uid("late-id");
+        const response = await fetch(`${base}/late-request-id?id=${id}`, { headers: { "x-request-id": `rid-${id}` } });
+        expect(response.status).toBe(200);
+        const events = await waitForEvents(base, (e) => e.some((event) => event.startsWith(`late-request-id:${id}:`)));
+        expect(events).toContain(`late-request-id:${id}:rid-${id}`);
+      });
+
       it("frees a request whose client left while its generator waits on something that ignores ctx.signal", async () => {
         // More than the blocking baseline's threads (5 here by default): a held thread per request would starve it.
         for (let i = 0; i < 8; i++) await leaveAfterFirstChunk(`${base}/stream-stuck`);

@@ -258,7 +258,7 @@ export class App {
       if (deliver === undefined) return result;
       return result instanceof Promise ? result.then<T>(deliver) : deliver(result);
     };
-    return runInRequestScope(request, run, info.requestId, this.#scoped);
+    return runInRequestScope(request, run, info, this.#scoped);
   }
 
   #handle(request: Request, info: ServeInfo): Response | Promise<Response> {

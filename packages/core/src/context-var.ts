@@ -2,18 +2,26 @@
 // seen across its awaits and by the tasks it spawns, and never by another request. Also the request id.
 
 import { runtimeServices, type AsyncStorage } from "./runtime.ts";
+import type { ServeInfo } from "./types.ts";
 
-/** One request's context: its variables, and the request its id is derived from. */
+/** One request's context: its variables, what stands for the request, and its id (or the request to read it from). */
 interface Scope {
   /** Made on the first `set` in this context: most requests set no variable, and pay for no Map. */
   vars: Map<ContextVar<unknown>, unknown> | undefined;
-  readonly request: Request | undefined;
+  /** What `requestKey()` gives: one object per request, shared by the copies its tasks run in. */
+  readonly key: object | undefined;
+  /**
+   * Where the id comes from on first use: the `x-request-id` value the adapter read (null: none), or else the request
+   * itself. A scope's value can outlive its request (on Deno until a full collection: see runInRequestScope), so it
+   * holds the request only when the adapter gave no header value.
+   */
+  given: string | null | Request | undefined;
   id: string | undefined;
 }
 
 let storage: AsyncStorage<Scope> | undefined;
 /** Values set outside any request (module setup, tests): Python's top-level context. */
-const root: Scope = { vars: undefined, request: undefined, id: undefined };
+const root: Scope = { vars: undefined, key: undefined, given: undefined, id: undefined };
 
 function store(): AsyncStorage<Scope> | undefined {
   if (storage) return storage;
@@ -98,18 +106,24 @@ export class ContextVar<T> {
 
 /** A copy of `scope` (what a spawned task runs in), with the request id fixed now, while the request is alive. */
 function copy(scope: Scope): Scope {
-  return { vars: scope.vars === undefined ? undefined : new Map(scope.vars), request: scope.request, id: idOf(scope) };
+  return { vars: scope.vars === undefined ? undefined : new Map(scope.vars), key: scope.key, given: undefined, id: idOf(scope) };
 }
 
 /**
  * Runs `fn` (a whole request) in a fresh context; `fn` runs directly when no AsyncLocalStorage is installed, or when
- * the app does not `want` one and nothing needs it (see `needRequestScope`). `id` is the request's id when the adapter
- * fixed it already (the access log did); else it is chosen on first use.
+ * the app does not `want` one and nothing needs it (see `needRequestScope`). The id is the one the adapter fixed
+ * (`info.requestId`, the access log's), else made on first use from the header value it read, else from the request.
+ *
+ * Deno's AsyncLocalStorage keeps each `run`'s value in a WeakMap, so a value can stay alive until V8's next full
+ * collection, long after its request: holding the Request there tripled Deno's young-generation GC time at `/hello`.
  */
-export function runInRequestScope<R>(request: Request, fn: () => R, id?: string, want = true): R {
+export function runInRequestScope<R>(request: Request, fn: () => R, info: ServeInfo = {}, want = true): R {
   const s = store();
   if (s === undefined) return fn();
-  if (want || scopeNeeded) return s.run({ vars: undefined, request, id }, fn);
+  if (want || scopeNeeded) {
+    const given = info.requestId !== undefined ? undefined : info.requestIdHeader !== undefined ? info.requestIdHeader : request;
+    return s.run({ vars: undefined, key: {}, given, id: info.requestId }, fn);
+  }
   servedWithoutScope = true;
   return fn();
 }
@@ -119,7 +133,7 @@ export function runInRequestScope<R>(request: Request, fn: () => R, id?: string,
  * request. Key per-request resources by it in a WeakMap: the entry goes when the request and its tasks are gone.
  */
 export function requestKey(): object | undefined {
-  return store()?.getStore()?.request;
+  return store()?.getStore()?.key;
 }
 
 /**
@@ -188,14 +202,17 @@ export function requestId(): string | undefined {
 }
 
 function idOf(scope: Scope): string | undefined {
-  if (scope.id !== undefined || !scope.request) return scope.id;
-  let given: string | null;
-  try {
-    given = scope.request.headers.get("x-request-id");
-  } catch {
-    // The request already closed (Deno: "Request closed"): its header cannot be read any more.
-    given = null;
+  if (scope.id !== undefined || scope.given === undefined) return scope.id;
+  let given = scope.given;
+  if (given !== null && typeof given !== "string") {
+    try {
+      given = given.headers.get("x-request-id");
+    } catch {
+      // The request already closed (Deno: "Request closed"): its header cannot be read any more.
+      given = null;
+    }
   }
+  scope.given = undefined; // the id is fixed now
   return (scope.id = safeRequestId(given ?? undefined));
 }
 

@@ -62,6 +62,7 @@ export class PipelineExchange implements ServeInfo {
   /** Whether the access log is on (an adapter then finds out whether the client left, for the 499). */
   readonly logged: boolean;
   readonly requestId: string | undefined;
+  readonly requestIdHeader: string | null;
   readonly #pipeline: RequestPipeline;
   readonly #peer: ServeInfo;
   readonly #method: string;
@@ -97,9 +98,11 @@ export class PipelineExchange implements ServeInfo {
         this.#forwarded = undefined; // a header the runtime cannot read: ignored, like a malformed one
       }
     }
+    // Read at arrival (a header read, not an id made): the request's context then never holds the request itself.
+    this.requestIdHeader = header("x-request-id") ?? null;
     if (pipeline.format !== undefined) {
       this.#started = now();
-      this.requestId = safeRequestId(header("x-request-id"));
+      this.requestId = safeRequestId(this.requestIdHeader ?? undefined);
       this.#logClient = this.client;
     } else {
       this.#started = 0;

@@ -40,6 +40,11 @@ export interface ServeInfo {
   url?: string;
   /** The request's id, when the adapter fixed it already (the access log does); else chosen on first use. */
   requestId?: string;
+  /**
+   * The request's `x-request-id` header as the adapter read it at arrival (null: none), which the id is then made
+   * from on first use. Without it the request's context holds the request, to read the header then.
+   */
+  requestIdHeader?: string | null;
 }
 
 /** The client of a request: IP address and port (0 when a proxy named the client without its port). */
