@@ -53,8 +53,14 @@ function unreadable(error: unknown): HttpError {
   return new HttpError(400, `the request body could not be read: ${reason}`, { code: "bad_body", cause: error });
 }
 
-/** Each request's body as first read: read again, it gives the same bytes (as Starlette's and Hono's do). */
-const readBodies = new WeakMap<Request, Promise<Uint8Array>>();
+/**
+ * Each request's body as first read, kept on the request itself: read again, it gives the same bytes (as Starlette's
+ * and Hono's do). Not a WeakMap: V8's young-generation GC pays for every entry under a short-lived key.
+ */
+const READ: unique symbol = Symbol("asyncview.body");
+interface ReadBody {
+  [READ]?: Promise<Uint8Array>;
+}
 
 /**
  * Reads the whole body, refusing (413) once more than `limit` bytes arrive or are announced. The body is read from
@@ -63,11 +69,11 @@ const readBodies = new WeakMap<Request, Promise<Uint8Array>>();
  */
 export function readBytes(request: Request, options: BodyOptions = {}): Promise<Uint8Array> {
   const limit = options.limit ?? DEFAULT_BODY_LIMIT;
-  const earlier = readBodies.get(request);
+  const earlier = (request as ReadBody)[READ];
   // Read before (with its own limit): this call's limit is checked on the bytes kept.
   if (earlier !== undefined) return earlier.then((bytes) => (bytes.byteLength > limit ? Promise.reject(tooLarge(limit)) : bytes));
   const read = readBody(request, limit);
-  readBodies.set(request, read);
+  (request as ReadBody)[READ] = read;
   return read;
 }
 
