@@ -85,7 +85,7 @@ async function serveHere(app: App, options: BunServeOptions, plan: ListenPlan): 
   const writeSeconds = seconds(limits.writeTimeout);
   // Bun refuses heads past its own 16 KiB itself; a smaller limit is the adapter's to check.
   const checkHead = limits.maxHeaderSize < BUN_MAX_HEADER_SIZE;
-  const pipeline = new RequestPipeline(options);
+  const pipeline = new RequestPipeline(options, undefined, { idHeaderAtArrival: false });
   await app.startup();
   const sockets = new SocketRegistry();
   /** A socket route's answer becomes Bun's upgrade; the socket's `data` is core's upgrade. */
