@@ -8,8 +8,11 @@ import type { ServeInfo } from "./types.ts";
 interface Scope {
   /** Made on the first `set` in this context: most requests set no variable, and pay for no Map. */
   vars: Map<ContextVar<unknown>, unknown> | undefined;
-  /** What `requestKey()` gives: one object per request, shared by the copies its tasks run in. */
-  readonly key: object | undefined;
+  /**
+   * What `requestKey()` gives: one object per request, shared by the copies its tasks run in; made on first use
+   * (undefined until then), null in a scope that is no request's (the top level and its copies).
+   */
+  key: object | null | undefined;
   /**
    * Where the id comes from on first use: the `x-request-id` value the adapter read (null: none), or else the request
    * itself. A scope's value can outlive its request (on Deno until a full collection: see runInRequestScope), so it
@@ -21,7 +24,7 @@ interface Scope {
 
 let storage: AsyncStorage<Scope> | undefined;
 /** Values set outside any request (module setup, tests): Python's top-level context. */
-const root: Scope = { vars: undefined, key: undefined, given: undefined, id: undefined };
+const root: Scope = { vars: undefined, key: null, given: undefined, id: undefined };
 
 function store(): AsyncStorage<Scope> | undefined {
   if (storage) return storage;
@@ -106,7 +109,7 @@ export class ContextVar<T> {
 
 /** A copy of `scope` (what a spawned task runs in), with the request id fixed now, while the request is alive. */
 function copy(scope: Scope): Scope {
-  return { vars: scope.vars === undefined ? undefined : new Map(scope.vars), key: scope.key, given: undefined, id: idOf(scope) };
+  return { vars: scope.vars === undefined ? undefined : new Map(scope.vars), key: keyOf(scope), given: undefined, id: idOf(scope) };
 }
 
 /**
@@ -122,7 +125,7 @@ export function runInRequestScope<R>(request: Request, fn: () => R, info: ServeI
   if (s === undefined) return fn();
   if (want || scopeNeeded) {
     const given = info.requestId !== undefined ? undefined : info.requestIdHeader !== undefined ? info.requestIdHeader : request;
-    return s.run({ vars: undefined, key: {}, given, id: info.requestId }, fn);
+    return s.run({ vars: undefined, key: undefined, given, id: info.requestId }, fn);
   }
   servedWithoutScope = true;
   return fn();
@@ -133,7 +136,13 @@ export function runInRequestScope<R>(request: Request, fn: () => R, info: ServeI
  * request. Key per-request resources by it in a WeakMap: the entry goes when the request and its tasks are gone.
  */
 export function requestKey(): object | undefined {
-  return store()?.getStore()?.key;
+  const scope = store()?.getStore();
+  return scope === undefined ? undefined : (keyOf(scope) ?? undefined);
+}
+
+/** The scope's request key, made now if it has none yet; null outside a request. */
+function keyOf(scope: Scope): object | null {
+  return scope.key === null ? null : (scope.key ??= {});
 }
 
 /**
