@@ -5,7 +5,7 @@
 import { connect } from "node:net";
 import { parseArgs } from "node:util";
 import { LOAD_CORE, pinSelf, sampleUsage, SERVER_CORE, startServer, stopAll, usageOf } from "./processes.ts";
-import { SERVER_ENV, TARGETS, targetById } from "./targets.ts";
+import { SERVER_ENV, TARGETS, targetById, warmCompileCache } from "./targets.ts";
 
 const DEFAULT_TARGETS = "asyncview-node,bare-node,hono-node,asyncview-bun,bare-bun,hono-bun,asyncview-deno,bare-deno,hono-deno";
 /** The descriptor limit of one process here, less what the harness itself holds. */
@@ -104,6 +104,11 @@ async function main(): Promise<number> {
   }
   pinSelf(LOAD_CORE);
   console.log(`${requests.toLocaleString("en-US")} requests in flight on /sleep?ms=${ms}, one target at a time on core ${SERVER_CORE}`);
+  await warmCompileCache(
+    ids.map((id) => targetById(id)!),
+    (line) => console.log(line),
+    async (def) => void (await (await startServer(def.id, def.command({ port: 0, threads: 5 }), { core: SERVER_CORE, env: SERVER_ENV })).stop()),
+  );
   console.log("target            idle RSS  peak RSS   CPU s  answers");
   for (const id of ids) {
     try {

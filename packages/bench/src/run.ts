@@ -16,7 +16,7 @@ import { type Answer, type Scenario, scenarioByName } from "./scenarios.ts";
 import { median } from "./stats.ts";
 import { summarize } from "./summarize.ts";
 import { int as fmt } from "./table.ts";
-import { clientCapOf, SERVER_ENV, sweepThreads, targetById, type TargetDef } from "./targets.ts";
+import { clientCapOf, SERVER_ENV, sweepThreads, targetById, type TargetDef, warmCompileCache } from "./targets.ts";
 import { appTargets, differences, parseScenarioSpec, routeScenarios } from "./user-app.ts";
 import { type LoadResult, runWrk } from "./wrk.ts";
 
@@ -297,6 +297,12 @@ export async function runBench(
     }
 
     const { headroom, check: generator } = await measureHeadroom(options, ports, log, onLifecycle, pinning);
+    await warmCompileCache(defs, log, async (def) => {
+      const server = await startServer(def.id, def.command({ threads: def.threads ?? options.threads[0]!, port: await ports.take() }), { core: pinning.server, env });
+      onLifecycle({ event: "started", target: `warm:${def.id}`, pid: server.pid, url: server.url });
+      await server.stop();
+      onLifecycle({ event: "stopped", target: `warm:${def.id}`, pid: server.pid, url: server.url });
+    });
 
     const checks: CheckResult[] = [];
     const excluded = new Set<string>();

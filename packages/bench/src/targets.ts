@@ -3,7 +3,7 @@
 
 import { createRequire } from "node:module";
 import { RUNTIME_FLAGS_ENV } from "@asyncview/core/adapter";
-import { pinned, runtimeCommand, YOUNG_GENERATION } from "@asyncview/cli/runtime-command";
+import { compileCacheEnv, pinned, runtimeCommand, YOUNG_GENERATION } from "@asyncview/cli/runtime-command";
 import type { TargetKind } from "./schema.ts";
 
 export interface TargetDef {
@@ -31,13 +31,30 @@ export interface CommandOptions {
   workers?: number;
 }
 
-/**
- * Bun's fetch holds at most BUN_CONFIG_MAX_HTTP_REQUESTS requests at once (256 by default), Node's (undici) and
- * Deno's have no such cap. Every server runs with this environment, so Bun's cap is raised well above what any
- * scenario needs (gather at 128 connections: 1,280 calls at once) and the client bound of the model stays far off.
- */
+/** Bun's cap on simultaneous fetches under SERVER_ENV. */
 export const FETCH_CAP = 4096;
-export const SERVER_ENV: Record<string, string> = { BUN_CONFIG_MAX_HTTP_REQUESTS: String(FETCH_CAP) };
+/**
+ * Every server runs with this environment. Bun's fetch holds at most BUN_CONFIG_MAX_HTTP_REQUESTS requests at once
+ * (256 by default), Node's (undici) and Deno's have no such cap, so Bun's cap is raised well above what any scenario
+ * needs (gather at 128 connections: 1,280 calls at once) and the client bound of the model stays far off. Every Node
+ * server, asyncview's and its peers alike, gets Node's compile cache as `asyncview serve` sets it (compileCacheEnv):
+ * without it a Node process that loads TypeScript keeps Node's type stripper in memory, more the more it strips.
+ */
+export const SERVER_ENV: Record<string, string> = { BUN_CONFIG_MAX_HTTP_REQUESTS: String(FETCH_CAP), ...compileCacheEnv("node") };
+
+/**
+ * Starts and stops (`startAndStop`) each Node target once before anything is measured, so that every measured start
+ * finds Node's compile cache warm: a cold start strips the TypeScript through Node's WebAssembly stripper, which then
+ * stays in memory, and the first repeat's RSS would show it. A target that fails here fails again, with its reason,
+ * where it is measured.
+ */
+export async function warmCompileCache(defs: readonly TargetDef[], log: (line: string) => void, startAndStop: (def: TargetDef) => Promise<void>): Promise<void> {
+  const node = defs.filter((def) => def.runtime === "node");
+  const dir = SERVER_ENV.NODE_COMPILE_CACHE ?? process.env.NODE_COMPILE_CACHE;
+  if (node.length === 0 || dir === undefined || process.env.NODE_DISABLE_COMPILE_CACHE !== undefined) return;
+  log(`warming Node's compile cache (${dir}): starting ${node.map((def) => def.id).join(", ")} once each`);
+  for (const def of node) await startAndStop(def).catch(() => {});
+}
 
 /** The cap on simultaneous fetches of a runtime's HTTP client under SERVER_ENV, or null when it has none. */
 export function clientCapOf(runtime: "node" | "bun" | "deno"): number | null {

@@ -19,10 +19,11 @@ export function launch(argv: readonly string[]): void {
     const dirs = args.reload ? reloadDirs(args.app, args.reloadDirs) : [];
     const missing = dirs.find((dir) => !statSync(dir, { throwIfNoEntry: false })?.isDirectory());
     if (missing !== undefined) throw new UsageError(`--reload: cannot watch ${missing}: no such folder`);
-    const { command, args: prefix, flags } = runtimeCommand(args.runtime);
+    const { command, args: prefix, flags, env: runtimeEnv } = runtimeCommand(args.runtime);
     // --reload means development: the app's debug defaults (blocking detector on) follow ASYNCVIEW_DEBUG. With
-    // --workers the entry is the supervisor; it starts its workers with the same runtime flags (Deno cannot tell it).
-    const env = { ...(args.reload ? { ASYNCVIEW_DEBUG: "1" } : {}), ...process.env, [RUNTIME_FLAGS_ENV]: JSON.stringify(flags) };
+    // --workers the entry is the supervisor; it starts its workers with the same runtime flags (Deno cannot tell it)
+    // and the same environment (Node's compile cache among it).
+    const env = { ...(args.reload ? { ASYNCVIEW_DEBUG: "1" } : {}), ...runtimeEnv, ...process.env, [RUNTIME_FLAGS_ENV]: JSON.stringify(flags) };
     const start = () => {
       const child = spawn(command, [...prefix, ...argv], { stdio: "inherit", env });
       child.on("error", (error) => {

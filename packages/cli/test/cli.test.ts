@@ -5,9 +5,11 @@ import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { APP_ENV, parseServeArgs, UsageError } from "../src/args.ts";
-import { pinned } from "../src/runtime-command.ts";
+import { compileCacheEnv, pinned, runtimeCommand } from "../src/runtime-command.ts";
 
 const launcher = fileURLToPath(new URL("../src/serve.ts", import.meta.url));
 const command = fileURLToPath(new URL("../src/asyncview.ts", import.meta.url));
@@ -120,8 +122,13 @@ describe("serve.ts", () => {
     expect(run.stderr).toContain("does/not/exist.ts");
   });
 
-  it("serves the app on node and exits 0 on SIGINT", async () => {
-    const child = spawn(process.execPath, [launcher, "--runtime", "node", "--port", "0", APP], { stdio: ["ignore", "pipe", "pipe"], env });
+  it("serves the app on node, with Node's compile cache in the temp folder, and exits 0 on SIGINT", async () => {
+    const tmp = mkdtempSync(join(tmpdir(), "asyncview-cli-"));
+    const { NODE_COMPILE_CACHE: _cache, NODE_DISABLE_COMPILE_CACHE: _off, ...rest } = env;
+    const child = spawn(process.execPath, [launcher, "--runtime", "node", "--port", "0", APP], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...rest, TMPDIR: tmp },
+    });
     const exited = once(child, "exit");
     let stdout = "";
     let stderr = "";
@@ -140,9 +147,25 @@ describe("serve.ts", () => {
       const [code, signal] = await exited;
       expect({ code, signal }).toEqual({ code: 0, signal: null });
       expect(stderr).toContain("SIGINT: shutting down gracefully");
+      // The server's modules, the app's among them, were cached on the way out; the next start loads them from there.
+      expect(readdirSync(join(tmp, "node-compile-cache"), { recursive: true }).length).toBeGreaterThan(1);
     } finally {
       child.kill("SIGKILL");
+      rmSync(tmp, { recursive: true, force: true });
     }
+  });
+});
+
+describe("compileCacheEnv", () => {
+  it("turns Node's compile cache on for node and blocking in Node's default folder, unless the user chose", () => {
+    const folder = join(tmpdir(), "node-compile-cache");
+    expect(compileCacheEnv("node", {})).toEqual({ NODE_COMPILE_CACHE: folder });
+    expect(compileCacheEnv("blocking", {})).toEqual({ NODE_COMPILE_CACHE: folder });
+    expect(compileCacheEnv("bun", {})).toEqual({});
+    expect(compileCacheEnv("deno", {})).toEqual({});
+    expect(compileCacheEnv("node", { NODE_COMPILE_CACHE: "/elsewhere" })).toEqual({});
+    expect(compileCacheEnv("node", { NODE_DISABLE_COMPILE_CACHE: "1" })).toEqual({});
+    expect(runtimeCommand("node").env).toEqual(compileCacheEnv("node"));
   });
 });
 
