@@ -11,7 +11,7 @@ const server = Bun.serve({
   hostname: "127.0.0.1",
   reusePort: false,
   development: false,
-  fetch: bareHandler((ms) => Bun.sleep(ms)),
+  fetch: bareHandler(),
 });
 console.log(`listening on http://127.0.0.1:${server.port}`);
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

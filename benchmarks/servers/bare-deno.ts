@@ -8,7 +8,7 @@ const { values } = parseArgs({ args: Deno.args, options: { port: { type: "string
 
 const server = Deno.serve(
   { port: Number(values.port), hostname: "127.0.0.1", onListen: ({ port }) => console.log(`listening on http://127.0.0.1:${port}`) },
-  bareHandler((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+  bareHandler(),
 );
 // shutdown() lets in-flight requests finish; a long /sleep or /stream must not hold the exit back for long.
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

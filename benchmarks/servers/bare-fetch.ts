@@ -1,5 +1,5 @@
 // The bare Fetch-API handler behind bare-bun.ts and bare-deno.ts: the demo's views by hand on Request and
-// Response (no framework, no prebuilt Response), routed on the raw path. Each runtime passes its own timer.
+// Response (no framework, no prebuilt Response), routed on the raw path. Waits end when the client leaves.
 
 import { countPrimes } from "@asyncview/demo/cpu";
 import {
@@ -14,6 +14,7 @@ import {
   readLimited,
   sequentialItems,
   sleepParams,
+  sleepUnlessGone,
   streamParams,
   toProblem,
 } from "./shared.ts";
@@ -23,14 +24,14 @@ function json(body: unknown, status = 200): Response {
 }
 
 /** n NDJSON lines, one every ms, made as the client reads: a ReadableStream body goes out chunked. */
-function ndjson(n: number, ms: number, sleep: Sleep): Response {
+function ndjson(n: number, ms: number, request: Request): Response {
   const encoder = new TextEncoder();
   let i = 0;
   let cancelled = false;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (i >= n) return controller.close();
-      if (i > 0 && ms > 0) await sleep(ms);
+      if (i > 0 && ms > 0) await sleepUnlessGone(ms, request.signal); // read on the first wait, as the demo does
       if (cancelled) return;
       controller.enqueue(encoder.encode(JSON.stringify({ i }) + "\n"));
       i++;
@@ -42,7 +43,7 @@ function ndjson(n: number, ms: number, sleep: Sleep): Response {
   return new Response(body, { headers: { "content-type": NDJSON_TYPE } });
 }
 
-async function route(request: Request, path: string, sleep: Sleep): Promise<Response> {
+async function route(request: Request, path: string): Promise<Response> {
   const method = request.method;
   const mark = path.indexOf("?");
   const pathname = mark === -1 ? path : path.slice(0, mark);
@@ -52,13 +53,13 @@ async function route(request: Request, path: string, sleep: Sleep): Promise<Resp
   if (pathname === "/hello" && isGet) return json({ msg: "Hello, async!" });
   if (pathname === "/sleep" && isGet) {
     const { ms } = sleepParams(get);
-    await sleep(ms);
+    await sleepUnlessGone(ms, request.signal);
     return json({ msg: "Hello, async!", slept: ms });
   }
   if (pathname === "/echo" && method === "POST") return json(parseJsonBody(await readLimited(request)));
   if (pathname === "/stream" && isGet) {
     const { n, ms } = streamParams(get);
-    return ndjson(n, ms, sleep);
+    return ndjson(n, ms, request);
   }
   if (pathname === "/gather" && isGet) {
     const { n, ms } = fanoutParams(get);
@@ -75,16 +76,13 @@ async function route(request: Request, path: string, sleep: Sleep): Promise<Resp
   throw notFound(method, pathname);
 }
 
-/** A runtime's timer: Bun.sleep on Bun, setTimeout on Deno. */
-export type Sleep = (ms: number) => Promise<void>;
-
 /** The fetch handler Bun.serve and Deno.serve call. */
-export function bareHandler(sleep: Sleep): (request: Request) => Response | Promise<Response> {
+export function bareHandler(): (request: Request) => Response | Promise<Response> {
   return (request) => {
     // The hot path first, on the raw path (no URL parsing): the cheapest honest dispatch.
     const path = request.url.slice(request.url.indexOf("/", 8));
     if (path === "/hello" && request.method === "GET") return json({ msg: "Hello, async!" });
-    return route(request, path, sleep).catch((error: unknown) => {
+    return route(request, path).catch((error: unknown) => {
       const problem = toProblem(error);
       return json(problemBody(problem), problem.status);
     });

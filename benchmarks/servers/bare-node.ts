@@ -104,7 +104,7 @@ async function route(req: IncomingMessage, res: ServerResponse, url: string, met
   if (path === "/hello" && isGet) return sendJson(res, 200, JSON.stringify({ msg: "Hello, async!" }));
   if (path === "/sleep" && isGet) {
     const { ms } = sleepParams(get);
-    await new Promise((resolve) => setTimeout(resolve, ms));
+    await pause(res, ms);
     return sendJson(res, 200, JSON.stringify({ msg: "Hello, async!", slept: ms }));
   }
   if (path === "/echo" && method === "POST") return sendJson(res, 200, JSON.stringify(parseJsonBody(await readBody(req))));

@@ -2,7 +2,6 @@
 // Usage: node benchmarks/servers/express.ts --port P   prints "listening on http://127.0.0.1:P".
 
 import type { AddressInfo } from "node:net";
-import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { countPrimes } from "@asyncview/demo/cpu";
@@ -18,6 +17,7 @@ import {
   problemBody,
   sequentialItems,
   sleepParams,
+  sleepUnlessGone,
   streamParams,
   toProblem,
   tooLarge,
@@ -41,7 +41,7 @@ app.get("/hello", (_req, res) => {
 
 app.get("/sleep", async (req, res) => {
   const { ms } = sleepParams(query(req));
-  await sleep(ms);
+  await sleepUnlessGone(ms, closeSignal(res));
   res.json({ msg: "Hello, async!", slept: ms });
 });
 
@@ -53,8 +53,9 @@ app.post("/echo", express.raw({ type: () => true, limit: BODY_LIMIT }), (req, re
 app.get("/stream", async (req, res) => {
   const { n, ms } = streamParams(query(req));
   res.type(NDJSON_TYPE);
+  let gone: AbortSignal | undefined; // made on the first wait, as the demo reads ctx.signal only there
   for (let i = 0; i < n; i++) {
-    if (i > 0 && ms > 0) await sleep(ms);
+    if (i > 0 && ms > 0) await sleepUnlessGone(ms, (gone ??= closeSignal(res)));
     if (res.destroyed) return;
     if (!res.write(JSON.stringify({ i }) + "\n")) {
       await new Promise<void>((resolve) => {

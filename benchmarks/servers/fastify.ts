@@ -2,7 +2,6 @@
 // parser, a Readable for the stream, setErrorHandler). Usage: node benchmarks/servers/fastify.ts --port P.
 
 import { Readable } from "node:stream";
-import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import Fastify, { type FastifyRequest } from "fastify";
 import { countPrimes } from "@asyncview/demo/cpu";
@@ -18,6 +17,7 @@ import {
   problemBody,
   sequentialItems,
   sleepParams,
+  sleepUnlessGone,
   streamParams,
   toProblem,
   tooLarge,
@@ -39,9 +39,9 @@ app.addContentTypeParser("*", { parseAs: "buffer" }, async (_request: FastifyReq
 
 app.get("/hello", async () => ({ msg: "Hello, async!" }));
 
-app.get("/sleep", async (request) => {
+app.get("/sleep", async (request, reply) => {
   const { ms } = sleepParams(query(request));
-  await sleep(ms);
+  await sleepUnlessGone(ms, closeSignal(reply.raw));
   return { msg: "Hello, async!", slept: ms };
 });
 
@@ -53,9 +53,10 @@ app.post("/echo", async (request, reply) => {
 
 app.get("/stream", async (request, reply) => {
   const { n, ms } = streamParams(query(request));
+  let gone: AbortSignal | undefined; // made on the first wait, as the demo reads ctx.signal only there
   async function* lines() {
     for (let i = 0; i < n; i++) {
-      if (i > 0 && ms > 0) await sleep(ms);
+      if (i > 0 && ms > 0) await sleepUnlessGone(ms, (gone ??= closeSignal(reply.raw)));
       yield JSON.stringify({ i }) + "\n";
     }
   }

@@ -18,6 +18,7 @@ import {
   problemBody,
   sequentialItems,
   sleepParams,
+  sleepUnlessGone,
   streamParams,
   toProblem,
   tooLarge,
@@ -32,7 +33,7 @@ app.get("/hello", (c) => c.json({ msg: "Hello, async!" }, 200, JSON_HEADERS));
 
 app.get("/sleep", async (c) => {
   const { ms } = sleepParams((name) => c.req.query(name));
-  await new Promise((resolve) => setTimeout(resolve, ms));
+  await sleepUnlessGone(ms, c.req.raw.signal);
   return c.json({ msg: "Hello, async!", slept: ms }, 200, JSON_HEADERS);
 });
 

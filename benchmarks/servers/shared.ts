@@ -200,6 +200,23 @@ export async function sequentialItems(n: number, ms: number, signal?: AbortSigna
   return { n, ms, results, elapsedMs: Math.round(performance.now() - started) };
 }
 
+/**
+ * Waits `ms`, or less when `signal` aborts (the client went away), and clears its timer then: the work of the
+ * demo's `sleep(ms, { signal: ctx.signal })`, so no server keeps waiting for a client that left.
+ */
+export function sleepUnlessGone(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done);
+  });
+}
+
 /** A signal aborted when a node:http response closes before it finished: the client went away (node:http servers). */
 export function closeSignal(res: { once(event: "close", listener: () => void): unknown; readonly writableFinished: boolean }): AbortSignal {
   const controller = new AbortController();
