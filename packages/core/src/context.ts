@@ -1,5 +1,5 @@
 // The per-request Context handed to middleware and views; URL parsing and state are created only when read.
-// `pathOf` extracts the pathname from a request URL without building a URL object.
+// `pathOf` and `searchOf` take the pathname and the query string from a request URL without building a URL object.
 
 import type { BlockingDetector } from "./blocking-detector.ts";
 import type { ChannelLayer } from "./channel-layer.ts";
@@ -26,6 +26,7 @@ export class RequestContext implements Context {
   readonly #tasks: TaskTracker;
   readonly #logger: Logger;
   #url: URL | undefined;
+  #query: URLSearchParams | undefined;
   #state: Map<string, unknown> | undefined;
   #group: TaskGroup | undefined;
   /** A socket route's socket signal, which replaces the request's once the view chose to upgrade. */
@@ -45,8 +46,12 @@ export class RequestContext implements Context {
     return (this.#url ??= new URL(this.#info.url ?? this.#request.url));
   }
 
+  /**
+   * The query string's parameters, parsed from the URL string on first read without a URL object (which costs
+   * a request in flight about 1 KB on Bun); the same object as `url.searchParams` when `url` was read first.
+   */
   get query(): URLSearchParams {
-    return this.url.searchParams;
+    return (this.#query ??= this.#url?.searchParams ?? new URLSearchParams(searchOf(this.#info.url ?? this.#request.url)));
   }
 
   get signal(): AbortSignal {
@@ -98,6 +103,14 @@ export class RequestContext implements Context {
     this.#tasks.track(result.then(noop, noop));
     return result;
   }
+}
+
+/** The query string of an absolute URL string, without its `?` and any fragment ("" when it has none). */
+function searchOf(url: string): string {
+  const mark = url.indexOf("?");
+  if (mark === -1) return "";
+  const hash = url.indexOf("#", mark);
+  return hash === -1 ? url.slice(mark + 1) : url.slice(mark + 1, hash);
 }
 
 /** A dot segment (`.`, `..`, or either spelled with %2e) or a backslash: the WHATWG URL parser rewrites these. */

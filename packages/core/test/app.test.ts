@@ -23,6 +23,23 @@ describe("routing", () => {
     expect(await res.json()).toEqual({ id: "Jürgen", tags: ["a", "b"], route: "/users/:id", runtime: "node" });
   });
 
+  it("parses ctx.query from the URL string as url.searchParams would, without a URL object", async () => {
+    const a = app().get("/q", (_req, ctx) => json({ query: [...ctx.query], sameAfterUrl: ctx.query === ctx.url.searchParams }));
+    a.get("/u", (_req, ctx) => json({ same: ctx.url.searchParams === ctx.query }));
+    const queries = ["", "?", "?a", "?a=1&a=2&b=", "?x=%zz&y=%41+%42&z=caf%C3%A9", "?q=J\u00fcrgen&e=%F0%9F%98%80", "?k=a%26b&=v&&", "?a=1#frag"];
+    for (const query of queries) {
+      const url = `http://localhost/q${query}`;
+      const body = (await (await a.fetch(new Request(url))).json()) as { query: string[][]; sameAfterUrl: boolean };
+      expect(body.query, query).toEqual([...new URL(url).searchParams]);
+      expect(body.sameAfterUrl).toBe(false);
+    }
+    // A trusted proxy's URL (ServeInfo.url) is the one parsed, fragment and all cut.
+    const proxied = await a.fetch(new Request("http://localhost/q?a=inner"), { url: "https://example.com/q?a=outer#x" });
+    expect(((await proxied.json()) as { query: string[][] }).query).toEqual([["a", "outer"]]);
+    // Read after ctx.url, it is that URL's own searchParams.
+    expect(await (await a.fetch(new Request("http://localhost/u?a=1"))).json()).toEqual({ same: true });
+  });
+
   it("types params from the pattern", () => {
     app().get("/a/:x/b/:y/*", (_req, ctx) => {
       expectTypeOf(ctx.params).toEqualTypeOf<{ x: string; y: string; "*": string }>();
