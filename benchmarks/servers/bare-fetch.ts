@@ -15,6 +15,7 @@ import {
   sequentialItems,
   sleepParams,
   sleepUnlessGone,
+  streamItems,
   streamParams,
   toProblem,
 } from "./shared.ts";
@@ -23,21 +24,19 @@ function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { "content-type": JSON_TYPE } });
 }
 
-/** n NDJSON lines, one every ms, made as the client reads: a ReadableStream body goes out chunked. */
+/** The demo's n NDJSON lines, one every ms, pulled from the generator as the client reads: a ReadableStream body goes out chunked. */
 function ndjson(n: number, ms: number, request: Request): Response {
   const encoder = new TextEncoder();
-  let i = 0;
-  let cancelled = false;
+  // request.signal is read on the first wait, as the demo reads ctx.signal.
+  const items = streamItems(n, ms, (wait) => sleepUnlessGone(wait, request.signal));
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      if (i >= n) return controller.close();
-      if (i > 0 && ms > 0) await sleepUnlessGone(ms, request.signal); // read on the first wait, as the demo does
-      if (cancelled) return;
-      controller.enqueue(encoder.encode(JSON.stringify({ i }) + "\n"));
-      i++;
+      const next = await items.next();
+      if (next.done) controller.close();
+      else controller.enqueue(encoder.encode(JSON.stringify(next.value) + "\n"));
     },
-    cancel() {
-      cancelled = true;
+    async cancel() {
+      await items.return(undefined);
     },
   });
   return new Response(body, { headers: { "content-type": NDJSON_TYPE } });

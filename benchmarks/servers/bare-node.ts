@@ -19,6 +19,7 @@ import {
   problemBody,
   sequentialItems,
   sleepParams,
+  streamItems,
   streamParams,
   toProblem,
   tooLarge,
@@ -84,13 +85,12 @@ function drained(res: ServerResponse): Promise<void> {
   });
 }
 
-/** n NDJSON lines, one every ms, written as they are made: no content-length, so Node sends them chunked. */
+/** The demo's n NDJSON lines, one every ms, written as the generator makes them: no content-length, so Node sends them chunked. */
 async function stream(res: ServerResponse, n: number, ms: number): Promise<void> {
   res.writeHead(200, { "content-type": NDJSON_TYPE });
-  for (let i = 0; i < n; i++) {
-    if (i > 0 && ms > 0) await pause(res, ms);
+  for await (const item of streamItems(n, ms, (wait) => pause(res, wait))) {
     if (res.destroyed) return;
-    if (!res.write(JSON.stringify({ i }) + "\n")) await drained(res);
+    if (!res.write(JSON.stringify(item) + "\n")) await drained(res);
   }
   res.end();
 }

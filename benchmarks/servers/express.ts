@@ -18,6 +18,7 @@ import {
   sequentialItems,
   sleepParams,
   sleepUnlessGone,
+  streamItems,
   streamParams,
   toProblem,
   tooLarge,
@@ -54,10 +55,9 @@ app.get("/stream", async (req, res) => {
   const { n, ms } = streamParams(query(req));
   res.type(NDJSON_TYPE);
   let gone: AbortSignal | undefined; // made on the first wait, as the demo reads ctx.signal only there
-  for (let i = 0; i < n; i++) {
-    if (i > 0 && ms > 0) await sleepUnlessGone(ms, (gone ??= closeSignal(res)));
+  for await (const item of streamItems(n, ms, (wait) => sleepUnlessGone(wait, (gone ??= closeSignal(res))))) {
     if (res.destroyed) return;
-    if (!res.write(JSON.stringify({ i }) + "\n")) {
+    if (!res.write(JSON.stringify(item) + "\n")) {
       await new Promise<void>((resolve) => {
         const done = () => {
           res.off("drain", done).off("close", done);

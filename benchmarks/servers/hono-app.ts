@@ -19,6 +19,7 @@ import {
   sequentialItems,
   sleepParams,
   sleepUnlessGone,
+  streamItems,
   streamParams,
   toProblem,
   tooLarge,
@@ -52,9 +53,9 @@ app.get("/stream", (c) => {
   const { n, ms } = streamParams((name) => c.req.query(name));
   c.header("content-type", NDJSON_TYPE);
   return stream(c, async (lines) => {
-    for (let i = 0; i < n && !lines.aborted; i++) {
-      if (i > 0 && ms > 0) await lines.sleep(ms);
-      await lines.writeln(JSON.stringify({ i }));
+    for await (const item of streamItems(n, ms, (wait) => lines.sleep(wait))) {
+      if (lines.aborted) break;
+      await lines.writeln(JSON.stringify(item));
     }
   });
 });

@@ -217,6 +217,18 @@ export function sleepUnlessGone(ms: number, signal: AbortSignal): Promise<void> 
   });
 }
 
+/**
+ * The demo's /stream view's own work: an async generator of n objects { i }, one every ms, made as the server asks
+ * for the next. `wait(ms)` is the server's pause that ends when the client has gone. The peers iterate this (Fastify's
+ * Readable.from takes its own generator of the same shape), so the servers are compared around the same user code.
+ */
+export async function* streamItems(n: number, ms: number, wait: (ms: number) => Promise<unknown>): AsyncGenerator<{ i: number }> {
+  for (let i = 0; i < n; i++) {
+    if (i > 0 && ms > 0) await wait(ms);
+    yield { i };
+  }
+}
+
 /** A signal aborted when a node:http response closes before it finished: the client went away (node:http servers). */
 export function closeSignal(res: { once(event: "close", listener: () => void): unknown; readonly writableFinished: boolean }): AbortSignal {
   const controller = new AbortController();
