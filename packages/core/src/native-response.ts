@@ -215,52 +215,54 @@ async function relay(
   let pending: Uint8Array | undefined = chunkBytes(first);
   let cancelled = false;
   // The runtime pulls from outside the request's context. Rather than enter it for every chunk (an
-  // AsyncLocalStorage.run each: on Deno about 1 µs a chunk, with the garbage it leaves), one loop started here, in
-  // the request's context, reads the source: every await resumes it there. Each pull hands it the stream's controller
-  // and waits for the chunk (the source is still read only as fast as the client reads).
-  type Pull = { controller: ReadableStreamDefaultController<Uint8Array>; done: () => void };
-  let handOver: ((pull: Pull) => void) | undefined;
-  const nextPull = () => new Promise<Pull>((resolve) => (handOver = resolve));
-  let pulled = nextPull();
+  // AsyncLocalStorage.run each: on Deno about 0.6 µs a chunk, with the garbage it leaves), one loop started here, in
+  // the request's context, reads the source: every await resumes it there. A pull only counts a read the runtime
+  // waits for and wakes the loop, which enqueues the chunk when it has it (the source is still read only as fast as
+  // the client reads).
+  let wanted = 0;
+  let wake: (() => void) | undefined;
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
   const readSource = boundToScope(async () => {
     for (;;) {
-      const { controller, done } = await pulled;
-      pulled = nextPull();
+      if (wanted === 0) await new Promise<void>((resolve) => (wake = resolve));
+      wanted--;
       let next: Uint8Array | string | undefined;
       try {
         pacing?.waitingForApp();
         next = await chunks.next();
       } catch (error) {
-        if (!cancelled) {
-          logResponseFailure(app, request, error, true);
-          onEnd?.(false);
-          // Logged once here: erroring with `undefined` makes Bun reset and Deno end the connection without the
-          // chunked terminator (the client sees a truncated body), and neither prints an error of its own.
-          controller.error(undefined);
-        }
-        return done();
+        if (cancelled) return;
+        logResponseFailure(app, request, error, true);
+        onEnd?.(false);
+        // Logged once here: erroring with `undefined` makes Bun reset and Deno end the connection without the
+        // chunked terminator (the client sees a truncated body), and neither prints an error of its own.
+        return controller.error(undefined);
       }
-      if (cancelled) return done(); // the client left while the chunk was made (cancel closed the source)
+      if (cancelled) return; // the client left while the chunk was made (cancel closed the source)
       if (next === undefined) {
         controller.close();
-        onEnd?.(false);
-        return done();
+        return onEnd?.(false);
       }
       controller.enqueue(chunkBytes(next));
       pacing?.waitingForClient();
-      done();
     }
   });
   const body = new ReadableStream<Uint8Array>(
     {
-      pull(controller) {
+      start(c) {
+        controller = c;
+      },
+      pull(c) {
         if (pending !== undefined) {
-          controller.enqueue(pending);
+          c.enqueue(pending);
           pending = undefined;
           pacing?.waitingForClient();
           return;
         }
-        return new Promise<void>((done) => handOver!({ controller, done }));
+        wanted++;
+        const loop = wake;
+        wake = undefined;
+        loop?.();
       },
       cancel(reason) {
         cancelled = true;
