@@ -216,53 +216,57 @@ async function relay(
   let cancelled = false;
   // The runtime pulls from outside the request's context. Rather than enter it for every chunk (an
   // AsyncLocalStorage.run each: on Deno about 0.6 µs a chunk, with the garbage it leaves), one loop started here, in
-  // the request's context, reads the source: every await resumes it there. A pull only counts a read the runtime
-  // waits for and wakes the loop, which enqueues the chunk when it has it (the source is still read only as fast as
-  // the client reads).
-  let wanted = 0;
-  let wake: (() => void) | undefined;
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  // the request's context, reads the source: every await resumes it there. Each pull hands the loop the stream's
+  // controller and waits until it has enqueued the next chunk, so the stream asks for no other meanwhile and the
+  // source is read only as fast as the client reads.
+  type Pull = { controller: ReadableStreamDefaultController<Uint8Array>; done: () => void; fail: (error: unknown) => void };
+  let handOver: ((pull: Pull) => void) | undefined;
+  const nextPull = () => new Promise<Pull>((resolve) => (handOver = resolve));
+  let pulled = nextPull();
   const readSource = boundToScope(async () => {
     for (;;) {
-      if (wanted === 0) await new Promise<void>((resolve) => (wake = resolve));
-      wanted--;
-      let next: Uint8Array | string | undefined;
+      const { controller, done, fail } = await pulled;
+      pulled = nextPull();
       try {
-        pacing?.waitingForApp();
-        next = await chunks.next();
+        let next: Uint8Array | string | undefined;
+        try {
+          pacing?.waitingForApp();
+          next = await chunks.next();
+        } catch (error) {
+          if (!cancelled) {
+            logResponseFailure(app, request, error, true);
+            onEnd?.(false);
+            // Logged once here: erroring with `undefined` makes Bun reset and Deno end the connection without the
+            // chunked terminator (the client sees a truncated body), and neither prints an error of its own.
+            controller.error(undefined);
+          }
+          return done();
+        }
+        if (cancelled) return done(); // the client left while the chunk was made (cancel closed the source)
+        if (next === undefined) {
+          controller.close();
+          onEnd?.(false);
+          return done();
+        }
+        controller.enqueue(chunkBytes(next));
+        pacing?.waitingForClient();
+        done();
       } catch (error) {
-        if (cancelled) return;
-        logResponseFailure(app, request, error, true);
-        onEnd?.(false);
-        // Logged once here: erroring with `undefined` makes Bun reset and Deno end the connection without the
-        // chunked terminator (the client sees a truncated body), and neither prints an error of its own.
-        return controller.error(undefined);
+        // A throw outside the source (a logger, the access log's sink) errors the stream, as a throw in pull would.
+        return fail(error);
       }
-      if (cancelled) return; // the client left while the chunk was made (cancel closed the source)
-      if (next === undefined) {
-        controller.close();
-        return onEnd?.(false);
-      }
-      controller.enqueue(chunkBytes(next));
-      pacing?.waitingForClient();
     }
   });
   const body = new ReadableStream<Uint8Array>(
     {
-      start(c) {
-        controller = c;
-      },
-      pull(c) {
+      pull(controller) {
         if (pending !== undefined) {
-          c.enqueue(pending);
+          controller.enqueue(pending);
           pending = undefined;
           pacing?.waitingForClient();
           return;
         }
-        wanted++;
-        const loop = wake;
-        wake = undefined;
-        loop?.();
+        return new Promise<void>((done, fail) => handOver!({ controller, done, fail }));
       },
       cancel(reason) {
         cancelled = true;
