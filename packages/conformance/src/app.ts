@@ -94,6 +94,18 @@ app.get("/stream", (_req, ctx) => {
   }
   return ndjson(lines());
 });
+/**
+ * /stream-unread's chunks: 64 KiB each, at most 4,096 (256 MiB). Every 64th one made is recorded, so the suite sees
+ * how far a client that reads nothing let the generator run.
+ */
+const UNREAD_CHUNK = "x".repeat(64 * 1024);
+async function* unreadChunks(id: string): AsyncGenerator<string> {
+  for (let k = 1; k <= 4096; k++) {
+    if (k % 64 === 0) record(`produced:${id}:${k}`);
+    yield UNREAD_CHUNK;
+  }
+}
+app.get("/stream-unread", (_req, ctx) => stream(unreadChunks(ctx.query.get("id") ?? "anonymous")));
 /** Set by /stream-context's view; its generator reads it back, with the request id, before and after an await. */
 const streamUser = new ContextVar<string>("stream-user");
 app.get("/stream-context", (_req, ctx) => {

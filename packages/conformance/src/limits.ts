@@ -146,6 +146,25 @@ export async function pausedReader(base: string, size: number, pauseMs: number):
   return { received, complete: received === size };
 }
 
+/** Asks for `path`, reads `bytes` of the answer (its head included), then reads nothing for `pauseMs` and closes. */
+export async function readThenStop(base: string, path: string, bytes: number, pauseMs: number): Promise<void> {
+  const socket = await open(base);
+  socket.write(get(path, "connection: close\r\n"));
+  await new Promise<void>((resolve) => {
+    let received = 0;
+    socket.on("data", (chunk: Buffer) => {
+      received += chunk.byteLength;
+      if (received < bytes) return;
+      socket.pause();
+      resolve();
+    });
+    socket.once("close", () => resolve());
+    socket.once("error", () => resolve());
+  });
+  await new Promise((r) => setTimeout(r, pauseMs));
+  socket.destroy();
+}
+
 /** Opens `n` connections that send nothing and keeps them until `release()`; counts those refused or reset. */
 export async function holdConnections(base: string, n: number): Promise<{ failed: () => number; release: () => void }> {
   const url = new URL(base);

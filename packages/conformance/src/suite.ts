@@ -5,6 +5,7 @@ import { request as httpRequest, Agent, type IncomingHttpHeaders } from "node:ht
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeRaw, parseRawResponse, rawExchange } from "./differential.ts";
+import { readThenStop } from "./limits.ts";
 import type { ServerProcess } from "./process.ts";
 
 /** Checks an adapter may skip, each only with a stated reason (shown in the test name and the README table). */
@@ -416,6 +417,18 @@ export function defineConformanceSuite(adapter: AdapterUnderTest): void {
         },
         20_000,
       );
+
+      it("makes a streamed body only as fast as the client reads it (backpressure reaches the generator)", async () => {
+        const id = `unread-${Date.now()}`;
+        // 32 MiB read (512 chunks of 64 KiB), then nothing for 1.5 s.
+        await readThenStop(base, `/stream-unread?id=${id}`, 32 * 1024 * 1024, 1500);
+        const events = await waitForEvents(base, () => true);
+        const made = Math.max(0, ...events.filter((e) => e.startsWith(`produced:${id}:`)).map((e) => Number(e.split(":")[2])));
+        // What the client read, plus what 127.0.0.1's socket buffers and the runtime's own hold (a few MiB): on every
+        // adapter 512 to 576. A generator nothing holds back makes all 4,096 chunks (256 MiB) within the pause.
+        expect(made).toBeGreaterThanOrEqual(512);
+        expect(made).toBeLessThan(512 + 256);
+      }, 20_000);
 
       it("runs a stream helper's generator in its request's context (ContextVars, request id), however it is pulled", async () => {
         const answers = await Promise.all(
