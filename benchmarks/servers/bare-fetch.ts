@@ -29,13 +29,16 @@ function ndjson(n: number, ms: number, request: Request): Response {
   const encoder = new TextEncoder();
   // request.signal is read on the first wait, as the demo reads ctx.signal.
   const items = streamItems(n, ms, (wait) => sleepUnlessGone(wait, request.signal));
+  let cancelled = false;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       const next = await items.next();
+      if (cancelled) return;
       if (next.done) controller.close();
       else controller.enqueue(encoder.encode(JSON.stringify(next.value) + "\n"));
     },
     async cancel() {
+      cancelled = true;
       await items.return(undefined);
     },
   });

@@ -18,6 +18,7 @@ import {
   sequentialItems,
   sleepParams,
   sleepUnlessGone,
+  streamItems,
   streamParams,
   toProblem,
   tooLarge,
@@ -51,16 +52,16 @@ app.post("/echo", async (request, reply) => {
   return reply.type("application/json; charset=utf-8").send(JSON.stringify(body));
 });
 
+/** The demo's lines as the text a Readable carries (Fastify sends a byte stream, not objects). */
+async function* ndjsonLines(items: AsyncIterable<unknown>): AsyncGenerator<string> {
+  for await (const item of items) yield JSON.stringify(item) + "\n";
+}
+
 app.get("/stream", async (request, reply) => {
   const { n, ms } = streamParams(query(request));
   let gone: AbortSignal | undefined; // made on the first wait, as the demo reads ctx.signal only there
-  async function* lines() {
-    for (let i = 0; i < n; i++) {
-      if (i > 0 && ms > 0) await sleepUnlessGone(ms, (gone ??= closeSignal(reply.raw)));
-      yield JSON.stringify({ i }) + "\n";
-    }
-  }
-  return reply.type(NDJSON_TYPE).send(Readable.from(lines(), { objectMode: false }));
+  const items = streamItems(n, ms, (wait) => sleepUnlessGone(wait, (gone ??= closeSignal(reply.raw))));
+  return reply.type(NDJSON_TYPE).send(Readable.from(ndjsonLines(items), { objectMode: false }));
 });
 
 app.get("/gather", async (request, reply) => {

@@ -219,8 +219,8 @@ export function sleepUnlessGone(ms: number, signal: AbortSignal): Promise<void> 
 
 /**
  * The demo's /stream view's own work: an async generator of n objects { i }, one every ms, made as the server asks
- * for the next. `wait(ms)` is the server's pause that ends when the client has gone. The peers iterate this (Fastify's
- * Readable.from takes its own generator of the same shape), so the servers are compared around the same user code.
+ * for the next. `wait(ms)` is the server's pause that ends when the client has gone. Every peer iterates this, so the
+ * servers are compared around the same user code (Fastify through a second generator that makes the lines' text).
  */
 export async function* streamItems(n: number, ms: number, wait: (ms: number) => Promise<unknown>): AsyncGenerator<{ i: number }> {
   for (let i = 0; i < n; i++) {
