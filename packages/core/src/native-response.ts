@@ -216,16 +216,17 @@ async function relay(
   let cancelled = false;
   // The runtime pulls from outside the request's context. Rather than enter it for every chunk (an
   // AsyncLocalStorage.run each: on Deno about 0.6 µs a chunk, with the garbage it leaves), one loop started here, in
-  // the request's context, reads the source: every await resumes it there. Each pull hands the loop the stream's
-  // controller and waits until it has enqueued the next chunk, so the stream asks for no other meanwhile and the
-  // source is read only as fast as the client reads.
-  type Pull = { controller: ReadableStreamDefaultController<Uint8Array>; done: () => void; fail: (error: unknown) => void };
+  // the request's context, reads the source: every await resumes it there. Each pull wakes the loop and waits until
+  // it has enqueued the next chunk, so the stream asks for no other meanwhile and the source is read only as fast as
+  // the client reads.
+  type Pull = { done: () => void; fail: (error: unknown) => void };
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
   let handOver: ((pull: Pull) => void) | undefined;
   const nextPull = () => new Promise<Pull>((resolve) => (handOver = resolve));
   let pulled = nextPull();
   const readSource = boundToScope(async () => {
     for (;;) {
-      const { controller, done, fail } = await pulled;
+      const { done, fail } = await pulled;
       pulled = nextPull();
       try {
         let next: Uint8Array | string | undefined;
@@ -259,14 +260,17 @@ async function relay(
   });
   const body = new ReadableStream<Uint8Array>(
     {
-      pull(controller) {
+      start(c) {
+        controller = c;
+      },
+      pull() {
         if (pending !== undefined) {
           controller.enqueue(pending);
           pending = undefined;
           pacing?.waitingForClient();
           return;
         }
-        return new Promise<void>((done, fail) => handOver!({ controller, done, fail }));
+        return new Promise<void>((done, fail) => handOver!({ done, fail }));
       },
       cancel(reason) {
         cancelled = true;
