@@ -84,10 +84,16 @@ class Browser {
     return result?.result.value;
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     this.#page?.close();
-    if (this.#child && this.#child.exitCode === null) this.#child.kill("SIGKILL");
-    if (this.#profile) rmSync(this.#profile, { recursive: true, force: true });
+    const child = this.#child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGKILL");
+      await exited;
+    }
+    // Chromium's helper processes outlive the browser for a moment and may still write to the profile (ENOTEMPTY).
+    if (this.#profile) rmSync(this.#profile, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
   }
 }
 
@@ -123,7 +129,7 @@ function expectContract(result: unknown, greeting: string, room: string): void {
 
 const browser = new Browser();
 beforeAll(() => browser.start(), 60_000);
-afterAll(() => browser.stop());
+afterAll(() => browser.stop(), 10_000);
 
 describe.each<RuntimeName>(["node", "bun", "deno", "blocking"])("demo sockets with third-party clients, and events: %s", (runtime) => {
   let server: ServerProcess;
