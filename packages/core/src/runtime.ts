@@ -20,11 +20,6 @@ export interface RuntimeServices {
   onUnhandled?: UnhandledHook;
   /** Ends the process (or, in a worker thread, the thread) with `code`: crash-on-unhandled. */
   exit?: (code: number) => never;
-  /**
-   * True where `request.bytes()` of a body with an announced length is cheaper than a read loop over its stream
-   * (Bun: one native call); readBytes then reads such a body in one call. Deno is slower that way, Node has its own.
-   */
-  wholeBodyRead?: boolean;
   /** Writes text to the process's standard output as it is (the access log's sink); console.log when absent. */
   stdout?: (text: string) => void;
 }
