@@ -24,12 +24,12 @@ function eager(): string {
 }
 
 function lazyTouchingNothing(): string {
-  const request = new NodeRequest(message, url, newSignal) as unknown as Request;
+  const request = new NodeRequest(message, url, { requestSignal: newSignal }) as unknown as Request;
   return request.method + request.url;
 }
 
 function lazyReadingAHeader(): string {
-  const request = new NodeRequest(message, url, newSignal) as unknown as Request;
+  const request = new NodeRequest(message, url, { requestSignal: newSignal }) as unknown as Request;
   return request.method + request.url + request.headers.get("accept");
 }
 

@@ -140,7 +140,7 @@ async function run(app: App, message: RequestMessage): Promise<void> {
     const { remoteAddress, remotePort, client, clientUrl: url, requestId } = message;
     const info = { runtime: "blocking", signal: h.controller.signal, remoteAddress, remotePort, client, url, requestId, upgrade: message.upgrade === true } as const;
     // Written from inside the request's context: a stream's source and a failure's log line belong to the request.
-    await app.handle(request, info, (response) => write(response).catch(failed));
+    await app.handle(request, info, { respond: (response) => write(response).catch(failed) });
   } catch (error) {
     await failed(error);
   } finally {

@@ -21,6 +21,7 @@ import {
   processHooks,
   requestHeadSize,
   type PipelineExchange,
+  type Responder,
   RequestPipeline,
   type ServeInfo,
   serverHandle,
@@ -46,16 +47,37 @@ export const BUN_MAX_HEADER_SIZE = 16 * 1024;
 /** Bun.serve's idleTimeout ceiling, in seconds. */
 const BUN_MAX_IDLE_SECONDS = 255;
 
-/** Per-request info for the app; the peer address is looked up only when read. */
-class BunInfo implements ServeInfo {
-  readonly runtime: Runtime = "bun";
-  readonly upgrade = true;
+/** What the requests of one server share: the app, Bun's connection timer settings, the upgrade. */
+interface Serving {
+  app: App;
+  /** The keep-alive timeout, in Bun's whole seconds: set once a response is out of the app's hands. */
+  keepAliveSeconds: number;
+  /** The write timeout, in Bun's whole seconds: set while a streamed chunk waits for the client. */
+  writeSeconds: number;
+  upgradeSocket(request: Request, server: Bun.Server<Upgrade>, upgrade: Upgrade, exchange: PipelineExchange): Response | undefined;
+}
+
+/**
+ * One request on Bun: the peer info the pipeline gets (the address looked up only when read) and the writer the
+ * app's answer goes to. Fields rather than closures: a waiting request holds this object and nothing per callback.
+ */
+class BunRequest implements ServeInfo, Responder<Response | undefined> {
+  /** The request's passage through core's pipeline, set once it began. */
+  exchange!: PipelineExchange;
+  readonly #serving: Serving;
   readonly #server: Bun.Server<Upgrade>;
   readonly #request: Request;
   #peer: { address: string; port: number } | null | undefined;
-  constructor(server: Bun.Server<Upgrade>, request: Request) {
+  constructor(serving: Serving, server: Bun.Server<Upgrade>, request: Request) {
+    this.#serving = serving;
     this.#server = server;
     this.#request = request;
+  }
+  get runtime(): Runtime {
+    return "bun";
+  }
+  get upgrade(): boolean {
+    return true;
   }
   // No `signal` here: Bun aborts `request.signal` when the client disconnects, and ctx.signal falls back to it.
   get remoteAddress(): string | undefined {
@@ -63,6 +85,29 @@ class BunInfo implements ServeInfo {
   }
   get remotePort(): number | undefined {
     return (this.#peer ??= this.#server.requestIP(this.#request))?.port;
+  }
+
+  /** The app's answer as Bun's Response, through core's relay; a socket route's answer becomes Bun's upgrade. */
+  respond(response: Response): Response | undefined | Promise<Response> {
+    const { exchange } = this;
+    const request = this.#request;
+    const server = this.#server;
+    const serving = this.#serving;
+    const upgrade = upgradeOf(response);
+    // An upgraded socket holds its place under limitConcurrency (and gets its access-log line) until it closes.
+    if (upgrade !== undefined) return serving.upgradeSocket(request, server, upgrade, exchange);
+    // 499 in the log: the client left before the view answered (Bun aborted request.signal) or mid-body.
+    const leftAlready = exchange.logged && request.signal.aborted;
+    return nativeResponse(
+      serving.app,
+      request,
+      response,
+      (clientLeft, status) => {
+        exchange.end(clientLeft || leftAlready ? 499 : status);
+        if (!clientLeft) server.timeout(request, serving.keepAliveSeconds); // idle again: the keep-alive timeout
+      },
+      { waitingForApp: () => server.timeout(request, 0), waitingForClient: () => server.timeout(request, serving.writeSeconds) },
+    );
   }
 }
 
@@ -99,6 +144,7 @@ async function serveHere(app: App, options: BunServeOptions, plan: ListenPlan): 
     upgrade.socket.ended(1006, "");
     return toFetchResponse(errorResponse(new HttpError(400, "malformed WebSocket handshake", { code: "bad_websocket_handshake" })));
   };
+  const serving: Serving = { app, keepAliveSeconds, writeSeconds, upgradeSocket };
   let server: Bun.Server<Upgrade>;
   try {
     server = Bun.serve({
@@ -127,25 +173,9 @@ async function serveHere(app: App, options: BunServeOptions, plan: ListenPlan): 
         }
         bunServer.timeout(request, 0);
         // The gate, the deadline, proxy headers and the access log (core's pipeline); `exchange` is the app's ServeInfo.
-        const exchange = pipeline.begin(new BunInfo(bunServer, request), request.method, request.url, (name) => request.headers.get(name) ?? undefined);
-        const answer = (response: Response) => {
-          const upgrade = upgradeOf(response);
-          // An upgraded socket holds its place under limitConcurrency (and gets its access-log line) until it closes.
-          if (upgrade !== undefined) return upgradeSocket(request, bunServer, upgrade, exchange);
-          // 499 in the log: the client left before the view answered (Bun aborted request.signal) or mid-body.
-          const leftAlready = exchange.logged && request.signal.aborted;
-          return nativeResponse(
-            app,
-            request,
-            response,
-            (clientLeft, status) => {
-              exchange.end(clientLeft || leftAlready ? 499 : status);
-              if (!clientLeft) bunServer.timeout(request, keepAliveSeconds); // idle again: the keep-alive timeout
-            },
-            { waitingForApp: () => bunServer.timeout(request, 0), waitingForClient: () => bunServer.timeout(request, writeSeconds) },
-          );
-        };
-        return exchange.handle(app, request, answer);
+        const peer = new BunRequest(serving, bunServer, request);
+        const exchange = (peer.exchange = pipeline.begin(peer, request.method, request.url, (name) => request.headers.get(name) ?? undefined));
+        return exchange.handle(app, request, peer);
       },
       websocket: {
         // Bun's limits are server-wide: the native cap is the largest route's; core enforces each route's own and

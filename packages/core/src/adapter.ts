@@ -11,7 +11,7 @@ export { BODY_TEXT, hasHeader, headerPairs, toFetchResponse, withBody } from "./
 export { type ChunkSource, chunkBytes, readerChunks, takeChunks } from "./stream.ts";
 export { installRuntime, type AsyncStorage, type RuntimeServices } from "./runtime.ts";
 export { DEFAULT_HOSTNAME, DEFAULT_PORT } from "./server.ts";
-export type { ServeInfo } from "./types.ts";
+export type { Responder, ServeInfo } from "./types.ts";
 export { GONE, logResponseFailure, nativeResponse, type Reporter, type StreamPacing, untilGone } from "./native-response.ts";
 export { badHost, isUrlHost, isUrlHostAt, missingHost } from "./host.ts";
 export { Admission, RETRY_AFTER_SECONDS, shuttingDown } from "./admission.ts";

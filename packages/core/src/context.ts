@@ -13,33 +13,46 @@ import type { Client, Context, Logger, Params, Runtime, ServeInfo } from "./type
 const NO_PARAMS: Params = Object.freeze({}) as Params;
 const noop = (): void => {};
 
+/** What every request of one app shares, made once by the app (the root app's serves its mounted apps too). */
+export interface AppShared {
+  readonly tasks: TaskTracker;
+  readonly logger: Logger;
+  /** The blocking detector, when enabled (mounted apps report to it too). */
+  readonly detector: BlockingDetector | undefined;
+  /** The error-to-response conversion, used by every middleware layer (mounted apps' too). */
+  readonly recover: Recover;
+  readonly channelLayer: () => ChannelLayer;
+}
+
+// Kept small: a waiting request holds it (the app's shared pieces are one field, not five).
 export class RequestContext implements Context {
   params: Params = NO_PARAMS;
   route: string | null = null;
   error: unknown = undefined;
-  /** The root app's blocking detector, when enabled (mounted apps report to it too). */
-  detector: BlockingDetector | undefined;
-  /** The root app's error-to-response conversion, used by every middleware layer (mounted apps' too). */
-  readonly recover: Recover;
+  readonly #shared: AppShared;
   readonly #request: Request;
   readonly #info: ServeInfo;
-  readonly #tasks: TaskTracker;
-  readonly #logger: Logger;
   #url: URL | undefined;
   #query: URLSearchParams | undefined;
   #state: Map<string, unknown> | undefined;
   #group: TaskGroup | undefined;
   /** A socket route's socket signal, which replaces the request's once the view chose to upgrade. */
   #socketSignal: AbortSignal | undefined;
-  readonly #layer: () => ChannelLayer;
 
-  constructor(request: Request, info: ServeInfo, tasks: TaskTracker, logger: Logger, recover: Recover, layer: () => ChannelLayer) {
-    this.recover = recover;
-    this.#layer = layer;
+  constructor(request: Request, info: ServeInfo, shared: AppShared) {
+    this.#shared = shared;
     this.#request = request;
     this.#info = info;
-    this.#tasks = tasks;
-    this.#logger = logger;
+  }
+
+  /** The root app's blocking detector, when enabled. */
+  get detector(): BlockingDetector | undefined {
+    return this.#shared.detector;
+  }
+
+  /** The root app's error-to-response conversion. */
+  get recover(): Recover {
+    return this.#shared.recover;
   }
 
   get url(): URL {
@@ -69,7 +82,7 @@ export class RequestContext implements Context {
   }
 
   publish(room: string, message: string | Uint8Array): Promise<void> {
-    return this.#layer().publish(room, message);
+    return this.#shared.channelLayer().publish(room, message);
   }
 
   get runtime(): Runtime {
@@ -93,14 +106,14 @@ export class RequestContext implements Context {
 
   waitUntil(promise: Promise<unknown>): void {
     requestId(); // fixed now, while the request can still be read: the work's log lines carry it after the response
-    this.#tasks.track(promise, `waitUntil (${this.route ?? "no route"})`);
+    this.#shared.tasks.track(promise, `waitUntil (${this.route ?? "no route"})`);
   }
 
   spawn<T>(task: Task<T>): Promise<T> {
-    this.#group ??= new TaskGroup({ signal: this.signal, logger: this.#logger, name: `tasks of ${this.route ?? "a request"}` });
+    this.#group ??= new TaskGroup({ signal: this.signal, logger: this.#shared.logger, name: `tasks of ${this.route ?? "a request"}` });
     const result = this.#group.spawn(task);
     // Shutdown waits for it; a failure is logged by the group (and cancels the request's other tasks).
-    this.#tasks.track(result.then(noop, noop));
+    this.#shared.tasks.track(result.then(noop, noop));
     return result;
   }
 }

@@ -47,6 +47,15 @@ export interface ServeInfo {
   requestIdHeader?: string | null;
 }
 
+/**
+ * Where `app.handle` hands a request's answer: an adapter's writer, an object rather than a callback so that a
+ * waiting request holds no closure for it. `respond` runs in the request's context (a stream's chunks are pulled
+ * and a body failure is logged with its request id).
+ */
+export interface Responder<T> {
+  respond(response: Response): T | Promise<T>;
+}
+
 /** The client of a request: IP address and port (0 when a proxy named the client without its port). */
 export interface Client {
   readonly address: string;

@@ -164,7 +164,7 @@ describe("RequestPipeline around App.handle", () => {
     const lines: string[] = [];
     const pipeline = new RequestPipeline({ accessLog: "json", accessLogSink: (line) => lines.push(line) });
     const exchange = begin(pipeline, "http://h/hello", { "x-request-id": "rid-1" });
-    const response = await exchange.handle(app, new Request("http://h/hello"), (r) => r);
+    const response = await exchange.handle(app, new Request("http://h/hello"), { respond: (r) => r });
     exchange.end();
     exchange.end(); // once only
     expect(response.status).toBe(200);
@@ -176,7 +176,7 @@ describe("RequestPipeline around App.handle", () => {
     const pipeline = new RequestPipeline({ limitConcurrency: 1 });
     const first = begin(pipeline, "http://h/hello");
     const second = begin(pipeline, "http://h/hello");
-    expect((await second.handle(app, new Request("http://h/hello"), (r) => r)).status).toBe(503);
+    expect((await second.handle(app, new Request("http://h/hello"), { respond: (r) => r })).status).toBe(503);
     second.end();
     first.end();
     expect(begin(pipeline, "http://h/hello").admitted).toBe(true);
@@ -185,7 +185,7 @@ describe("RequestPipeline around App.handle", () => {
   it("at the deadline: 503 request_timeout, ctx.signal aborted with a TimeoutError", async () => {
     const pipeline = new RequestPipeline({ requestTimeout: 50 });
     const exchange = begin(pipeline, "http://h/slow");
-    const response = await exchange.handle(app, new Request("http://h/slow"), (r) => r);
+    const response = await exchange.handle(app, new Request("http://h/slow"), { respond: (r) => r });
     expect(response.status).toBe(503);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe("request_timeout");
     expect(exchange.signal?.aborted).toBe(true);
@@ -196,9 +196,9 @@ describe("RequestPipeline around App.handle", () => {
   it("with proxyHeaders from a trusted peer, ctx.client and ctx.url follow the headers; request.url does not", async () => {
     const pipeline = new RequestPipeline({ proxyHeaders: true });
     const exchange = begin(pipeline, "http://h/who", { "x-forwarded-for": "9.9.9.9", "x-forwarded-proto": "https" });
-    const seen = await (await exchange.handle(app, new Request("http://h/who"), (r) => r)).json();
+    const seen = await (await exchange.handle(app, new Request("http://h/who"), { respond: (r) => r })).json();
     expect(seen).toEqual({ client: { address: "9.9.9.9", port: 0 }, url: "https://h/who", requestUrl: "http://h/who" });
     const direct = begin(new RequestPipeline({}), "http://h/who", { "x-forwarded-for": "9.9.9.9" });
-    expect((await (await direct.handle(app, new Request("http://h/who"), (r) => r)).json()).client).toEqual({ address: "127.0.0.1", port: 4000 });
+    expect((await (await direct.handle(app, new Request("http://h/who"), { respond: (r) => r })).json()).client).toEqual({ address: "127.0.0.1", port: 4000 });
   });
 });

@@ -22,6 +22,7 @@ import {
   nativeResponse,
   type PipelineExchange,
   type ProcessHost,
+  type Responder,
   requestHeadSize,
   RequestPipeline,
   type ServeInfo,
@@ -48,27 +49,44 @@ installRuntime({
   exit: (code) => Deno.exit(code),
 });
 
+/** What the requests of one server share. */
+interface Serving {
+  app: App;
+  sockets: SocketRegistry;
+  /** The signals views read, of requests whose response is not out of the app's hands yet (the deadline aborts them). */
+  live: Set<AbortController>;
+}
+
 /**
- * Per-request info for the app, with a `signal` that aborts only when the client leaves or the shutdown deadline
+ * One request on Deno: the peer info the pipeline gets and the writer the app's answer goes to (fields rather than
+ * closures: a waiting request holds this object and nothing per callback). Its `signal` that aborts only when the client leaves or the shutdown deadline
  * passes. Deno's own `request.signal` also aborts after every successful response (its "legacy abort", the default
  * in Deno 2), so it is trusted only until the view has answered; after that, a streamed body tells a client that
  * left (the stream is cancelled) from a finished one. Nothing is created unless the view reads `signal`; a signal
  * that was read stays in `live` until the response is out of the app's hands, so the deadline can abort it.
  */
-class DenoInfo implements ServeInfo {
-  readonly runtime: Runtime = "deno";
-  readonly upgrade = true;
+class DenoRequest implements ServeInfo, Responder<Response> {
+  /** The request's passage through core's pipeline, set once it began. */
+  exchange!: PipelineExchange;
+  readonly #serving: Serving;
   readonly #request: Request;
   readonly #info: Deno.ServeHandlerInfo<Deno.NetAddr>;
-  readonly #live: Set<AbortController>;
   #controller: AbortController | undefined;
   #answered = false;
   #ended = false;
 
-  constructor(request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>, live: Set<AbortController>) {
+  constructor(serving: Serving, request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) {
+    this.#serving = serving;
     this.#request = request;
     this.#info = info;
-    this.#live = live;
+  }
+
+  get runtime(): Runtime {
+    return "deno";
+  }
+
+  get upgrade(): boolean {
+    return true;
   }
 
   get remoteAddress(): string {
@@ -82,7 +100,7 @@ class DenoInfo implements ServeInfo {
   get signal(): AbortSignal {
     if (this.#controller) return this.#controller.signal;
     const controller = (this.#controller = new AbortController());
-    if (!this.#ended) this.#live.add(controller);
+    if (!this.#ended) this.#serving.live.add(controller);
     const native = this.#request.signal;
     const onAbort = () => {
       if (!this.#answered) controller.abort(new DOMException("client disconnected", "AbortError"));
@@ -96,7 +114,9 @@ class DenoInfo implements ServeInfo {
    * The native Response to hand Deno, through core's relay (`exchange` ends when the body is out of the app's hands);
    * a socket route's answer becomes the upgrade.
    */
-  answer(app: App, response: Response, exchange: PipelineExchange, sockets: SocketRegistry): Response | Promise<Response> {
+  respond(response: Response): Response | Promise<Response> {
+    const { exchange } = this;
+    const { app, sockets, live } = this.#serving;
     this.#answered = true;
     const upgrade = upgradeOf(response);
     if (upgrade !== undefined) {
@@ -111,7 +131,7 @@ class DenoInfo implements ServeInfo {
       this.#ended = true;
       const controller = this.#controller;
       if (controller === undefined) return;
-      this.#live.delete(controller);
+      live.delete(controller);
       if (clientLeft) controller.abort(new DOMException("client disconnected", "AbortError"));
     });
   }
@@ -176,6 +196,7 @@ async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Pro
   const pipeline = new RequestPipeline(options);
   await app.startup();
   const live = new Set<AbortController>();
+  const serving: Serving = { app, sockets, live };
   const limits = connectionLimits(options);
   const reportAcceptError = acceptErrorReporter(app.logger);
   const handler = (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => {
@@ -187,10 +208,10 @@ async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Pro
     if (!isUrlHost(host)) return toFetchResponse(errorResponse(badHost(host)));
     // Deno.serve has no head limit of its own short of hyper's (400 without a body, around 100 KB): the adapter counts it.
     if (requestHeadSize(request) > limits.maxHeaderSize) return toFetchResponse(errorResponse(headersTooLarge(limits.maxHeaderSize)));
-    const state = new DenoInfo(request, info, live);
+    const peer = new DenoRequest(serving, request, info);
     // The gate, the deadline, proxy headers and the access log (core's pipeline); `exchange` is the app's ServeInfo.
-    const exchange = pipeline.begin(state, request.method, request.url, (name) => request.headers.get(name) ?? undefined);
-    return exchange.handle(app, request, (response) => state.answer(app, response, exchange, sockets));
+    const exchange = (peer.exchange = pipeline.begin(peer, request.method, request.url, (name) => request.headers.get(name) ?? undefined));
+    return exchange.handle(app, request, peer);
   };
   const listen = (port: number) =>
     Deno.serve(

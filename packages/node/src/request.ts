@@ -8,16 +8,21 @@ import { NativeRequest } from "./interop.ts";
 
 const NO_BODY = new Set(["GET", "HEAD"]);
 
+/** Where a facade's `signal` comes from: the adapter's per-request state (the signal may be made on first read). */
+export interface SignalSource {
+  requestSignal(): AbortSignal;
+}
+
 export class NodeRequest {
   readonly #req: IncomingMessage;
   readonly #url: string;
-  readonly #signal: () => AbortSignal;
+  readonly #signal: SignalSource;
   #headers: Headers | undefined;
   #real: Request | undefined;
   /** Set once the body was read directly (readJson, readText, readBytes); the real Request then has none. */
   #consumed = false;
 
-  constructor(req: IncomingMessage, url: string, signal: () => AbortSignal) {
+  constructor(req: IncomingMessage, url: string, signal: SignalSource) {
     this.#req = req;
     this.#url = url;
     this.#signal = signal;
@@ -43,7 +48,7 @@ export class NodeRequest {
   }
 
   get signal(): AbortSignal {
-    return this.#signal();
+    return this.#signal.requestSignal();
   }
 
   /**

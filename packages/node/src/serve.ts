@@ -6,7 +6,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { spawn } from "node:child_process";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import { type App, errorResponse, type ServeOptions, type Server } from "@asyncview/core";
+import { type App, errorResponse, type Runtime, type ServeOptions, type Server } from "@asyncview/core";
 import {
   DEFAULT_HOSTNAME,
   installRuntime,
@@ -14,6 +14,7 @@ import {
   logResponseFailure,
   processHooks,
   type PipelineExchange,
+  type Responder,
   RequestPipeline,
   type ServeInfo,
   serverHandle,
@@ -25,24 +26,41 @@ import {
 } from "@asyncview/core/adapter";
 import { type FrontUpgrade, headerReader, NodeFront, wantsWebSocket, writeRawResponse } from "./front.ts";
 import { relayEvents, type WebSocket, WebSocketAcceptor } from "./websocket.ts";
-import { NodeRequest } from "./request.ts";
+import { NodeRequest, type SignalSource } from "./request.ts";
 import { writeResponse } from "./response.ts";
 
 installRuntime({ AsyncLocalStorage, env: (name) => process.env[name], stdout: (text) => void process.stdout.write(text), ...processHooks(process) });
 
+/** What the requests of one server share. */
+interface Serving {
+  app: App;
+  front: NodeFront;
+}
+
 /**
- * One request in flight. Its AbortController, and the socket listener that fires it on disconnect,
- * exist only once someone reads `signal`: a view that never looks pays nothing for it.
+ * One request in flight: the peer info the pipeline gets, the signal source of its Request facade and the writer the
+ * app's answer goes to (fields and methods rather than closures: a waiting request holds this object and the
+ * exchange). Its AbortController, and the socket listener that fires it on disconnect, exist only once someone reads
+ * `signal`: a view that never looks pays nothing for it.
  */
-class InFlight implements ServeInfo {
-  readonly runtime = "node" as const;
+class InFlight implements ServeInfo, Responder<void>, SignalSource {
+  /** The request's passage through core's pipeline, set once it began. */
+  exchange!: PipelineExchange;
+  readonly #serving: Serving;
+  readonly #req: IncomingMessage;
   readonly #res: ServerResponse;
-  readonly #front: NodeFront;
+  readonly #url: string;
   #controller: AbortController | undefined;
 
-  constructor(res: ServerResponse, front: NodeFront) {
+  constructor(serving: Serving, req: IncomingMessage, res: ServerResponse, url: string) {
+    this.#serving = serving;
+    this.#req = req;
     this.#res = res;
-    this.#front = front;
+    this.#url = url;
+  }
+
+  get runtime(): Runtime {
+    return "node";
   }
 
   get remoteAddress(): string | undefined {
@@ -53,18 +71,65 @@ class InFlight implements ServeInfo {
     return this.#res.socket?.remotePort;
   }
 
+  /** Aborts when the client disconnects before the response finished (or the server gives up at shutdown). */
   get signal(): AbortSignal {
     if (this.#controller) return this.#controller.signal;
     const controller = (this.#controller = new AbortController());
     const res = this.#res;
+    const front = this.#serving.front;
     const onClose = () => {
       if (res.writableFinished) return; // a normal finish: nothing to cancel
-      const reason = this.#front.closing ? "server shutting down" : "client disconnected";
+      const reason = front.closing ? "server shutting down" : "client disconnected";
       controller.abort(new DOMException(reason, "AbortError"));
     };
     if (res.destroyed) onClose();
     else res.once("close", onClose);
     return controller.signal;
+  }
+
+  /** The facade's signal: the exchange's (joined with the request deadline's, when there is one). */
+  requestSignal(): AbortSignal {
+    return this.exchange.signal ?? this.signal;
+  }
+
+  // writeResponse also closes (lingering) when the request body is still arriving. It runs in the request's
+  // context (exchange.handle), and so does `fail` for a body that fails: its log line carries the request id.
+  respond(response: Response): void | Promise<void> {
+    try {
+      const written = writeResponse(this.#res, response, this.#serving.front.closing);
+      if (written instanceof Promise) return written.catch((error: unknown) => this.fail(error));
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** A response that could not be written: logged, and a 500 when nothing was sent yet. */
+  fail(error: unknown): void {
+    const res = this.#res;
+    const { app, front } = this.#serving;
+    logResponseFailure(app, { method: this.#req.method, url: this.#url }, error, res.headersSent);
+    if (!res.headersSent && !res.destroyed) void Promise.resolve(writeResponse(res, errorResponse(error, app.debug), front.closing)).catch(() => res.destroy());
+  }
+
+  /** The response is out of the app's hands: the access-log line (499 when the client left first), the place freed. */
+  leave(): void {
+    const res = this.#res;
+    this.exchange.end(res.destroyed && !res.writableFinished ? 499 : res.statusCode);
+    this.#serving.front.leave();
+  }
+
+  /** Waits for an answer still being written, then leaves. */
+  settle(written: Promise<void>): void {
+    written.then(
+      () => this.leave(),
+      (error: unknown) => {
+        try {
+          this.fail(error);
+        } finally {
+          this.leave();
+        }
+      },
+    );
   }
 }
 
@@ -125,14 +190,14 @@ function upgrades(app: App, front: () => NodeFront, sockets: SocketRegistry, pip
       front().enter();
       const info = new UpgradeInfo(socket);
       const exchange = pipeline.begin(info, req.method ?? "GET", url, headerReader(req), req.httpVersion);
-      const request = new NodeRequest(req, url, () => exchange.signal ?? info.signal) as unknown as Request;
+      const request = new NodeRequest(req, url, { requestSignal: () => exchange.signal ?? info.signal }) as unknown as Request;
       const fail = (error: unknown) => {
         logResponseFailure(app, { method: req.method, url }, error, false);
         exchange.end(500);
         socket.destroy();
       };
       try {
-        const done = exchange.handle(app, request, (response) => finish(req, socket, head, response, exchange));
+        const done = exchange.handle(app, request, { respond: (response) => finish(req, socket, head, response, exchange) });
         void Promise.resolve(done).catch(fail).finally(() => front().leave());
       } catch (error) {
         fail(error);
@@ -152,40 +217,20 @@ async function serveHere(app: App, options: ServeOptions, plan: ListenPlan): Pro
   const pipeline = new RequestPipeline(options);
   const front: NodeFront = new NodeFront("node", (req, res, url) => {
     front.enter();
-    const state = new InFlight(res, front);
+    const flight = new InFlight(serving, req, res, url);
     // The gate, the deadline, proxy headers and the access log (core's pipeline); `exchange` is the app's ServeInfo.
-    const exchange = pipeline.begin(state, req.method ?? "GET", url, headerReader(req), req.httpVersion);
-    const leave = () => {
-      exchange.end(res.destroyed && !res.writableFinished ? 499 : res.statusCode); // 499: the client left first
-      front.leave();
-    };
-    const request = new NodeRequest(req, url, () => exchange.signal ?? state.signal) as unknown as Request;
-    const fail = (error: unknown) => {
-      logResponseFailure(app, { method: req.method, url }, error, res.headersSent);
-      if (!res.headersSent && !res.destroyed) void Promise.resolve(writeResponse(res, errorResponse(error, app.debug), front.closing)).catch(() => res.destroy());
-    };
-    // writeResponse also closes (lingering) when the request body is still arriving. It runs in the request's
-    // context (exchange.handle), and so does `fail` for a body that fails: its log line carries the request id.
-    const respond = (response: Response): void | Promise<void> => {
-      try {
-        const written = writeResponse(res, response, front.closing);
-        if (written instanceof Promise) return written.catch(fail);
-      } catch (error) {
-        fail(error);
-      }
-    };
+    const exchange = (flight.exchange = pipeline.begin(flight, req.method ?? "GET", url, headerReader(req), req.httpVersion));
+    const request = new NodeRequest(req, url, flight) as unknown as Request;
     // Synchronous views are answered synchronously; anything async settles through one promise chain.
     try {
-      const written = exchange.handle(app, request, respond);
-      if (written instanceof Promise) {
-        written.catch(fail).finally(leave);
-        return;
-      }
+      const written = exchange.handle(app, request, flight);
+      if (written instanceof Promise) return flight.settle(written);
     } catch (error) {
-      fail(error);
+      flight.fail(error);
     }
-    leave();
+    flight.leave();
   }, { limits: options, logger: app.logger, upgrade: upgrades(app, () => front, sockets, pipeline) });
+  const serving: Serving = { app, front };
 
   await app.startup();
   await front.listen(plan.port, options.hostname ?? DEFAULT_HOSTNAME, plan.reusePort);
