@@ -1,7 +1,6 @@
 // Parses `asyncview serve` arguments into one options object shared by the launcher and every runtime entry.
 // Unknown flags and bad values are errors that say what is wrong, never silently ignored.
 
-import { isIP } from "node:net";
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import type { AccessLogFormat, ServeOptions } from "@asyncview/core";
@@ -246,6 +245,8 @@ function integerFlag(name: string, value: string | undefined, min: number, max: 
 function forwardedIps(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
   const ips = value.split(",").map((ip) => ip.trim()).filter(Boolean);
+  // node:net loaded only here: importing it costs a Bun server about 1.2 MiB of RSS for its whole life.
+  const { isIP } = process.getBuiltinModule("node:net");
   const bad = ips.find((ip) => ip !== "*" && isIP(ip) === 0);
   if (ips.length === 0 || bad !== undefined) {
     throw new UsageError(`--forwarded-allow-ips takes IP addresses or "*", comma-separated (no CIDR ranges or names), got ${JSON.stringify(bad ?? value)}`);
