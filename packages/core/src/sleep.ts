@@ -10,15 +10,16 @@ export function sleep(ms: number, options?: SleepOptions): Promise<void> {
   const signal = options?.signal;
   if (!Number.isFinite(ms) || ms < 0) return Promise.reject(new RangeError(`sleep(): ms must be >= 0, got ${ms}`));
   if (signal?.aborted) return Promise.reject(signal.reason);
+  // One callback for both ends (the timer, or the abort): a waiting call holds one closure, not two.
   return new Promise<void>((resolve, reject) => {
-    const onAbort = () => {
+    const settle = () => {
       clearTimeout(timer);
-      reject(signal!.reason);
+      if (signal === undefined) return resolve();
+      signal.removeEventListener("abort", settle);
+      if (signal.aborted) reject(signal.reason);
+      else resolve();
     };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
+    const timer = setTimeout(settle, ms);
+    signal?.addEventListener("abort", settle, { once: true });
   });
 }

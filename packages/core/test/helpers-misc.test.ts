@@ -1,5 +1,6 @@
 // Unit tests for the small helpers: intParam, sleep, TaskTracker.drain, compose without middleware.
 
+import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import { HttpError } from "../src/errors.ts";
 import { intParam } from "../src/query.ts";
@@ -52,6 +53,17 @@ describe("sleep", () => {
     controller.abort(new Error("client left"));
     await expect(pending).rejects.toThrow("client left");
     await expect(sleep(5, { signal: controller.signal })).rejects.toThrow("client left");
+  });
+
+  it("leaves no listener on the signal once it ended, either way", async () => {
+    const controller = new AbortController();
+    await sleep(1, { signal: controller.signal });
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
+    const pending = sleep(10_000, { signal: controller.signal });
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(1);
+    controller.abort(new Error("gone"));
+    await expect(pending).rejects.toThrow("gone");
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
   });
 
   it("refuses negative and non-finite delays", async () => {
