@@ -1,5 +1,5 @@
-// The App: routes, middleware, mounted sub-apps, lifespan hooks, and the single `fetch` entry every adapter calls.
-// It is the ASGI-application analog: adapters turn their runtime's requests into `app.fetch(request, info)`.
+// The App: routes, middleware, mounted sub-apps, lifespan hooks, and the one entry for requests (`fetch`, `handle`).
+// It is the ASGI-application analog: adapters hand it their runtime's requests through core's pipeline (`app.handle`).
 
 import { abortedByShutdown, shuttingDown } from "./admission.ts";
 import { BlockingDetector, type BlockingDetectorOptions } from "./blocking-detector.ts";

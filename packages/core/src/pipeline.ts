@@ -120,7 +120,7 @@ export class PipelineExchange implements ServeInfo, Responder<unknown> {
       try {
         forwarded = readForwarded(header, trusted);
       } catch {
-        forwarded = undefined; // a header the runtime cannot read: ignored, like a malformed one
+        // a header the runtime cannot read: ignored, like a malformed one
       }
     }
     this.#forwarded = forwarded;
@@ -207,6 +207,7 @@ export class PipelineExchange implements ServeInfo, Responder<unknown> {
     this.#responder = responder;
     const deadline = this.#deadline;
     if (deadline !== undefined) deadline.request = request;
+    // The app answers this exchange, which passes the answer on to `responder`: what comes back is responder's.
     const delivered = app.handle(request, this, this) as T | Promise<T>;
     if (deadline === undefined || !(delivered instanceof Promise)) return delivered;
     // With a deadline: whichever comes first, the app's answer (delivered in its request's context) or the 503.
@@ -224,7 +225,9 @@ export class PipelineExchange implements ServeInfo, Responder<unknown> {
       response.body?.cancel().catch(noop); // nobody reads this one
       return late;
     }
-    return this.#responder!.respond(this.answer(response));
+    const responder = this.#responder;
+    if (responder === undefined) throw new Error("PipelineExchange.respond() is App.handle's: call handle() first");
+    return responder.respond(this.answer(response));
   }
 
   /** The 503 for a request refused at the gate. */

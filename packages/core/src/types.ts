@@ -49,8 +49,9 @@ export interface ServeInfo {
 
 /**
  * Where `app.handle` hands a request's answer: an adapter's writer, an object rather than a callback so that a
- * waiting request holds no closure for it. `respond` runs in the request's context (a stream's chunks are pulled
- * and a body failure is logged with its request id).
+ * waiting request holds no closure for it. Called by `app.handle`, `respond` runs in the request's context (a
+ * stream's chunks are pulled and a body failure is logged with its request id); the pipeline's own 503s (refused at
+ * the gate, past the deadline) reach it outside any request.
  */
 export interface Responder<T> {
   respond(response: Response): T | Promise<T>;

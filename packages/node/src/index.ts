@@ -2,4 +2,4 @@
 // Usage: `const server = await serve(app, { port: 8000 }); ... await server.close();`
 
 export { serve } from "./serve.ts";
-export { NodeRequest } from "./request.ts";
+export { NodeRequest, type SignalSource } from "./request.ts";
