@@ -60,10 +60,11 @@ interface Serving {
 /**
  * One request on Deno: the peer info the pipeline gets and the writer the app's answer goes to (fields rather than
  * closures: a waiting request holds this object and nothing per callback). Its `signal` aborts only when the client
- * leaves or the shutdown deadline passes. Deno's own `request.signal` also aborts after every successful response (its "legacy abort", the default
- * in Deno 2), so it is trusted only until the view has answered; after that, a streamed body tells a client that
- * left (the stream is cancelled) from a finished one. Nothing is created unless the view reads `signal`; a signal
- * that was read stays in `live` until the response is out of the app's hands, so the deadline can abort it.
+ * leaves or the shutdown deadline passes. Deno's own `request.signal` also aborts after every successful response
+ * (its "legacy abort", the default in Deno 2), so it is trusted only until the view has answered; after that, a
+ * streamed body tells a client that left (the stream is cancelled) from a finished one. Nothing is created unless
+ * the view reads `signal`; a signal that was read stays in `live` until the response is out of the app's hands, so
+ * the deadline can abort it.
  */
 class DenoRequest implements ServeInfo, Responder<Response> {
   /** The request's passage through core's pipeline, set once it began. */
