@@ -40,7 +40,12 @@ function start(command: string, args: string[], extraEnv: Record<string, string>
   let output = "";
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = once(child, "exit").then(([code, signal]) => ({ code, signal }) as { code: number | null; signal: NodeJS.Signals | null });
+  // The exit, then its last output: "close" (the pipes read to their end), bounded since a worker left alive would hold
+  // them open (the tests then see that worker, not a hang).
+  const exited = once(child, "exit").then(async ([code, signal]) => {
+    await Promise.race([once(child, "close"), new Promise((r) => setTimeout(r, 2000))]);
+    return { code, signal } as { code: number | null; signal: NodeJS.Signals | null };
+  });
   return { child, output: () => output, exited };
 }
 
@@ -172,7 +177,7 @@ describe.each(RUNTIMES)("serve --workers on %s", (runtime) => {
       expect(await served.exited).toEqual({ code: 1, signal: null });
       const output = served.output();
       expect(output).not.toContain("listening on");
-      expect(output.match(/startup boom in worker 1/g)).toHaveLength(1);
+      expect(output.match(/startup boom in worker 1/g), output).toHaveLength(1);
       expect(output).toMatch(/error: worker 1 \(pid \d+\) failed to start: startup boom in worker 1/);
       const started = [...output.matchAll(/startup hook ran in pid (\d+)/g)].map((m) => Number(m[1]));
       expect(new Set(started).size).toBe(2); // worker 0 had started: it was stopped, not orphaned

@@ -22,6 +22,8 @@ const BACKOFF_FIRST_MS = 100;
 const BACKOFF_MAX_MS = 10_000;
 /** Past the shutdown deadline (and its grace), how long the supervisor waits for a worker before killing it. */
 const EXIT_MARGIN_MS = 5_000;
+/** How long a worker that exited before it was ready is given for its report (why its startup failed) to arrive. */
+const LAST_REPORT_MS = 500;
 
 type StopSignal = "SIGINT" | "SIGTERM";
 
@@ -235,6 +237,8 @@ function supervise(options: ServeOptions, host: ProcessHost, logger: Logger = co
     ready.catch(() => {}); // awaited where it matters; an unawaited rejection must not count as unhandled
     const worker: Worker = { slot, child, pid: child.pid, started: Date.now(), ready, isReady: false, retired: false, abandoned: false };
     live.add(worker);
+    /** Handles the worker's exit, once: set when the exit is seen. */
+    let settleExit: (() => void) | undefined;
     child.on("message", (message) => {
       if (!isReport(message)) return;
       if (message.asyncview === "ready") {
@@ -244,6 +248,7 @@ function supervise(options: ServeOptions, host: ProcessHost, logger: Logger = co
         worker.failed = new Error(`${describe(worker)} failed to start: ${message.message}`);
         markFailed(worker.failed);
         fail(worker.failed);
+        settleExit?.();
       } else if (message.asyncview === "retire") {
         retire(worker, message.requests);
       }
@@ -254,9 +259,18 @@ function supervise(options: ServeOptions, host: ProcessHost, logger: Logger = co
       fail(worker.failed);
     });
     child.on("exit", (code, signal) => {
-      live.delete(worker);
-      markFailed(worker.failed ?? new Error(`${describe(worker)} ${exitText(code, signal)} before it was ready`));
-      exited(worker, code, signal);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      settleExit = () => {
+        settleExit = undefined;
+        clearTimeout(timer);
+        live.delete(worker);
+        markFailed(worker.failed ?? new Error(`${describe(worker)} ${exitText(code, signal)} before it was ready`));
+        exited(worker, code, signal);
+      };
+      // Deno can deliver the report a worker sent just before exiting after its exit (seen under load, a tenth of a
+      // millisecond later): one that exits before it was ready is given a moment for it, or its error would be lost.
+      if (worker.isReady || worker.failed !== undefined) settleExit();
+      else timer = setTimeout(settleExit, LAST_REPORT_MS);
     });
     return worker;
   };
