@@ -9,6 +9,7 @@ import {
   acceptErrorReporter,
   connectionLimits,
   DEFAULT_HOSTNAME,
+  type DirectBody,
   headersTooLarge,
   installRuntime,
   largestMessageSize,
@@ -107,9 +108,17 @@ class BunRequest implements ServeInfo, Responder<Response | undefined> {
         if (!clientLeft) server.timeout(request, serving.keepAliveSeconds); // idle again: the keep-alive timeout
       },
       { waitingForApp: () => server.timeout(request, 0), waitingForClient: () => server.timeout(request, serving.writeSeconds) },
+      directBody,
     );
   }
 }
+
+/** Bun's direct ReadableStream carries a relayed body: Bun calls `pull` once and each chunk goes straight to the socket. */
+const directBody: DirectBody = (write, cancel) => {
+  const source: Bun.DirectUnderlyingSource<Uint8Array> = { type: "direct", pull: (controller) => write(controller), cancel };
+  // bun-types declares the direct constructor only where no other ReadableStream type (here Node's) is in scope.
+  return new ReadableStream(source as unknown as UnderlyingDefaultSource<Uint8Array>);
+};
 
 /** Serves `app`; with `workers` (or `limitMaxRequests`) from worker processes under a supervisor (core's supervisor.ts). */
 export function serve(app: App, options: BunServeOptions = {}): Promise<Server> {

@@ -12,7 +12,7 @@ export { type ChunkSource, chunkBytes, readerChunks, takeChunks } from "./stream
 export { installRuntime, type AsyncStorage, type RuntimeServices } from "./runtime.ts";
 export { DEFAULT_HOSTNAME, DEFAULT_PORT } from "./server.ts";
 export type { Responder, ServeInfo } from "./types.ts";
-export { GONE, logResponseFailure, nativeResponse, type Reporter, type StreamPacing, untilGone } from "./native-response.ts";
+export { type ChunkSink, type DirectBody, GONE, logResponseFailure, nativeResponse, type Reporter, type StreamPacing, untilGone } from "./native-response.ts";
 export { badHost, isUrlHost, isUrlHostAt, missingHost } from "./host.ts";
 export { Admission, RETRY_AFTER_SECONDS, shuttingDown } from "./admission.ts";
 export { flushAccessLog, stdoutSink, type AccessLogSink, type AccessRecord } from "./access-log.ts";

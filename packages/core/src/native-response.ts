@@ -37,6 +37,21 @@ export interface StreamPacing {
   waitingForClient(): void;
 }
 
+/** Where a direct body writes its chunks: a string goes as UTF-8; a write the client is not ready for returns a promise. */
+export interface ChunkSink {
+  write(chunk: Chunk): unknown;
+  close(): void;
+}
+
+/**
+ * A runtime's own body for a relayed stream (Bun's direct ReadableStream), instead of a pull-based one: it calls
+ * `write` once, which writes every chunk to the sink and settles when the body has ended (rejects when it failed); and
+ * `cancel` when the client left. No queue, no promise per pull, no encoding of strings: the demo's `/stream?n=10&ms=0`
+ * on Bun at 64 connections took 42.8 µs of CPU a request through a pull-based stream, 28.3 through Bun's direct one
+ * (bare `Bun.serve` 31.0; 4 alternated rounds, medians).
+ */
+export type DirectBody = (write: (sink: ChunkSink) => Promise<void>, cancel: (reason: unknown) => Promise<void>) => ReadableStream<Uint8Array>;
+
 /** Told when a response is out of the app's hands (see nativeResponse). */
 type OnEnd = (clientLeft: boolean, status?: number) => void;
 
@@ -46,7 +61,8 @@ type OnEnd = (clientLeft: boolean, status?: number) => void;
  * ends the stream in error. A stream helper's chunks are relayed straight from its source (one ReadableStream, not
  * two). `onEnd` learns when the response is out of the app's hands: at once for a body that is not streamed, else
  * when the stream ends, fails, or is cancelled because the client left (`clientLeft`); with the status the client got
- * when it is not the response's own (the 500 for a body that failed before its first chunk).
+ * when it is not the response's own (the 500 for a body that failed before its first chunk). With `direct`, the
+ * runtime's own body carries the stream.
  */
 export function nativeResponse(
   app: Reporter,
@@ -54,11 +70,12 @@ export function nativeResponse(
   response: Response,
   onEnd?: OnEnd,
   pacing?: StreamPacing,
+  direct?: DirectBody,
 ): Response | Promise<Response> {
   const chunks = takeChunks(response);
-  if (chunks !== undefined) return relay(app, request, response, chunks, onEnd, pacing);
+  if (chunks !== undefined) return relay(app, request, response, chunks, onEnd, pacing, direct);
   const native = toFetchResponse(response);
-  if (native === response && native.body !== null) return relayOwn(app, request, native, native.body, onEnd, pacing);
+  if (native === response && native.body !== null) return relayOwn(app, request, native, native.body, onEnd, pacing, direct);
   onEnd?.(false); // a helper's string body cannot fail
   return native;
 }
@@ -150,6 +167,7 @@ async function relayOwn(
   body: ReadableStream<Uint8Array>,
   onEnd: OnEnd | undefined,
   pacing: StreamPacing | undefined,
+  direct: DirectBody | undefined,
 ): Promise<Response> {
   type Step = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]>>;
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
@@ -182,7 +200,7 @@ async function relayOwn(
     const read = second;
     made.push(() => read.then((step) => (step.done ? undefined : step.value.byteLength > 0 ? step.value : rest.next())));
   }
-  return relay(app, request, response, { next: () => (made.shift() ?? rest.next)(), close: rest.close }, onEnd, pacing);
+  return relay(app, request, response, { next: () => (made.shift() ?? rest.next)(), close: rest.close }, onEnd, pacing, direct);
 }
 
 /** A body that failed before anything was sent: logged once, its exchange ended, answered with the JSON 500. */
@@ -199,6 +217,7 @@ async function relay(
   chunks: ChunkSource,
   onEnd: OnEnd | undefined,
   pacing: StreamPacing | undefined,
+  direct: DirectBody | undefined,
 ): Promise<Response> {
   let first: Uint8Array | string | undefined;
   try {
@@ -212,6 +231,7 @@ async function relay(
     onEnd?.(false);
     return withBody(response, null);
   }
+  if (direct !== undefined) return withBody(response, writtenBody(app, request, first, chunks, onEnd, pacing, direct));
   let pending: Uint8Array | undefined = chunkBytes(first);
   let cancelled = false;
   // The runtime pulls from outside the request's context. Rather than enter it for every chunk (an
@@ -282,4 +302,52 @@ async function relay(
   );
   void readSource();
   return withBody(response, body);
+}
+
+/**
+ * The rest of a relayed stream through the runtime's direct body: one loop, started in the request's context, writes
+ * `first` and every later chunk, waiting for the client only when the runtime says so (a write that returns a
+ * promise), and for the source only as the client reads.
+ */
+function writtenBody(
+  app: Reporter,
+  request: Request,
+  first: Chunk,
+  chunks: ChunkSource,
+  onEnd: OnEnd | undefined,
+  pacing: StreamPacing | undefined,
+  direct: DirectBody,
+): ReadableStream<Uint8Array> {
+  let cancelled = false;
+  const write = boundToScope(async (sink: ChunkSink) => {
+    for (let chunk: Chunk | undefined = first; ; ) {
+      const written = sink.write(chunk);
+      if (written instanceof Promise) {
+        pacing?.waitingForClient();
+        await written;
+      }
+      if (cancelled) return;
+      try {
+        pacing?.waitingForApp();
+        chunk = await chunks.next();
+      } catch (error) {
+        if (cancelled) return;
+        logResponseFailure(app, request, error, true);
+        onEnd?.(false);
+        // Logged once here: the rejection (with `undefined`) makes Bun reset the connection without printing it.
+        throw undefined;
+      }
+      if (cancelled) return; // the client left while the chunk was made (cancel closed the source)
+      if (chunk === undefined) {
+        sink.close();
+        onEnd?.(false);
+        return;
+      }
+    }
+  });
+  return direct(write, (reason) => {
+    cancelled = true;
+    onEnd?.(true);
+    return chunks.close(reason);
+  });
 }
