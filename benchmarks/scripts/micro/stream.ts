@@ -26,7 +26,22 @@ async function drain(body: ReadableStream<Uint8Array> | null): Promise<number> {
   }
 }
 
+const encoder = new TextEncoder();
+
+/** What a bare server hands its runtime for the same stream: an async pull per chunk (the benchmark's bare servers). */
+function barePull(): ReadableStream<Uint8Array> {
+  const source = chunks();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await source.next();
+      if (next.done) controller.close();
+      else controller.enqueue(encoder.encode(next.value));
+    },
+  });
+}
+
 export const streamCases: Case[] = [
+  { group: "stream", name: "bare pull ReadableStream, 100 chunks (the relay's yardstick)", run: () => drain(barePull()) },
   { group: "stream", name: "stream() 100 chunks, async gen", run: () => drain(stream(chunks()).body) },
   { group: "stream", name: "ndjson() 100 objects, array", run: () => drain(ndjson(items).body) },
   {

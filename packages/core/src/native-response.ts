@@ -232,23 +232,21 @@ async function relay(
     return withBody(response, null);
   }
   if (direct !== undefined) return withBody(response, writtenBody(app, request, first, chunks, onEnd, pacing, direct));
-  let pending: Uint8Array | undefined = chunkBytes(first);
   let cancelled = false;
   // The runtime pulls from outside the request's context. Rather than enter it for every chunk (an
   // AsyncLocalStorage.run each: on Deno about 0.6 µs a chunk, with the garbage it leaves), one loop started here, in
-  // the request's context, reads the source: every await resumes it there. Each pull wakes the loop and waits until
-  // it has enqueued the next chunk, so the stream asks for no other meanwhile and the source is read only as fast as
-  // the client reads.
-  type Pull = { done: () => void; fail: (error: unknown) => void };
+  // the request's context, reads the source: every await resumes it there. A pull only wakes the loop (or, when it
+  // is busy, tells it to go on), and the loop reads one chunk per pull, so the source is read only as fast as the
+  // client reads. No promise is handed over per pull: on Deno that cost about 1.6 µs a response.
   let controller!: ReadableStreamDefaultController<Uint8Array>;
-  let handOver: ((pull: Pull) => void) | undefined;
-  const nextPull = () => new Promise<Pull>((resolve) => (handOver = resolve));
-  let pulled = nextPull();
+  let wake: (() => void) | undefined;
+  let wanted = false;
   const readSource = boundToScope(async () => {
-    for (;;) {
-      const { done, fail } = await pulled;
-      pulled = nextPull();
-      try {
+    try {
+      for (;;) {
+        if (!wanted) await new Promise<void>((resolve) => (wake = resolve));
+        wanted = false;
+        if (cancelled) return;
         let next: Uint8Array | string | undefined;
         try {
           pacing?.waitingForApp();
@@ -261,39 +259,38 @@ async function relay(
             // chunked terminator (the client sees a truncated body), and neither prints an error of its own.
             controller.error(undefined);
           }
-          return done();
+          return;
         }
-        if (cancelled) return done(); // the client left while the chunk was made (cancel closed the source)
+        if (cancelled) return; // the client left while the chunk was made (cancel closed the source)
         if (next === undefined) {
           controller.close();
           onEnd?.(false);
-          return done();
+          return;
         }
         controller.enqueue(chunkBytes(next));
         pacing?.waitingForClient();
-        done();
-      } catch (error) {
-        // A throw outside the source (a logger, the access log's sink) errors the stream, as a throw in pull would.
-        return fail(error);
       }
+    } catch (error) {
+      // A throw outside the source (a logger, the access log's sink) errors the stream, as a throw in pull would.
+      if (!cancelled) controller.error(error);
     }
   });
   const body = new ReadableStream<Uint8Array>(
     {
       start(c) {
         controller = c;
+        c.enqueue(chunkBytes(first));
+        pacing?.waitingForClient();
       },
       pull() {
-        if (pending !== undefined) {
-          controller.enqueue(pending);
-          pending = undefined;
-          pacing?.waitingForClient();
-          return;
-        }
-        return new Promise<void>((done, fail) => handOver!({ done, fail }));
+        const waiting = wake;
+        wake = undefined;
+        if (waiting === undefined) wanted = true;
+        else waiting();
       },
       cancel(reason) {
         cancelled = true;
+        wake?.(); // the loop ends instead of waiting on
         onEnd?.(true);
         return chunks.close(reason);
       },
