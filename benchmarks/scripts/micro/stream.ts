@@ -1,5 +1,6 @@
-// Stream writer hot path: core's stream() and ndjson() read to the end, and nativeResponse's relay (what Bun and
-// Deno are handed) on a 100-chunk stream, from a helper's source and from a plain ReadableStream. Each op builds the Response and drains its body; ns/op is per whole stream.
+// Stream writer hot path: core's stream() and ndjson() read to the end, and nativeResponse's pull-based relay (what
+// Deno is handed) on a 100-chunk stream, from a helper's source and from a plain ReadableStream, against the bare pull
+// stream a bare server hands its runtime. Each op builds the Response and drains its body; ns/op is per whole stream.
 
 import { ndjson, silentLogger, stream, toReadableStream } from "@asyncview/core";
 import { nativeResponse } from "@asyncview/core/adapter";
