@@ -231,13 +231,54 @@ async function relay(
     onEnd?.(false);
     return withBody(response, null);
   }
-  if (direct !== undefined) return withBody(response, writtenBody(app, request, first, chunks, onEnd, pacing, direct));
-  let cancelled = false;
-  // The runtime pulls from outside the request's context. Rather than enter it for every chunk (an
-  // AsyncLocalStorage.run each: on Deno about 0.6 µs a chunk, with the garbage it leaves), one loop started here, in
-  // the request's context, reads the source: every await resumes it there. A pull only wakes the loop (or, when it
-  // is busy, tells it to go on), and the loop reads one chunk per pull, so the source is read only as fast as the
-  // client reads. No promise is handed over per pull: on Deno that cost about 1.6 µs a response.
+  const ends = new RelayEnds(app, request, chunks, onEnd);
+  const body = direct !== undefined ? writtenBody(first, ends, pacing, direct) : pulledBody(first, ends, pacing);
+  return withBody(response, body);
+}
+
+/** What both bodies of a relayed stream share once its headers are out: whether the client left, and how it ends. */
+class RelayEnds {
+  cancelled = false;
+  readonly chunks: ChunkSource;
+  readonly #app: Reporter;
+  readonly #request: Request;
+  readonly #onEnd: OnEnd | undefined;
+  constructor(app: Reporter, request: Request, chunks: ChunkSource, onEnd: OnEnd | undefined) {
+    this.#app = app;
+    this.#request = request;
+    this.chunks = chunks;
+    this.#onEnd = onEnd;
+  }
+  /** The source ended: the exchange ends. */
+  done(): void {
+    this.#onEnd?.(false);
+  }
+  /**
+   * The source failed after the headers: logged once, the exchange ended; the caller ends the connection without
+   * the last chunk. False when the client had left (a source failing on that is no server error).
+   */
+  failed(error: unknown): boolean {
+    if (this.cancelled) return false;
+    logResponseFailure(this.#app, this.#request, error, true);
+    this.#onEnd?.(false);
+    return true;
+  }
+  /** The client left: the source is closed (a generator's `finally` runs), the exchange ends as a 499. */
+  cancel(reason: unknown): Promise<void> {
+    this.cancelled = true;
+    this.#onEnd?.(true);
+    return this.chunks.close(reason);
+  }
+}
+
+/**
+ * A pull-based body (Deno's). The runtime pulls from outside the request's context. Rather than enter it for every
+ * chunk (an AsyncLocalStorage.run each: on Deno about 0.6 µs a chunk, with the garbage it leaves), one loop started
+ * here, in the request's context, reads the source: every await resumes it there. A pull only wakes the loop (or,
+ * when it is busy, tells it to go on), and the loop reads one chunk per pull, so the source is read only as fast as
+ * the client reads. No promise is handed over per pull: on Deno that cost about 1.6 µs a response.
+ */
+function pulledBody(first: Chunk, ends: RelayEnds, pacing: StreamPacing | undefined): ReadableStream<Uint8Array> {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let wake: (() => void) | undefined;
   let wanted = false;
@@ -246,33 +287,28 @@ async function relay(
       for (;;) {
         if (!wanted) await new Promise<void>((resolve) => (wake = resolve));
         wanted = false;
-        if (cancelled) return;
-        let next: Uint8Array | string | undefined;
+        if (ends.cancelled) return;
+        let next: Chunk | undefined;
         try {
           pacing?.waitingForApp();
-          next = await chunks.next();
+          next = await ends.chunks.next();
         } catch (error) {
-          if (!cancelled) {
-            logResponseFailure(app, request, error, true);
-            onEnd?.(false);
-            // Logged once here: erroring with `undefined` makes Bun reset and Deno end the connection without the
-            // chunked terminator (the client sees a truncated body), and neither prints an error of its own.
-            controller.error(undefined);
-          }
+          // Logged once: erroring with `undefined` makes Deno end the connection without the chunked terminator (the
+          // client sees a truncated body) without printing an error of its own.
+          if (ends.failed(error)) controller.error(undefined);
           return;
         }
-        if (cancelled) return; // the client left while the chunk was made (cancel closed the source)
+        if (ends.cancelled) return; // the client left while the chunk was made (cancel closed the source)
         if (next === undefined) {
           controller.close();
-          onEnd?.(false);
-          return;
+          return ends.done();
         }
         controller.enqueue(chunkBytes(next));
         pacing?.waitingForClient();
       }
     } catch (error) {
       // A throw outside the source (a logger, the access log's sink) errors the stream, as a throw in pull would.
-      if (!cancelled) controller.error(error);
+      if (!ends.cancelled) controller.error(error);
     }
   });
   const body = new ReadableStream<Uint8Array>(
@@ -289,33 +325,23 @@ async function relay(
         else waiting();
       },
       cancel(reason) {
-        cancelled = true;
+        const closed = ends.cancel(reason);
         wake?.(); // the loop ends instead of waiting on
-        onEnd?.(true);
-        return chunks.close(reason);
+        return closed;
       },
     },
     { highWaterMark: 0 },
   );
   void readSource();
-  return withBody(response, body);
+  return body;
 }
 
 /**
- * The rest of a relayed stream through the runtime's direct body: one loop, started in the request's context, writes
- * `first` and every later chunk, waiting for the client only when the runtime says so (a write that returns a
- * promise), and for the source only as the client reads.
+ * The runtime's direct body (Bun's): one loop, started in the request's context, writes `first` and every later
+ * chunk, waiting for the client only when the runtime says so (a write that returns a promise), and for the source
+ * only as the client reads.
  */
-function writtenBody(
-  app: Reporter,
-  request: Request,
-  first: Chunk,
-  chunks: ChunkSource,
-  onEnd: OnEnd | undefined,
-  pacing: StreamPacing | undefined,
-  direct: DirectBody,
-): ReadableStream<Uint8Array> {
-  let cancelled = false;
+function writtenBody(first: Chunk, ends: RelayEnds, pacing: StreamPacing | undefined, direct: DirectBody): ReadableStream<Uint8Array> {
   const write = boundToScope(async (sink: ChunkSink) => {
     for (let chunk: Chunk | undefined = first; ; ) {
       const written = sink.write(chunk);
@@ -323,28 +349,21 @@ function writtenBody(
         pacing?.waitingForClient();
         await written;
       }
-      if (cancelled) return;
+      if (ends.cancelled) return;
       try {
         pacing?.waitingForApp();
-        chunk = await chunks.next();
+        chunk = await ends.chunks.next();
       } catch (error) {
-        if (cancelled) return;
-        logResponseFailure(app, request, error, true);
-        onEnd?.(false);
-        // Logged once here: the rejection (with `undefined`) makes Bun reset the connection without printing it.
-        throw undefined;
+        // Logged once: the rejection (with `undefined`) makes Bun reset the connection without printing it.
+        if (ends.failed(error)) throw undefined;
+        return;
       }
-      if (cancelled) return; // the client left while the chunk was made (cancel closed the source)
+      if (ends.cancelled) return; // the client left while the chunk was made (cancel closed the source)
       if (chunk === undefined) {
         sink.close();
-        onEnd?.(false);
-        return;
+        return ends.done();
       }
     }
   });
-  return direct(write, (reason) => {
-    cancelled = true;
-    onEnd?.(true);
-    return chunks.close(reason);
-  });
+  return direct(write, (reason) => ends.cancel(reason));
 }
