@@ -244,6 +244,7 @@ function supervise(options: ServeOptions, host: ProcessHost, logger: Logger = co
       if (message.asyncview === "ready") {
         worker.isReady = true;
         markReady(message.port);
+        settleExit?.();
       } else if (message.asyncview === "failed" && worker.failed === undefined && !worker.isReady) {
         worker.failed = new Error(`${describe(worker)} failed to start: ${message.message}`);
         markFailed(worker.failed);
@@ -269,7 +270,8 @@ function supervise(options: ServeOptions, host: ProcessHost, logger: Logger = co
       };
       // Deno can deliver the report a worker sent just before exiting after its exit (seen under load, a tenth of a
       // millisecond later): one that exits before it was ready is given a moment for it, or its error would be lost.
-      if (worker.isReady || worker.failed !== undefined) settleExit();
+      // Not one this supervisor stopped itself: it has nothing left to say.
+      if (worker.isReady || worker.failed !== undefined || worker.abandoned || stopping) settleExit();
       else timer = setTimeout(settleExit, LAST_REPORT_MS);
     });
     return worker;
