@@ -113,7 +113,12 @@ class BunRequest implements ServeInfo, Responder<Response | undefined> {
   }
 }
 
-/** Bun's direct ReadableStream carries a relayed body: Bun calls `pull` once and each chunk goes straight to the socket. */
+/**
+ * Bun's direct ReadableStream carries a relayed body: Bun calls `pull` once and each chunk goes straight to the
+ * socket. The demo's `/stream?n=10&ms=0` at 64 connections took 42.8 µs of CPU a request through a pull-based
+ * stream, 28.3 through this one (4 alternated rounds, medians; bare `Bun.serve` 18.3 through a direct one, against
+ * 21.5 in a later pair).
+ */
 const directBody: DirectBody = (write, cancel) => {
   const source: Bun.DirectUnderlyingSource<Uint8Array> = { type: "direct", pull: (controller) => write(controller), cancel };
   // bun-types declares the direct constructor only where no other ReadableStream type (here Node's) is in scope.

@@ -44,11 +44,9 @@ export interface ChunkSink {
 }
 
 /**
- * A runtime's own body for a relayed stream (Bun's direct ReadableStream), instead of a pull-based one: it calls
- * `write` once, which writes every chunk to the sink and settles when the body has ended (rejects when it failed); and
- * `cancel` when the client left. No queue, no promise per pull, no encoding of strings: the demo's `/stream?n=10&ms=0`
- * on Bun at 64 connections took 42.8 µs of CPU a request through a pull-based stream, 28.3 through Bun's direct one
- * (4 alternated rounds, medians; bare `Bun.serve` 18.3 through a direct one, against 21.5 in a later pair).
+ * A runtime's own body for a relayed stream, written to rather than pulled from, where the runtime has one (the
+ * adapter passes it): it calls `write` once, which writes every chunk to the sink and settles when the body has ended
+ * (rejects when it failed); and `cancel` when the client left. No queue, no promise per pull, no encoding of strings.
  */
 export type DirectBody = (write: (sink: ChunkSink) => Promise<void>, cancel: (reason: unknown) => Promise<void>) => ReadableStream<Uint8Array>;
 
@@ -272,7 +270,7 @@ class RelayEnds {
 }
 
 /**
- * A pull-based body (Deno's). The runtime pulls from outside the request's context. Rather than enter it for every
+ * A pull-based body (any Fetch runtime's). The runtime pulls from outside the request's context. Rather than enter it for every
  * chunk (an AsyncLocalStorage.run each: on Deno about 0.6 µs a chunk, with the garbage it leaves), one loop started
  * here, in the request's context, reads the source: every await resumes it there. A pull only wakes the loop (or,
  * when it is busy, tells it to go on), and the loop reads one chunk per pull, so the source is read only as fast as
@@ -339,7 +337,7 @@ function pulledBody(first: Chunk, ends: RelayEnds, pacing: StreamPacing | undefi
 }
 
 /**
- * The runtime's direct body (Bun's): one loop, started in the request's context, writes `first` and every later
+ * The runtime's direct body (see DirectBody): one loop, started in the request's context, writes `first` and every later
  * chunk. The source is read as fast as the runtime takes the chunks: a write it cannot take yet (the client is
  * behind, the runtime's buffer full) returns a promise, and the loop waits for it.
  */
@@ -359,7 +357,7 @@ function writtenBody(first: Chunk, ends: RelayEnds, pacing: StreamPacing | undef
         pacing?.waitingForApp();
         chunk = await ends.chunks.next();
       } catch (error) {
-        // Logged once: the rejection (with `undefined`) makes Bun reset the connection without printing it.
+        // Logged once: the rejection (with `undefined`) makes the runtime reset the connection without printing it.
         if (ends.failed(error)) throw undefined;
         return;
       }
