@@ -23,12 +23,17 @@ export function open(port: number, timeoutMs = 10_000): Promise<Socket> {
   });
 }
 
-/** Opens `count` sockets, `batch` at a time; the ones that failed are counted by error code. */
+/**
+ * Opens `count` sockets, `batch` at a time; the ones that failed are counted by error code. Each socket gets a no-op
+ * error listener as it connects: a server out of fds may reset one while later batches still connect, and an error
+ * without a listener would be thrown in this process.
+ */
 export async function openMany(port: number, count: number, batch = 250, timeoutMs = 5_000): Promise<{ sockets: Socket[]; errors: Record<string, number> }> {
   const sockets: Socket[] = [];
   const errors: Record<string, number> = {};
+  const opened = (socket: Socket) => socket.on("error", () => {});
   for (let i = 0; i < count; i += batch) {
-    const settled = await Promise.allSettled(Array.from({ length: Math.min(batch, count - i) }, () => open(port, timeoutMs)));
+    const settled = await Promise.allSettled(Array.from({ length: Math.min(batch, count - i) }, () => open(port, timeoutMs).then(opened)));
     for (const outcome of settled) {
       if (outcome.status === "fulfilled") sockets.push(outcome.value);
       else countError(errors, outcome.reason);

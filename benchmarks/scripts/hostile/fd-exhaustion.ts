@@ -41,7 +41,6 @@ export async function fdExhaustion(runtime: RuntimeName, settings: Settings): Pr
     const kept = await open(target.port);
     const keptBefore = await helloOn(kept);
     const { sockets, errors } = await openMany(target.port, count, 250, 2_000);
-    for (const socket of sockets) socket.on("error", () => {});
     await sleep(1_000);
     const aliveExhausted = alive(target);
     const keptDuring = await helloOn(kept);

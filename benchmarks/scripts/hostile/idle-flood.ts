@@ -45,10 +45,7 @@ export async function idleFlood(runtime: RuntimeName, settings: Settings): Promi
       answered += statuses.filter((s) => s === 200).length;
     }
     idleSince = performance.now();
-    for (const socket of sockets) {
-      socket.on("error", () => {});
-      socket.once("close", () => closedAfter.push((performance.now() - idleSince) / 1000));
-    }
+    for (const socket of sockets) socket.once("close", () => closedAfter.push((performance.now() - idleSince) / 1000));
     await sleep(500);
     const idleRss = rssMiB(target.pid);
     const fresh = await freshGet(target.port, "/hello", 2_000);

@@ -17,7 +17,6 @@ export async function slowloris(runtime: RuntimeName, settings: Settings): Promi
     const cutAfter: number[] = [];
     let answered = 0;
     for (const socket of sockets) {
-      socket.on("error", () => {});
       socket.once("data", () => answered++);
       socket.once("close", () => cutAfter.push((performance.now() - openedAt) / 1000));
       socket.write("GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
