@@ -1,5 +1,5 @@
 // One benchmark run from options to result: measure the client's own ceiling, then, repeat after repeat, each target
-// alone on the server's cores: start it, check it, warm it up, measure every load point, stop it (no two targets alive).
+// alone on the server's cores, a fresh process per scenario: start it, check it, warm it up, measure every load point, stop it.
 
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -310,7 +310,9 @@ export async function runBench(
     const answers = new Map<string, Map<string, Answer>>();
     const ableFor = (def: TargetDef) => scenarios.filter((s) => !def.lacks.includes(s.name) && !excluded.has(`${def.id}|${s.name}`));
     const perRun = (point: LoadPoint) => durationOf(point, options) + (point.mode === "open" ? 1 : 0.3) + (point.scenario.ioLatencyMs ?? 0) / 1000;
-    const perTarget = (def: TargetDef) => 1 + ableFor(def).reduce((sum, s) => sum + options.warmupS + pointsOf(s, options).reduce((n, p) => n + perRun(p), 0), 0);
+    /** A scenario's share of the plan: its own start, the warm-up and its load points. */
+    const perScenario = (s: Scenario) => 1 + options.warmupS + pointsOf(s, options).reduce((n, p) => n + perRun(p), 0);
+    const perTarget = (def: TargetDef) => ableFor(def).reduce((sum, s) => sum + perScenario(s), 0);
     const totalS = options.repeats * defs.reduce((sum, def) => sum + perTarget(def), 0);
     log(`measuring: ${defs.length} targets x ${options.repeats} repeats, each target alone on core${options.cores > 1 ? "s" : ""} ${coreList(pinning.server)}, about ${Math.ceil(totalS / 60)} min`);
     const progress = new Progress(totalS);
@@ -322,41 +324,45 @@ export async function runBench(
       for (const def of order) {
         // A target excluded from every scenario by its first check has nothing left to measure.
         if (infoOf(def.id).status === "failed" || (repeat > 0 && ableFor(def).length === 0)) continue;
-        const planned = perTarget(def);
         if (def.threads !== undefined && repeat === 0) {
           const measured = infos.filter((t) => t.threads !== undefined && t.idleRssMiB !== undefined).map((t) => ({ threads: t.threads!, idleRssMiB: t.idleRssMiB! }));
           const tooBig = poolTooBig(def.threads, measured, availableMiB());
           if (tooBig) {
             fail(def.id, tooBig);
-            progress.advance(planned * options.repeats);
+            progress.advance(perTarget(def) * options.repeats);
             continue;
           }
         }
-        progress.step(`${def.id}: starting (repeat ${repeat + 1}/${options.repeats})`);
-        let server: Server;
-        try {
-          server = await startServer(def.id, def.command({ threads: def.threads ?? options.threads[0]!, port: await ports.take(), workers: workersOf(def) }), { core: pinning.server, env });
-        } catch (error) {
-          fail(def.id, (error as Error).message);
-          progress.advance(planned);
-          continue;
-        }
-        onLifecycle({ event: "started", target: def.id, pid: server.pid, url: server.url });
-        const idle = usageOf(server.pid);
-        if (repeat === 0 && idle) infoOf(def.id).idleRssMiB = idle.rssKiB / 1024;
-        try {
-          // Correctness before timing, on every fresh process: a wrong answer excludes the target from that scenario.
-          // Each scenario is checked just before it is measured, so a later scenario's check (db and cpu-offload
-          // start syncToAsync's pool threads, each a V8 isolate) cannot add to an earlier one's memory.
-          for (const scenario of ableFor(def)) {
-            if (server.exited) throw new Error(`exited during the run (stderr: ${server.stderr().trim().slice(-300)})`);
+        // One process per scenario: what a scenario's RSS shows is its own (a process's heap, once grown, stays grown:
+        // gather's upstream calls had added 100 MiB to some processes before their sleep scenario), and its CPU
+        // figures owe nothing to the scenarios before it.
+        for (const scenario of ableFor(def)) {
+          if (infoOf(def.id).status === "failed") {
+            progress.advance(perScenario(scenario));
+            continue;
+          }
+          progress.step(`${def.id}: starting for ${scenario.name} (repeat ${repeat + 1}/${options.repeats})`);
+          let server: Server;
+          try {
+            server = await startServer(def.id, def.command({ threads: def.threads ?? options.threads[0]!, port: await ports.take(), workers: workersOf(def) }), { core: pinning.server, env });
+          } catch (error) {
+            fail(def.id, (error as Error).message);
+            progress.advance(perScenario(scenario));
+            continue;
+          }
+          progress.advance(1);
+          onLifecycle({ event: "started", target: def.id, pid: server.pid, url: server.url });
+          const idle = usageOf(server.pid);
+          if (repeat === 0 && idle && infoOf(def.id).idleRssMiB === undefined) infoOf(def.id).idleRssMiB = idle.rssKiB / 1024;
+          try {
+            // Correctness before timing, on every fresh process: a wrong answer excludes the target from that scenario.
             const error = await checkAnswer(server.url, scenario);
             if (repeat === 0) checks.push({ target: def.id, scenario: scenario.name, ok: error === null, ...(error ? { error } : {}) });
             if (error) {
               excluded.add(`${def.id}|${scenario.name}`);
               log(`check failed: ${def.id} on ${scenario.name}: ${error} - excluded from ${scenario.name}`);
               // Planned in every repeat, and skipped in every one from now on.
-              progress.advance((options.repeats - repeat) * (options.warmupS + pointsOf(scenario, options).reduce((n, p) => n + perRun(p), 0)));
+              progress.advance((options.repeats - repeat) * perScenario(scenario) - 1);
               continue;
             }
             if (repeat === 0 && scenario.differential) {
@@ -367,6 +373,7 @@ export async function runBench(
               progress.step(`${scenario.name}: ${def.id} warm-up`);
               await load(server.url, pointsOf(scenario, options)[0]!, options.warmupS, options, pinning.load);
             }
+            progress.advance(options.warmupS);
             for (const point of pointsOf(scenario, options)) {
               if (server.exited) throw new Error(`exited during the run (stderr: ${server.stderr().trim().slice(-300)})`);
               const what = `${scenario.name} ${point.mode === "open" ? `open ${point.rate} req/s` : `c=${point.connections}`}`;
@@ -378,12 +385,12 @@ export async function runBench(
               }
               progress.advance(perRun(point));
             }
+          } catch (error) {
+            fail(def.id, (error as Error).message);
+          } finally {
+            await server.stop();
+            onLifecycle({ event: "stopped", target: def.id, pid: server.pid, url: server.url });
           }
-        } catch (error) {
-          fail(def.id, (error as Error).message);
-        } finally {
-          await server.stop();
-          onLifecycle({ event: "stopped", target: def.id, pid: server.pid, url: server.url });
         }
       }
     }

@@ -1,5 +1,6 @@
-// One target alive at a time, watched from outside: two tiny real servers (2 repeats, 1 s loads) and a wrong one; never two
-// alive at once, each started, checked, measured and stopped in turn, ports from --ports, the wrong one never timed.
+// One target alive at a time, watched from outside: two tiny real servers (2 scenarios, 2 repeats, 1 s loads) and a wrong
+// one; never two alive at once, a fresh process per scenario, each started, checked, measured and stopped in turn, ports
+// from --ports, the wrong one never timed.
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,6 +23,8 @@ function tiny(id: string, answer = "Hello, async!"): TargetDef {
 
 /** /hello with a tiny load: 4 connections closed loop, 100 req/s open loop. */
 const hello: Scenario = { ...scenarioByName("hello")!, connections: [4], efficiencyRate: 100 };
+/** The same load under another name: a second scenario, which gets its own process. */
+const again: Scenario = { ...hello, name: "hello-again" };
 
 function alive(pid: number): boolean {
   try {
@@ -67,16 +70,16 @@ describe("one target alive at a time", () => {
     const log: string[] = [];
     let result;
     try {
-      result = await runBench(options, "lifecycle test", (line) => log.push(line), { defs: [tiny("tiny-a"), tiny("tiny-b"), tiny("tiny-wrong", "Hello, sync!")], scenarios: [hello] }, (e) => events.push(e));
+      result = await runBench(options, "lifecycle test", (line) => log.push(line), { defs: [tiny("tiny-a"), tiny("tiny-b"), tiny("tiny-wrong", "Hello, sync!")], scenarios: [hello, again] }, (e) => events.push(e));
     } finally {
       clearInterval(poll);
     }
 
-    // Observed: eight target processes (each Node target once to warm Node's compile cache, then 2 targets x 2
-    // repeats, and the wrong one once: excluded from its only scenario, it is not started again), never two alive
-    // together, none left behind.
+    // Observed: thirteen target processes (each Node target once to warm Node's compile cache, then 2 targets x 2
+    // scenarios x 2 repeats, and the wrong one once per scenario: excluded from both, it is not started again), never
+    // two alive together, none left behind.
     const started = readdirSync(pids).map(Number);
-    expect(started).toHaveLength(8);
+    expect(started).toHaveLength(13);
     expect(polls).toBeGreaterThan(100);
     expect(maxAlive, "two target processes were alive at once").toBe(1);
     expect(started.filter(alive)).toEqual([]);
@@ -95,6 +98,8 @@ describe("one target alive at a time", () => {
     const tinyStarts = events.filter((e) => e.event === "started" && /^(warm:)?tiny/.test(e.target));
     expect(tinyStarts.map((e) => e.pid).sort()).toEqual(started.sort());
     expect(tinyStarts.slice(0, 3).map((e) => e.target)).toEqual(["warm:tiny-a", "warm:tiny-b", "warm:tiny-wrong"]);
+    // Repeat 1 in order: each target's two scenarios, each on a process of its own.
+    expect(tinyStarts.slice(3, 9).map((e) => e.target)).toEqual(["tiny-a", "tiny-a", "tiny-b", "tiny-b", "tiny-wrong", "tiny-wrong"]);
 
     // Every server listened on a port from the range.
     for (const e of events) {
@@ -109,7 +114,9 @@ describe("one target alive at a time", () => {
     expect(result.runs.filter((r) => r.target === "tiny-wrong")).toEqual([]);
     for (const id of ["tiny-a", "tiny-b"]) {
       const runs = result.runs.filter((r) => r.target === id);
-      expect(runs.map((r) => `${r.mode}${r.efficiency ? "*" : ""}:${r.repeat}`).sort()).toEqual(["closed:1", "closed:2", "open*:1", "open*:2"]);
+      expect(runs.map((r) => `${r.scenario} ${r.mode}${r.efficiency ? "*" : ""}:${r.repeat}`).sort()).toEqual(
+        ["hello", "hello-again"].flatMap((s) => [`${s} closed:1`, `${s} closed:2`, `${s} open*:1`, `${s} open*:2`]),
+      );
       for (const r of runs) expect(r.cpuNsPerRequest, "CPU per request from schedstat").toBeGreaterThan(0);
     }
     const efficiency = result.summary.find((s) => s.target === "tiny-a" && s.efficiency)!;
