@@ -77,9 +77,9 @@ The cross-runtime benchmark. With no options it answers the seed's question: wha
 loop buy over a thread per request, on each runtime? (asyncview on node, bun, deno and the blocking
 baseline, beside the bare servers; /hello and /sleep?ms=100.)
 
-One target alive at a time: each is started on core 0 (taskset; --cores n: cores 0..n-1), checked (answer, required headers,
-keep-alive), warmed up, measured at every load point and stopped before the next starts; this
-harness, the load tools and the upstream service stay on core 1. Each repeat starts every target
+One target alive at a time, a fresh process per scenario: each is started on core 0 (taskset; --cores n: cores 0..n-1),
+checked (answer, required headers, keep-alive), warmed up, measured at every load point of the scenario and stopped before
+the next starts; this harness, the load tools and the upstream service stay on core 1. Each repeat starts every target
 afresh, the order rotated. The primary efficiency figure is the server's CPU time per request (ns,
 from /proc/<pid>/task/*/schedstat) at each scenario's fixed open-loop rate, beside closed-loop req/s.
 The client's own ceiling is measured every run; results above 70% of it are flagged client-bound and
@@ -103,7 +103,7 @@ ${scenarios}
   --warmup <s>           seconds of warm-up per target and scenario, before its first load point,
                          not measured (default 1)
   --repeats <n>          measurements per target and load point (default ${FULL_REPEATS}, --quick ${QUICK_REPEATS}); each
-                         repeat starts every target afresh, one at a time
+                         repeat starts every target afresh (a process per scenario), one at a time
   --quick                ${QUICK_REPEATS} repeats of ${QUICK_DURATION_S} s: a look, labelled "quick" in every table (so is
                          any run below ${FULL_REPEATS} repeats of ${FULL_DURATION_S} s)
   --efficiency-rate <n>  the fixed open-loop rate of the efficiency run (server CPU per request), req/s,
