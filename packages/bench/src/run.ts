@@ -334,8 +334,8 @@ export async function runBench(
           }
         }
         // One process per scenario: what a scenario's RSS shows is its own (a process's heap, once grown, stays grown:
-        // gather's upstream calls had added 100 MiB to some processes before their sleep scenario), and its CPU
-        // figures owe nothing to the scenarios before it.
+        // gather had added 130-150 MiB to every Node process before its sleep scenario), and its CPU figures owe
+        // nothing to the scenarios before it.
         for (const scenario of ableFor(def)) {
           if (infoOf(def.id).status === "failed") {
             progress.advance(perScenario(scenario));
@@ -355,6 +355,7 @@ export async function runBench(
           const idle = usageOf(server.pid);
           if (repeat === 0 && idle && infoOf(def.id).idleRssMiB === undefined) infoOf(def.id).idleRssMiB = idle.rssKiB / 1024;
           try {
+            if (server.exited) throw new Error(`exited during the run (stderr: ${server.stderr().trim().slice(-300)})`);
             // Correctness before timing, on every fresh process: a wrong answer excludes the target from that scenario.
             const error = await checkAnswer(server.url, scenario);
             if (repeat === 0) checks.push({ target: def.id, scenario: scenario.name, ok: error === null, ...(error ? { error } : {}) });
