@@ -3,6 +3,7 @@
 
 import { App, ContextVar, HttpError, intParam, json, ndjson, readBytes, readJson, redirect, requestId, sleep, sse, stream, text } from "@asyncview/core";
 import { syncToAsync } from "@asyncview/sync-to-async";
+import { textLine } from "./text-lines.ts";
 
 /** Things the server saw, read back by the suite through GET /_probe/events. */
 const events: string[] = [];
@@ -93,6 +94,13 @@ app.get("/stream", (_req, ctx) => {
     }
   }
   return ndjson(lines());
+});
+// n text lines of every length a relay encodes differently, made as fast as the client takes them.
+app.get("/stream-text", (_req, ctx) => {
+  const n = intParam(ctx.query, "n", { min: 0, max: 100_000, default: 100 });
+  return stream((function* () {
+    for (let i = 0; i < n; i++) yield textLine(i);
+  })());
 });
 /**
  * /stream-unread's chunks: 64 KiB each, at most 4,096 (256 MiB). Every 64th one made is recorded, so the suite sees

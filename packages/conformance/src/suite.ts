@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeRaw, parseRawResponse, rawExchange } from "./differential.ts";
 import { readThenStop } from "./limits.ts";
 import type { ServerProcess } from "./process.ts";
+import { textLine } from "./text-lines.ts";
 
 /** Checks an adapter may skip, each only with a stated reason (shown in the test name and the README table). */
 export type CheckId = "disconnect-aborts" | "graceful-close" | "keep-alive" | "runtime-name";
@@ -482,6 +483,17 @@ export function defineConformanceSuite(adapter: AdapterUnderTest): void {
         for (let i = 0; i < 8; i++) await leaveAfterFirstChunk(`${base}/stream-stuck`);
         const hello = await fetch(`${base}/hello`, { signal: AbortSignal.timeout(5_000) });
         expect(hello.status).toBe(200);
+      });
+
+      it("sends text chunks as their UTF-8, every byte in order, to a client that reads late", async () => {
+        const n = 4000;
+        const expected = Array.from({ length: n }, (_, i) => textLine(i)).join("");
+        const response = await fetch(`${base}/stream-text?n=${n}`);
+        // Reading only after a pause: the server has chunks queued in its runtime while it makes the next ones.
+        await new Promise((r) => setTimeout(r, 300));
+        const bytes = new Uint8Array(await response.arrayBuffer());
+        expect(bytes.byteLength).toBe(new TextEncoder().encode(expected).byteLength);
+        expect(new TextDecoder().decode(bytes)).toBe(expected.replaceAll("\ud800", "\ufffd"));
       });
 
       it("does not abort the signal or cut the stream on a normal finish", async () => {

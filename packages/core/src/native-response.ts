@@ -4,7 +4,7 @@
 import { boundToScope, runOutsideRequests } from "./context-var.ts";
 import { errorResponse } from "./errors.ts";
 import { toFetchResponse, withBody } from "./responses.ts";
-import { type Chunk, type ChunkSource, chunkBytes, readerChunks, takeChunks } from "./stream.ts";
+import { type Chunk, ChunkEncoder, type ChunkSource, readerChunks, takeChunks } from "./stream.ts";
 import type { Logger } from "./types.ts";
 
 /** What the relay reports to: the app's logger, and its debug flag for the 500's detail. */
@@ -277,6 +277,7 @@ class RelayEnds {
  * the client reads. No promise is handed over per pull (on Deno, in-process, that cost about 1 µs a response).
  */
 function pulledBody(first: Chunk, ends: RelayEnds, pacing: StreamPacing | undefined): ReadableStream<Uint8Array> {
+  const encoder = new ChunkEncoder();
   let pending: Chunk | undefined = first; // not `first` in the closures: the stream would keep it for its whole life
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let wake: (() => void) | undefined;
@@ -302,7 +303,7 @@ function pulledBody(first: Chunk, ends: RelayEnds, pacing: StreamPacing | undefi
           controller.close();
           return ends.done();
         }
-        controller.enqueue(chunkBytes(next));
+        controller.enqueue(encoder.bytes(next));
         pacing?.waitingForClient();
       }
     } catch (error) {
@@ -314,7 +315,7 @@ function pulledBody(first: Chunk, ends: RelayEnds, pacing: StreamPacing | undefi
     {
       start(c) {
         controller = c;
-        c.enqueue(chunkBytes(pending!));
+        c.enqueue(encoder.bytes(pending!));
         pending = undefined;
         pacing?.waitingForClient();
       },

@@ -36,6 +36,52 @@ export function chunkBytes(chunk: Chunk): Uint8Array {
   return typeof chunk === "string" ? encoder.encode(chunk) : chunk;
 }
 
+/** Bytes of the buffer a ChunkEncoder carves its short chunks from. */
+const CARVED_BUFFER = 512;
+/** Longest string (UTF-16 units) a ChunkEncoder carves from its buffer: at most 3 bytes each, so 384 bytes. */
+const CARVED_MAX = 128;
+/** Up to this length a JS loop encodes ASCII faster than `encodeInto` (Deno: 44 ns for 8 characters, against 161). */
+const LOOP_MAX = 48;
+
+/**
+ * `chunkBytes` for the chunks of one stream, where a runtime takes them: a short string is encoded into the next
+ * slice of a buffer of the stream's own, so ten short lines cost one ArrayBuffer, not ten. On Deno each ArrayBuffer
+ * costs about 250 ns to make and more to collect (an 8-byte line: 292 ns through TextEncoder, 44 in a slice). A slice
+ * is never written again once handed over; the buffer is the stream's alone, so a client that stops reading holds
+ * only its own stream's bytes (at most CARVED_BUFFER more). Not for chunks user code may read: it could transfer the
+ * buffer that later chunks are carved from.
+ */
+export class ChunkEncoder {
+  #buffer: Uint8Array | undefined;
+  #used = 0;
+
+  bytes(chunk: Chunk): Uint8Array {
+    if (typeof chunk !== "string") return chunk;
+    const length = chunk.length;
+    if (length > CARVED_MAX) return encoder.encode(chunk);
+    let buffer = this.#buffer;
+    let start = this.#used;
+    if (buffer === undefined || start + length * 3 > CARVED_BUFFER) {
+      buffer = this.#buffer = new Uint8Array(CARVED_BUFFER);
+      start = 0;
+    }
+    let end = start;
+    if (length > LOOP_MAX) end += encoder.encodeInto(chunk, buffer.subarray(start)).written;
+    else {
+      for (let i = 0; i < length; i++) {
+        const code = chunk.charCodeAt(i);
+        if (code > 0x7f) {
+          end = start + encoder.encodeInto(chunk, buffer.subarray(start)).written;
+          break;
+        }
+        buffer[end++] = code;
+      }
+    }
+    this.#used = end;
+    return buffer.subarray(start, end);
+  }
+}
+
 function iteratorOf<T>(source: Source<T>): AsyncIterator<T> | Iterator<T> {
   if (typeof source === "object" && source !== null) {
     if (Symbol.asyncIterator in source) return source[Symbol.asyncIterator]();

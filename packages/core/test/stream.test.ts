@@ -2,7 +2,7 @@
 // runs when the reader cancels, and the NDJSON / SSE wire formats.
 
 import { describe, expect, it } from "vitest";
-import { formatSse, ndjson, sse, stream, takeChunks, toReadableStream } from "../src/stream.ts";
+import { ChunkEncoder, formatSse, ndjson, sse, stream, takeChunks, toReadableStream } from "../src/stream.ts";
 
 /** A generator of "tick" forever, and whether its `finally` ran (what closing a stream must cause). */
 function endlessTicks(): { source: AsyncGenerator<string>; readonly cleanedUp: boolean } {
@@ -174,5 +174,46 @@ describe("a stream helper's chunks for adapters (takeChunks)", () => {
   it("fails a chunk that is neither a string nor bytes with a clear error", async () => {
     const chunks = takeChunks(stream([42 as never]))!;
     await expect(chunks.next()).rejects.toThrow(/must be a string or a Uint8Array/);
+  });
+});
+
+describe("ChunkEncoder (a relayed stream's chunks as bytes)", () => {
+  const utf8 = new TextEncoder();
+  // ASCII of every length around the loop's and the carving's limits, 2-, 3- and 4-byte characters, lone surrogates
+  // (U+FFFD, as TextEncoder writes them) and a non-ASCII character after an ASCII run.
+  const texts = [
+    '{"i":0}\n',
+    "",
+    "x",
+    ...[47, 48, 49, 127, 128, 129, 600].map((n) => "a".repeat(n)),
+    "caf\u00e9\n",
+    "\u20ac".repeat(128),
+    "\u{1F600} smile\n",
+    "\ud800 lone, then \udfff",
+    `${"b".repeat(40)}\u00e9`,
+    `${"c".repeat(60)}\u00e9`,
+  ];
+
+  it("gives the bytes TextEncoder gives, for every string, in any order", () => {
+    const encoder = new ChunkEncoder();
+    for (let round = 0; round < 3; round++) {
+      for (const text of round === 1 ? [...texts].reverse() : texts) expect(encoder.bytes(text)).toEqual(utf8.encode(text));
+    }
+  });
+
+  it("never writes over a slice it handed out, and passes bytes through as they are", () => {
+    const encoder = new ChunkEncoder();
+    const given = Array.from({ length: 500 }, (_, i) => [`${JSON.stringify({ i })}\n`, encoder.bytes(`${JSON.stringify({ i })}\n`)] as const);
+    for (const [text, bytes] of given) expect(new TextDecoder().decode(bytes)).toBe(text);
+    // Short lines share buffers: far fewer than one per chunk.
+    expect(new Set(given.map(([, bytes]) => bytes.buffer)).size).toBeLessThan(25);
+    const raw = new Uint8Array([1, 2, 3]);
+    expect(encoder.bytes(raw)).toBe(raw);
+  });
+
+  it("shares no buffer between two streams", () => {
+    const a = new ChunkEncoder();
+    const b = new ChunkEncoder();
+    expect(a.bytes("one\n").buffer).not.toBe(b.bytes("two\n").buffer);
   });
 });
