@@ -38,7 +38,7 @@ export function chunkBytes(chunk: Chunk): Uint8Array {
 
 /** Bytes of the buffer a ChunkEncoder carves its short chunks from. */
 const CARVED_BUFFER = 512;
-/** Longest string (UTF-16 units) a ChunkEncoder carves from its buffer: at most 3 bytes each, so 384 bytes. */
+/** Longest string (UTF-16 code units) a ChunkEncoder carves: at most 3 bytes each, 384, so it fits a fresh buffer. */
 const CARVED_MAX = 128;
 /** Up to this length a JS loop encodes ASCII faster than `encodeInto` (Deno: 44 ns for 8 characters, against 161). */
 const LOOP_MAX = 48;
@@ -47,39 +47,53 @@ const LOOP_MAX = 48;
  * `chunkBytes` for the chunks of one stream, where a runtime takes them: a short string is encoded into the next
  * slice of a buffer of the stream's own, so ten short lines cost one ArrayBuffer, not ten. On Deno each ArrayBuffer
  * costs about 250 ns to make and more to collect (an 8-byte line: 292 ns through TextEncoder, 44 in a slice). A slice
- * is never written again once handed over; the buffer is the stream's alone, so a client that stops reading holds
- * only its own stream's bytes (at most CARVED_BUFFER more). Not for chunks user code may read: it could transfer the
- * buffer that later chunks are carved from.
+ * is never written again once handed over. The buffer is the stream's alone, and it is left for a new one only when
+ * the next chunk does not fit in what remains: the chunks queued for a client that stops reading are its own, and
+ * their buffers hold at most 4 times their bytes (a 384-byte chunk after 129), about once for lines of one size. Not
+ * for chunks user code may read: it could transfer the buffer that later chunks are carved from.
  */
 export class ChunkEncoder {
   #buffer: Uint8Array | undefined;
   #used = 0;
 
+  /** The chunk as bytes: bytes as they are, a short string in a slice of the stream's buffer, a longer one alone. */
   bytes(chunk: Chunk): Uint8Array {
     if (typeof chunk !== "string") return chunk;
-    const length = chunk.length;
-    if (length > CARVED_MAX) return encoder.encode(chunk);
-    let buffer = this.#buffer;
-    let start = this.#used;
-    if (buffer === undefined || start + length * 3 > CARVED_BUFFER) {
-      buffer = this.#buffer = new Uint8Array(CARVED_BUFFER);
-      start = 0;
-    }
-    let end = start;
-    if (length > LOOP_MAX) end += encoder.encodeInto(chunk, buffer.subarray(start)).written;
-    else {
-      for (let i = 0; i < length; i++) {
-        const code = chunk.charCodeAt(i);
-        if (code > 0x7f) {
-          end = start + encoder.encodeInto(chunk, buffer.subarray(start)).written;
-          break;
-        }
-        buffer[end++] = code;
-      }
+    if (chunk.length > CARVED_MAX) return encoder.encode(chunk);
+    const carved = this.#carve(chunk);
+    if (carved !== undefined) return carved;
+    this.#buffer = new Uint8Array(CARVED_BUFFER); // the old one stays with the slices handed out
+    this.#used = 0;
+    return this.#carve(chunk) ?? encoder.encode(chunk);
+  }
+
+  /** The string's bytes in the buffer's next slice; undefined without a buffer or when they do not fit what is left. */
+  #carve(text: string): Uint8Array | undefined {
+    const buffer = this.#buffer;
+    if (buffer === undefined) return undefined;
+    const start = this.#used;
+    let end = text.length <= LOOP_MAX ? copyAscii(text, buffer, start) : -1;
+    if (end < 0) {
+      // Bytes a string wrote past `#used` before it turned out not ASCII, or not to fit, belong to no slice.
+      const { read, written } = encoder.encodeInto(text, buffer.subarray(start));
+      if (read < text.length) return undefined;
+      end = start + written;
     }
     this.#used = end;
     return buffer.subarray(start, end);
   }
+}
+
+/** Writes ASCII `text` into `buffer` from `start`; where it ends, or -1 when it is not all ASCII or does not fit. */
+function copyAscii(text: string, buffer: Uint8Array, start: number): number {
+  const length = text.length;
+  if (start + length > buffer.length) return -1;
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i);
+    if (code > 0x7f) return -1;
+    buffer[start + i] = code;
+  }
+  return start + length;
 }
 
 function iteratorOf<T>(source: Source<T>): AsyncIterator<T> | Iterator<T> {

@@ -187,7 +187,8 @@ describe("ChunkEncoder (a relayed stream's chunks as bytes)", () => {
     "x",
     ...[47, 48, 49, 127, 128, 129, 600].map((n) => "a".repeat(n)),
     "caf\u00e9\n",
-    "\u20ac".repeat(128),
+    ...[127, 128, 129, 200].map((n) => "\u20ac".repeat(n)),
+    "\u{1F600}".repeat(64),
     "\u{1F600} smile\n",
     "\ud800 lone, then \udfff",
     `${"b".repeat(40)}\u00e9`,
@@ -203,12 +204,25 @@ describe("ChunkEncoder (a relayed stream's chunks as bytes)", () => {
 
   it("never writes over a slice it handed out, and passes bytes through as they are", () => {
     const encoder = new ChunkEncoder();
-    const given = Array.from({ length: 500 }, (_, i) => [`${JSON.stringify({ i })}\n`, encoder.bytes(`${JSON.stringify({ i })}\n`)] as const);
-    for (const [text, bytes] of given) expect(new TextDecoder().decode(bytes)).toBe(text);
-    // Short lines share buffers: far fewer than one per chunk.
-    expect(new Set(given.map(([, bytes]) => bytes.buffer)).size).toBeLessThan(25);
+    // Every kind of string, over and over: ASCII short and long, non-ASCII through either path, past the carving limit.
+    const sequence = Array.from({ length: 60 }, (_, round) => texts.map((text) => `${round}${text}`)).flat();
+    const given = sequence.map((text) => [text, encoder.bytes(text)] as const);
+    for (const [text, bytes] of given) expect(bytes).toEqual(utf8.encode(text));
     const raw = new Uint8Array([1, 2, 3]);
     expect(encoder.bytes(raw)).toBe(raw);
+  });
+
+  it("fills its buffers: short lines share one, and a buffer is left only when the next chunk does not fit", () => {
+    const encoder = new ChunkEncoder();
+    const lines = Array.from({ length: 500 }, (_, i) => (i % 2 === 0 ? "." : "y".repeat(127) + "\n"));
+    const slices = lines.map((line) => encoder.bytes(line));
+    const buffers = new Set(slices.map((bytes) => bytes.buffer));
+    const bytes = slices.reduce((sum, slice) => sum + slice.byteLength, 0);
+    // 1 + 128 bytes a pair: three pairs and a dot, 388 of a buffer's 512 (129, had each chunk kept room for 3 bytes a
+    // character).
+    expect(bytes / (buffers.size * 512)).toBeGreaterThan(0.7);
+    const short = new ChunkEncoder();
+    expect(new Set(Array.from({ length: 500 }, (_, i) => short.bytes(`${JSON.stringify({ i })}\n`).buffer)).size).toBeLessThan(25);
   });
 
   it("shares no buffer between two streams", () => {
