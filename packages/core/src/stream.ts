@@ -38,8 +38,8 @@ export function chunkBytes(chunk: Chunk): Uint8Array {
 
 /** Bytes of the buffer a ChunkEncoder carves its short chunks from. */
 const CARVED_BUFFER = 512;
-/** Longest string (UTF-16 code units) a ChunkEncoder carves: at most 3 bytes each, 384, so it fits a fresh buffer. */
-const CARVED_MAX = 128;
+/** Longest string (UTF-16 code units) a ChunkEncoder carves: at most 3 bytes each, so it always fits a fresh buffer. */
+const CARVED_MAX = CARVED_BUFFER / 4;
 /** Up to this length a JS loop encodes ASCII faster than `encodeInto` (Deno: 44 ns for 8 characters, against 161). */
 const LOOP_MAX = 48;
 
@@ -64,7 +64,7 @@ export class ChunkEncoder {
     if (carved !== undefined) return carved;
     this.#buffer = new Uint8Array(CARVED_BUFFER); // the old one stays with the slices handed out
     this.#used = 0;
-    return this.#carve(chunk) ?? encoder.encode(chunk);
+    return this.#carve(chunk)!; // at most CARVED_MAX * 3 bytes: a fresh buffer holds it
   }
 
   /** The string's bytes in the buffer's next slice; undefined without a buffer or when they do not fit what is left. */
