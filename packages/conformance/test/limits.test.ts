@@ -66,6 +66,16 @@ describe.each<RuntimeName>(["node", "bun", "deno", "blocking"])("limits: %s", (r
     expect(await slowViewOnKeptConnection(tuned.url, KEEP_ALIVE_S * 1000 + 2_500)).toEqual([200, 200]);
   });
 
+  it("neither the keep-alive nor the write timeout cuts a stream whose source pauses longer than both", async () => {
+    // A stream's connection waits for the app between chunks (an SSE stream between events): no timeout applies then.
+    // Bun's one connection timer ticks every 4 s, so each pause outlasts the longer timeout by more than a tick; the
+    // second pause comes after a chunk went out, the first right after the headers.
+    const pause = WRITE_S * 1000 + 4_500;
+    const res = await fetch(`${tuned.url}/stream?n=3&ms=${pause}&id=paused-stream`);
+    expect(res.status).toBe(200);
+    expect(await res.text(), tuned.output()).toBe('{"i":0}\n{"i":1}\n{"i":2}\n');
+  }, 30_000);
+
   it("a request head over --max-header-size is answered 431 with the JSON error; one under it is served", async () => {
     const over = await headOfSize(tuned.url, MAX_HEADER + 1_000);
     expect(over.status, over.raw.slice(0, 300)).toBe(431);

@@ -30,7 +30,8 @@ export function logResponseFailure(
 
 /**
  * For a relayed stream, whom the relay is waiting for: the app's source (a slow producer, never a stalled write) or
- * the client (a chunk was handed to the runtime). Bun arms its connection timer with it (the write timeout).
+ * the client (a chunk was handed to the runtime), told when that changes. Bun arms its connection timer with it (the
+ * write timeout).
  */
 export interface StreamPacing {
   waitingForApp(): void;
@@ -347,15 +348,21 @@ function writtenBody(first: Chunk, ends: RelayEnds, pacing: StreamPacing | undef
   const write = boundToScope(async (sink: ChunkSink) => {
     let chunk: Chunk | undefined = pending!;
     pending = undefined;
+    // Whether the pacing was last told the client's turn. True at first: the runtime had the connection while it
+    // sent the headers. The app's turn is told only after the client's, not before every chunk: a write the runtime
+    // takes at once changes nothing (on Bun ten timer calls for ten lines cost about 0.4 µs a response).
+    let clientsTurn = true;
     for (;;) {
       const written = sink.write(chunk);
       if (written instanceof Promise) {
         pacing?.waitingForClient();
+        clientsTurn = true;
         await written;
       }
       if (ends.cancelled) return;
       try {
-        pacing?.waitingForApp();
+        if (clientsTurn) pacing?.waitingForApp();
+        clientsTurn = false;
         chunk = await ends.chunks.next();
       } catch (error) {
         // Logged once: the rejection (with `undefined`) makes the runtime reset the connection without printing it.
