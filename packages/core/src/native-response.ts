@@ -30,8 +30,8 @@ export function logResponseFailure(
 
 /**
  * For a relayed stream, whom the relay is waiting for: the app's source (a slow producer, never a stalled write) or
- * the client (a chunk was handed to the runtime), told when that changes. Bun arms its connection timer with it (the
- * write timeout).
+ * the client (a chunk the runtime has not taken yet; a pulled body: any chunk handed over), told when that changes.
+ * Bun arms its connection timer with it (the write timeout).
  */
 export interface StreamPacing {
   waitingForApp(): void;
@@ -348,9 +348,9 @@ function writtenBody(first: Chunk, ends: RelayEnds, pacing: StreamPacing | undef
   const write = boundToScope(async (sink: ChunkSink) => {
     let chunk: Chunk | undefined = pending!;
     pending = undefined;
-    // Whether the pacing was last told the client's turn. True at first: the runtime had the connection while it
-    // sent the headers. The app's turn is told only after the client's, not before every chunk: a write the runtime
-    // takes at once changes nothing (on Bun ten timer calls for ten lines cost about 0.4 µs a response).
+    // Whether the pacing was last told the client's turn. The app's turn is told only after the client's, not before
+    // every chunk: a write the runtime takes at once changes nothing (on Bun ten timer calls for ten lines cost about
+    // 0.4 µs a response). True at first, so the app's turn is told once whatever the adapter left the timer at.
     let clientsTurn = true;
     for (;;) {
       const written = sink.write(chunk);
