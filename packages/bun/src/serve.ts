@@ -26,6 +26,7 @@ import {
   RequestPipeline,
   type ServeInfo,
   serverHandle,
+  type StreamPacing,
   SocketRegistry,
   serveWorkers,
   toFetchResponse,
@@ -59,10 +60,11 @@ interface Serving {
 }
 
 /**
- * One request on Bun: the peer info the pipeline gets (the address looked up only when read) and the writer the
- * app's answer goes to. Fields rather than closures: a waiting request holds this object and nothing per callback.
+ * One request on Bun: the peer info the pipeline gets (the address looked up only when read), the writer the app's
+ * answer goes to, and the pacing a relayed stream reports to. Fields rather than closures: a waiting request holds
+ * this object and nothing per callback.
  */
-class BunRequest implements ServeInfo, Responder<Response | undefined> {
+class BunRequest implements ServeInfo, Responder<Response | undefined>, StreamPacing {
   /** The request's passage through core's pipeline, set once it began. */
   exchange!: PipelineExchange;
   readonly #serving: Serving;
@@ -107,9 +109,19 @@ class BunRequest implements ServeInfo, Responder<Response | undefined> {
         exchange.end(clientLeft || leftAlready ? 499 : status);
         if (!clientLeft) server.timeout(request, serving.keepAliveSeconds); // idle again: the keep-alive timeout
       },
-      { waitingForApp: () => server.timeout(request, 0), waitingForClient: () => server.timeout(request, serving.writeSeconds) },
+      this,
       directBody,
     );
+  }
+
+  /** A relayed stream waits for the app: Bun's connection timer is off (a slow producer is never cut). */
+  waitingForApp(): void {
+    this.#server.timeout(this.#request, 0);
+  }
+
+  /** A relayed chunk waits for the client: Bun's connection timer is the write timeout. */
+  waitingForClient(): void {
+    this.#server.timeout(this.#request, this.#serving.writeSeconds);
   }
 }
 
