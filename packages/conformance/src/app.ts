@@ -103,17 +103,20 @@ app.get("/stream-text", (_req, ctx) => {
   })());
 });
 /**
- * /stream-unread's chunks: 64 KiB each, at most 4,096 (256 MiB). Every 64th one made is recorded, so the suite sees
- * how far a client that reads nothing let the generator run.
+ * /stream-unread's chunks: 64 KiB each, `n` of them (default and at most 4,096: 256 MiB). Every 64th one made is
+ * recorded, so the suite sees how far a client that reads nothing let the generator run.
  */
 const UNREAD_CHUNK = "x".repeat(64 * 1024);
-async function* unreadChunks(id: string): AsyncGenerator<string> {
-  for (let k = 1; k <= 4096; k++) {
+async function* unreadChunks(id: string, n: number): AsyncGenerator<string> {
+  for (let k = 1; k <= n; k++) {
     if (k % 64 === 0) record(`produced:${id}:${k}`);
     yield UNREAD_CHUNK;
   }
 }
-app.get("/stream-unread", (_req, ctx) => stream(unreadChunks(ctx.query.get("id") ?? "anonymous")));
+app.get("/stream-unread", (_req, ctx) => {
+  const n = intParam(ctx.query, "n", { min: 1, max: 4096, default: 4096 });
+  return stream(unreadChunks(ctx.query.get("id") ?? "anonymous", n));
+});
 /** Set by /stream-context's view; its generator reads it back, with the request id, before and after an await. */
 const streamUser = new ContextVar<string>("stream-user");
 app.get("/stream-context", (_req, ctx) => {

@@ -129,21 +129,26 @@ export async function headOfSize(base: string, size: number): Promise<{ status: 
 }
 
 /**
- * A client that asks for `size` bytes and does not read for `pauseMs`, then reads what comes: the bytes it got of
- * the body, and whether the body was complete (the server did not drop it) or cut.
+ * A client that asks for `path` and does not read for `pauseMs`, then reads what comes: the bytes it got after the
+ * head, and whether the body was complete (its Content-Length, or a chunked body's last chunk; the server did not
+ * drop it) or cut.
  */
-export async function pausedReader(base: string, size: number, pauseMs: number): Promise<{ received: number; complete: boolean }> {
+export async function pausedReader(base: string, path: string, pauseMs: number): Promise<{ received: number; complete: boolean }> {
   const socket = await open(base);
   socket.pause();
-  socket.write(get(`/big?size=${size}`, "connection: close\r\n"));
+  socket.write(get(path, "connection: close\r\n"));
   await new Promise((r) => setTimeout(r, pauseMs));
   const chunks = collect(socket);
   socket.resume();
   await ending(socket, chunks, 30_000);
   const all = Buffer.concat(chunks);
   const headEnd = all.indexOf("\r\n\r\n");
-  const received = headEnd < 0 ? 0 : all.byteLength - headEnd - 4;
-  return { received, complete: received === size };
+  if (headEnd < 0) return { received: 0, complete: false };
+  const head = all.subarray(0, headEnd).toString("latin1").toLowerCase();
+  const received = all.byteLength - headEnd - 4;
+  const length = /\r\ncontent-length: *(\d+)/.exec(head);
+  const complete = length !== null ? received === Number(length[1]) : all.subarray(-7).toString("latin1") === "\r\n0\r\n\r\n";
+  return { received, complete };
 }
 
 /** Asks for `path`, reads `bytes` of the answer (its head included), then reads nothing for `pauseMs` and closes. */

@@ -18,7 +18,9 @@ const GAPS: Record<"keepAlive" | "headers" | "write" | "logsAcceptErrors", Parti
   keepAlive: { deno: "Deno.serve (2.9) has no keep-alive timeout and hands the adapter no socket to time" },
   headers: { deno: "Deno.serve (2.9) has no header read timeout and calls the handler only once the head is complete" },
   // Bun drops it too, after its one idle timer, which the adapter sets to the keep-alive timeout once the response
-  // is handed over (every write that makes progress restarts it).
+  // is handed over (every write that makes progress restarts it), and to the write timeout while a streamed chunk
+  // waits for the client. (Not checked: bytes Bun took without making the write wait, some tens of KB past the
+  // kernel's buffer, wait undropped while the source pauses; the README says so.)
   write: { deno: "Deno writes the body itself and exposes no socket; a stalled write holds memory, not a thread" },
   logsAcceptErrors: { bun: "Bun.serve surfaces no accept error: connections wait in the backlog until descriptors free" },
 };
@@ -94,8 +96,13 @@ describe.each<RuntimeName>(["node", "bun", "deno", "blocking"])("limits: %s", (r
     expect((await headOfSize(defaults.url, 12_000)).status).toBe(200);
   });
 
-  it(`a client that stops reading a ${BIG / 1024 / 1024} MiB response is dropped after --timeout-write ${WRITE_S}`, async () => {
-    const reader = await pausedReader(tuned.url, BIG, WRITE_S * 1000 + 2_500);
+  it.each([
+    ["response", `/big?size=${BIG}`],
+    // Relayed chunk by chunk: on Bun the write that waits for the client arms the timer (core's relay tells the
+    // adapter), which the source's own turns switch off.
+    ["streamed response", `/stream-unread?id=write-timeout&n=${BIG / (64 * 1024)}`],
+  ])(`a client that stops reading a ${BIG / 1024 / 1024} MiB %s is dropped after --timeout-write ${WRITE_S}`, async (_kind, path) => {
+    const reader = await pausedReader(tuned.url, path, WRITE_S * 1000 + 2_500);
     if (GAPS.write[runtime]) {
       expect(reader.complete, GAPS.write[runtime]).toBe(true);
       return;
@@ -105,7 +112,7 @@ describe.each<RuntimeName>(["node", "bun", "deno", "blocking"])("limits: %s", (r
   });
 
   it("three clients that stop reading do not stop service (blocking: 2 threads)", async () => {
-    const readers = Array.from({ length: 3 }, () => pausedReader(tuned.url, BIG, 10_000));
+    const readers = Array.from({ length: 3 }, () => pausedReader(tuned.url, `/big?size=${BIG}`, 10_000));
     await wait(WRITE_S * 1000 + 2_000);
     const res = await fetch(`${tuned.url}/hello`, { signal: AbortSignal.timeout(2_000) });
     expect(res.status).toBe(200);
