@@ -128,27 +128,38 @@ export async function headOfSize(base: string, size: number): Promise<{ status: 
   return { status: Number(raw.slice(9, 12)), body: raw.slice(raw.indexOf("\r\n\r\n") + 4), raw };
 }
 
+/** What a paused reader got: the status, the body bytes after the head, whether the body was whole, how it ended. */
+export interface PausedRead {
+  status: number;
+  received: number;
+  /** The body arrived whole: as many bytes as its Content-Length, or a chunked body's last chunk. */
+  complete: boolean;
+  /** "open": the connection was neither closed nor finished within the cap after reading resumed. */
+  end: Ending["end"];
+}
+
 /**
- * A client that asks for `path` and does not read for `pauseMs`, then reads what comes: the bytes it got after the
- * head, and whether the body was complete (its Content-Length, or a chunked body's last chunk; the server did not
- * drop it) or cut.
+ * A client that GETs `path` and does not read for `pauseMs`, then reads what comes for up to `capMs` (whatever the
+ * server kept for it, unless it dropped the connection). A body the head gives no length or chunking to tell a cut
+ * from an end by is an error.
  */
-export async function pausedReader(base: string, path: string, pauseMs: number): Promise<{ received: number; complete: boolean }> {
+export async function pausedReader(base: string, path: string, pauseMs: number, capMs = 15_000): Promise<PausedRead> {
   const socket = await open(base);
   socket.pause();
   socket.write(get(path, "connection: close\r\n"));
   await new Promise((r) => setTimeout(r, pauseMs));
   const chunks = collect(socket);
   socket.resume();
-  await ending(socket, chunks, 30_000);
-  const all = Buffer.concat(chunks);
-  const headEnd = all.indexOf("\r\n\r\n");
-  if (headEnd < 0) return { received: 0, complete: false };
-  const head = all.subarray(0, headEnd).toString("latin1").toLowerCase();
-  const received = all.byteLength - headEnd - 4;
-  const length = /\r\ncontent-length: *(\d+)/.exec(head);
-  const complete = length !== null ? received === Number(length[1]) : all.subarray(-7).toString("latin1") === "\r\n0\r\n\r\n";
-  return { received, complete };
+  const { end, bytes } = await ending(socket, chunks, capMs);
+  const headEnd = bytes.indexOf("\r\n\r\n");
+  if (headEnd < 0) return { status: 0, received: 0, complete: false, end };
+  const head = bytes.subarray(0, headEnd).toString("latin1");
+  const received = bytes.byteLength - headEnd - 4;
+  const declared = /\r\ncontent-length:[ \t]*(\d+)/i.exec(head);
+  const chunked = /\r\ntransfer-encoding:[^\r]*chunked/i.test(head);
+  if (declared === null && !chunked) throw new Error(`pausedReader: nothing in the head tells a cut body from a whole one:\n${head}`);
+  const complete = declared !== null ? received === Number(declared[1]) : bytes.subarray(-7).toString("latin1") === "\r\n0\r\n\r\n";
+  return { status: Number(head.slice(9, 12)), received, complete, end };
 }
 
 /** Asks for `path`, reads `bytes` of the answer (its head included), then reads nothing for `pauseMs` and closes. */
