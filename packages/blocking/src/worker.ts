@@ -17,6 +17,7 @@ import {
   logResponseFailure,
   messageSize,
   processHooks,
+  nextChunk,
   readerChunks,
   type ServerSocket,
   SocketRegistry,
@@ -165,7 +166,7 @@ async function run(app: App, message: RequestMessage): Promise<void> {
     // Each chunk is awaited until the request is given up at most (abort() closes the source): a source stuck in an
     // await that ignores ctx.signal must not hold the thread after its client left.
     const pull = (): Promise<Chunk | undefined> =>
-      untilGone(chunks.next(), h.controller.signal).then((chunk) => (chunk === GONE ? Promise.reject(new Gone()) : chunk));
+      untilGone(nextChunk(chunks), h.controller.signal).then((chunk) => (chunk === GONE ? Promise.reject(new Gone()) : chunk));
     const first = await pull();
     if (first === undefined) return await send(h, { ...head, body: new Uint8Array(0), more: false });
     // A body complete at once (a Response made from a string or bytes) goes out whole, with a Content-Length, as on

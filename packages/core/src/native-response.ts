@@ -4,7 +4,7 @@
 import { boundToScope, runOutsideRequests } from "./context-var.ts";
 import { errorResponse } from "./errors.ts";
 import { toFetchResponse, withBody } from "./responses.ts";
-import { type Chunk, ChunkEncoder, type ChunkSource, readerChunks, takeChunks } from "./stream.ts";
+import { type Chunk, ChunkEncoder, type ChunkSource, nextChunk, type ReadStep, readerChunks, takeChunks } from "./stream.ts";
 import type { Logger } from "./types.ts";
 
 /** What the relay reports to: the app's logger, and its debug flag for the 500's detail. */
@@ -168,10 +168,9 @@ async function relayOwn(
   pacing: StreamPacing | undefined,
   direct: DirectBody | undefined,
 ): Promise<Response> {
-  type Step = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]>>;
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  let first: Step;
-  let second: Promise<Step> | undefined;
+  let first: ReadStep;
+  let second: Promise<ReadStep> | undefined;
   try {
     reader = body.getReader(); // throws for a body already read or locked: a logged 500, the exchange ended
     // A body made from a string or bytes has its chunk at once: only a read still pending waits for the client too.
@@ -193,13 +192,8 @@ async function relayOwn(
     return failedAtOnce(app, request, error, onEnd);
   }
   // Still producing (or ended without a chunk): relayed, starting with the reads already made.
-  const rest = readerChunks(reader);
-  const made: Array<() => Promise<Chunk | undefined>> = [async () => (first.done ? undefined : first.value)];
-  if (second !== undefined) {
-    const read = second;
-    made.push(() => read.then((step) => (step.done ? undefined : step.value.byteLength > 0 ? step.value : rest.next())));
-  }
-  return relay(app, request, response, { next: () => (made.shift() ?? rest.next)(), close: rest.close }, onEnd, pacing, direct);
+  const chunks = readerChunks(reader, second === undefined ? [first] : [first, second]);
+  return relay(app, request, response, chunks, onEnd, pacing, direct);
 }
 
 /** A body that failed before anything was sent: logged once, its exchange ended, answered with the JSON 500. */
@@ -220,7 +214,7 @@ async function relay(
 ): Promise<Response> {
   let first: Uint8Array | string | undefined;
   try {
-    const read = await untilGone(chunks.next(), () => request.signal);
+    const read = await untilGone(nextChunk(chunks), () => request.signal);
     if (read === GONE) return leftBeforeFirstChunk((reason) => chunks.close(reason), request.signal, onEnd);
     first = read;
   } catch (error) {
@@ -292,7 +286,8 @@ function pulledBody(first: Chunk, ends: RelayEnds, pacing: StreamPacing | undefi
         let next: Chunk | undefined;
         try {
           pacing?.waitingForApp();
-          next = await ends.chunks.next();
+          const read = ends.chunks.chunkOf(await ends.chunks.step());
+          next = read instanceof Promise ? await read : read;
         } catch (error) {
           // Logged once: erroring with `undefined` makes Deno end the connection without the chunked terminator (the
           // client sees a truncated body) without printing an error of its own.
@@ -363,7 +358,8 @@ function writtenBody(first: Chunk, ends: RelayEnds, pacing: StreamPacing | undef
       try {
         if (clientsTurn) pacing?.waitingForApp();
         clientsTurn = false;
-        chunk = await ends.chunks.next();
+        const read = ends.chunks.chunkOf(await ends.chunks.step());
+        chunk = read instanceof Promise ? await read : read;
       } catch (error) {
         // Logged once: the rejection (with `undefined`) makes the runtime reset the connection without printing it.
         if (ends.failed(error)) throw undefined;

@@ -2,7 +2,7 @@
 // runs when the reader cancels, and the NDJSON / SSE wire formats.
 
 import { describe, expect, it } from "vitest";
-import { ChunkEncoder, formatSse, ndjson, sse, stream, takeChunks, toReadableStream } from "../src/stream.ts";
+import { ChunkEncoder, formatSse, ndjson, nextChunk, readerChunks, sse, stream, takeChunks, toReadableStream } from "../src/stream.ts";
 
 /** A generator of "tick" forever, and whether its `finally` ran (what closing a stream must cause). */
 function endlessTicks(): { source: AsyncGenerator<string>; readonly cleanedUp: boolean } {
@@ -83,8 +83,8 @@ describe("ndjson", () => {
   it("fails an item with no JSON form (undefined, a function) as json() does, never writing 'undefined'", async () => {
     for (const item of [undefined, () => 1, { toJSON: () => undefined }]) {
       const chunks = takeChunks(ndjson([{ a: 1 }, item]))!;
-      expect(await chunks.next()).toBe('{"a":1}\n');
-      await expect(chunks.next()).rejects.toThrow(/ndjson\(\): an item is not JSON-serialisable/);
+      expect(await nextChunk(chunks)).toBe('{"a":1}\n');
+      await expect(nextChunk(chunks)).rejects.toThrow(/ndjson\(\): an item is not JSON-serialisable/);
     }
   });
 });
@@ -127,10 +127,10 @@ describe("a stream helper's chunks for adapters (takeChunks)", () => {
     const chunks = takeChunks(res)!;
     expect(chunks).toBeDefined();
     expect(takeChunks(res)).toBeUndefined();
-    expect(await chunks.next()).toBe('{"i":0}\n');
-    expect(await chunks.next()).toBe('""\n');
-    expect(await chunks.next()).toBe('{"i":1}\n');
-    expect(await chunks.next()).toBeUndefined();
+    expect(await nextChunk(chunks)).toBe('{"i":0}\n');
+    expect(await nextChunk(chunks)).toBe('""\n');
+    expect(await nextChunk(chunks)).toBe('{"i":1}\n');
+    expect(await nextChunk(chunks)).toBeUndefined();
     await expect(res.text()).rejects.toThrow(/handed to the server/);
   });
 
@@ -146,7 +146,7 @@ describe("a stream helper's chunks for adapters (takeChunks)", () => {
     const res = stream(ticks.source);
     expect(res.body).not.toBeNull();
     const chunks = takeChunks(res)!;
-    expect(await chunks.next()).toBe("tick");
+    expect(await nextChunk(chunks)).toBe("tick");
     await chunks.close();
     expect(ticks.cleanedUp).toBe(true);
   });
@@ -165,15 +165,62 @@ describe("a stream helper's chunks for adapters (takeChunks)", () => {
       }),
     };
     const chunks = takeChunks(stream(source))!;
-    const pending = chunks.next();
+    const pending = nextChunk(chunks);
     await Promise.all([chunks.close(), chunks.close()]);
     expect(returns).toBe(1);
     expect(await pending).toBeUndefined();
   });
 
+  it("reads in two halves: a step's chunk at once, a promise only past an empty chunk, undefined at the end", async () => {
+    const chunks = takeChunks(ndjson(rows()))!;
+    expect(chunks.chunkOf(await chunks.step())).toBe('{"i":0}\n');
+    const skipped = chunks.chunkOf(await chunks.step()); // '""' is a line; an empty *chunk* needs stream()
+    expect(skipped).toBe('""\n');
+    const raw = takeChunks(stream(["a", "", "b"]))!;
+    expect(raw.chunkOf(await raw.step())).toBe("a");
+    const past = raw.chunkOf(await raw.step());
+    expect(past).toBeInstanceOf(Promise);
+    expect(await past).toBe("b");
+    expect(raw.chunkOf(await raw.step())).toBeUndefined();
+  });
+
+  it("fails a synchronous source that throws, through nextChunk as a rejection and through step as a throw", async () => {
+    const failing: Iterable<string> = {
+      [Symbol.iterator]: () => ({
+        next: () => {
+          throw new Error("boom");
+        },
+      }),
+    };
+    await expect(nextChunk(takeChunks(stream(failing))!)).rejects.toThrow("boom");
+    const chunks = takeChunks(stream(failing))!;
+    expect(() => chunks.step()).toThrow("boom");
+  });
+
   it("fails a chunk that is neither a string nor bytes with a clear error", async () => {
     const chunks = takeChunks(stream([42 as never]))!;
-    await expect(chunks.next()).rejects.toThrow(/must be a string or a Uint8Array/);
+    await expect(nextChunk(chunks)).rejects.toThrow(/must be a string or a Uint8Array/);
+  });
+});
+
+describe("readerChunks (any Fetch body's chunks)", () => {
+  it("gives the reads already made first, skips empty chunks, and ends", async () => {
+    const bytes = (text: string) => new TextEncoder().encode(text);
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const part of ["a", "", "b", "c"]) controller.enqueue(bytes(part));
+        controller.close();
+      },
+    });
+    const reader = body.getReader();
+    const first = await reader.read();
+    const second = reader.read();
+    const chunks = readerChunks(reader, [first, second]);
+    const seen: string[] = [];
+    for (let chunk = await nextChunk(chunks); chunk !== undefined; chunk = await nextChunk(chunks)) {
+      seen.push(new TextDecoder().decode(chunk as Uint8Array));
+    }
+    expect(seen).toEqual(["a", "b", "c"]);
   });
 });
 

@@ -3,7 +3,8 @@
 // reader, chunk by chunk, waiting for 'drain' (backpressure).
 
 import type { ServerResponse } from "node:http";
-import { BODY_TEXT, type ChunkSource, hasHeader, headerPairs, readerChunks, takeChunks } from "@asyncview/core/adapter";
+import type { Chunk } from "@asyncview/core";
+import { BODY_TEXT, type ChunkSource, hasHeader, headerPairs, nextChunk, readerChunks, takeChunks } from "@asyncview/core/adapter";
 import { closeForUnreadBody } from "./body.ts";
 
 function headerList(res: ServerResponse, response: Response, closeConnection: boolean): string[] {
@@ -83,7 +84,7 @@ function writeChunks(res: ServerResponse, head: Head, chunks: ChunkSource, lengt
     };
     res.once("close", onClose);
     const pump = async (): Promise<void> => {
-      let chunk = await chunks.next();
+      let chunk = await nextChunk(chunks);
       if (chunk === undefined) {
         // Ended without a byte: an empty body, sent as one (Content-Length: 0), as the other adapters send it.
         if (!hasHeader(head.headers, "content-length")) head.headers.push("content-length", "0");
@@ -91,9 +92,9 @@ function writeChunks(res: ServerResponse, head: Head, chunks: ChunkSource, lengt
         res.end();
         return;
       }
-      let pending: ReturnType<ChunkSource["next"]> | undefined;
+      let pending: Promise<Chunk | undefined> | undefined;
       if (lengthWhenComplete) {
-        pending = chunks.next();
+        pending = nextChunk(chunks);
         if ((await Promise.race([pending, nextMacrotask()])) === undefined) {
           if (!hasHeader(head.headers, "content-length")) head.headers.push("content-length", String(Buffer.byteLength(chunk)));
           res.writeHead(head.status, head.statusText, head.headers);
@@ -105,7 +106,10 @@ function writeChunks(res: ServerResponse, head: Head, chunks: ChunkSource, lengt
       while (chunk !== undefined) {
         if (res.destroyed) return;
         if (!res.write(chunk)) await waitForDrain(res);
-        chunk = await (pending ?? chunks.next());
+        if (pending === undefined) {
+          const read = chunks.chunkOf(await chunks.step());
+          chunk = read instanceof Promise ? await read : read;
+        } else chunk = await pending;
         pending = undefined;
       }
       res.end();
