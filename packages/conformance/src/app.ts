@@ -188,8 +188,9 @@ app.get("/stream-fail", (_req, ctx) => {
   return ndjson(lines());
 });
 
-// A synchronous source that fails at its second item, within the macrotask of its first chunk: the first line is
-// sent, then the body is cut, the same on every adapter (the blocking baseline answered 500 here before).
+// A synchronous source that fails at its second item, within the macrotask of its first chunk: never a 500. Node, Deno
+// and blocking send the first line and cut the body (the blocking baseline answered 500 here before); Bun resets the
+// connection before anything left, as the README says.
 app.get("/stream-fail-sync", (_req, ctx) => {
   const id = ctx.query.get("id") ?? "anonymous";
   function* lines() {

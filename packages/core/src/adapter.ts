@@ -8,7 +8,7 @@ export { delegateToNative, type Materializable } from "./facade.ts";
 export { ABORT_GRACE_MS, listenError, serverHandle, type LifecycleOptions, type Listener } from "./lifecycle.ts";
 export { loadAppModule } from "./load-app.ts";
 export { BODY_TEXT, hasHeader, headerPairs, toFetchResponse, withBody } from "./responses.ts";
-export { ChunkEncoder, type ChunkSource, chunkBytes, nextChunk, readerChunks, takeChunks } from "./stream.ts";
+export { ChunkEncoder, type ChunkSource, chunkBytes, nextChunk, type ReadStep, readerChunks, takeChunks } from "./stream.ts";
 export { installRuntime, type AsyncStorage, type RuntimeServices } from "./runtime.ts";
 export { DEFAULT_HOSTNAME, DEFAULT_PORT } from "./server.ts";
 export type { Responder, ServeInfo } from "./types.ts";
