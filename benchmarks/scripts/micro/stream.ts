@@ -1,10 +1,11 @@
-// Stream writer hot path: core's stream() and ndjson() read to the end, and nativeResponse's pull-based relay (what
-// Deno is handed) on a 100-chunk stream, from a helper's source and from a plain ReadableStream, against the bare pull
-// stream a bare server hands its runtime. Each op builds the Response and drains its body; ns/op is per whole stream.
-// And the encoding of 100 NDJSON lines alone: an ArrayBuffer each (TextEncoder) or slices of one (the relay's ChunkEncoder).
+// Stream writer hot path: core's stream() and ndjson() read to the end, and nativeResponse's relay on a 100-chunk
+// stream: its pull-based body (what Deno is handed), from a helper's source and from a plain ReadableStream, against the
+// bare pull stream a bare server hands its runtime; its direct body's write loop (Bun's) against a bare loop writing to
+// the same sink. Each op builds the Response and drains its body; ns/op is per whole stream. And the encoding of 100
+// NDJSON lines alone: an ArrayBuffer each (TextEncoder) or slices of one (the relay's ChunkEncoder).
 
 import { ndjson, silentLogger, stream, toReadableStream } from "@asyncview/core";
-import { ChunkEncoder, nativeResponse } from "@asyncview/core/adapter";
+import { type ChunkSink, ChunkEncoder, type DirectBody, nativeResponse } from "@asyncview/core/adapter";
 import type { Case } from "./timing.ts";
 
 const CHUNKS = 100;
@@ -43,6 +44,40 @@ function barePull(): ReadableStream<Uint8Array> {
   });
 }
 
+/** A sink that takes every write at once, as Bun's direct controller does while its buffer has room; `done` at close. */
+function countingSink(done: (bytes: number) => void): ChunkSink {
+  let bytes = 0;
+  return {
+    write(chunk) {
+      bytes += chunk.length;
+      return chunk.length;
+    },
+    close: () => done(bytes),
+  };
+}
+
+/** What a bare Bun server's direct `pull` does with the same stream: a loop writing each chunk to the sink. */
+async function bareDirect(): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const sink = countingSink(resolve);
+    void (async () => {
+      for await (const value of chunks()) sink.write(value);
+      sink.close();
+    })();
+  });
+}
+
+/** nativeResponse's relay on a direct body: the runtime's body here only starts the write loop (see DirectBody). */
+function relayDirect(): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const direct: DirectBody = (write) => {
+      write(countingSink(resolve)).catch(reject);
+      return new ReadableStream<Uint8Array>();
+    };
+    Promise.resolve(nativeResponse(reporter, request, stream(chunks()), undefined, undefined, direct)).catch(reject);
+  });
+}
+
 /** Encodes the 100 lines as one stream's chunks; the byte count keeps the work from being optimised away. */
 function encodeLines(encode: (line: string) => Uint8Array): number {
   let bytes = 0;
@@ -68,6 +103,8 @@ export const streamCases: Case[] = [
     name: "nativeResponse relay, 100 chunks",
     run: async () => drain((await nativeResponse(reporter, request, stream(chunks()))).body),
   },
+  { group: "stream", name: "bare direct loop, 100 chunks to a sink (the direct relay's yardstick)", run: bareDirect },
+  { group: "stream", name: "nativeResponse relay, direct body (Bun's), 100 chunks to a sink", run: relayDirect },
   {
     group: "stream",
     name: "nativeResponse relay, plain ReadableStream 100 chunks",
