@@ -58,13 +58,11 @@ function countingSink(done: (bytes: number) => void): ChunkSink {
 
 /** What a bare Bun server's direct `pull` does with the same stream: a loop writing each chunk to the sink. */
 async function bareDirect(): Promise<number> {
-  return new Promise<number>((resolve) => {
-    const sink = countingSink(resolve);
-    void (async () => {
-      for await (const value of chunks()) sink.write(value);
-      sink.close();
-    })();
-  });
+  let written = 0;
+  const sink = countingSink((bytes) => (written = bytes));
+  for await (const value of chunks()) sink.write(value);
+  sink.close();
+  return written;
 }
 
 /** nativeResponse's relay on a direct body: the runtime's body here only starts the write loop (see DirectBody). */
